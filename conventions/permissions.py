@@ -1,0 +1,132 @@
+"""Who sees and does what: the one place where roles and scope are decided.
+
+Scope (see DOMAIN.md): nobody sees a convention outside their Caf or their
+collectivity's conventions; only Caf staff and coordinators edit; only
+committee members approve.
+
+- superuser: everything.
+- Caf staff: see and edit the conventions of their Caf.
+- coordinator (collectivity agent): sees the conventions their collectivity
+  signs; edits their fiches action and measurements.
+- elected official: reads the conventions their collectivity signs.
+- committee member (any user linked to a ``CommitteeMember``): reads the
+  convention of their committee and gives opinions on its fiches.
+
+Views resolve objects through :func:`get_convention_or_404` (out of scope: 404)
+and check actions with :class:`ConventionAccess` (in scope but not allowed: 403).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from .models import CommitteeMember, Convention, Signatory, User
+
+
+def conventions_visible_to(user: User) -> QuerySet[Convention]:
+    """The conventions a user may open, without duplicates and in one query."""
+    qs = Convention.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    scope = Q(pk__in=[])
+    if user.role == User.Role.CAF_STAFF and user.caf_id:
+        scope |= Q(caf_id=user.caf_id)
+    if user.role in (User.Role.COORDINATOR, User.Role.ELECTED) and user.collectivity_id:
+        scope |= Q(
+            Exists(
+                Signatory.objects.filter(
+                    convention=OuterRef("pk"), collectivity_id=user.collectivity_id
+                )
+            )
+        )
+    scope |= Q(
+        Exists(CommitteeMember.objects.filter(committee__convention=OuterRef("pk"), user=user))
+    )
+    return qs.filter(scope)
+
+
+@dataclass(frozen=True)
+class ConventionAccess:
+    """What one user may do on one convention (computed once per request)."""
+
+    user: User
+    convention: Convention
+    is_caf_staff: bool = False
+    is_signatory_agent: bool = False
+    is_signatory_elected: bool = False
+    memberships: tuple[CommitteeMember, ...] = field(default_factory=tuple)
+
+    @property
+    def can_view(self) -> bool:
+        return (
+            self.user.is_superuser
+            or self.is_caf_staff
+            or self.is_signatory_agent
+            or self.is_signatory_elected
+            or bool(self.memberships)
+        )
+
+    @property
+    def can_edit_convention(self) -> bool:
+        """Convention, signatories, committees, diagnostic: Caf staff only."""
+        return self.user.is_superuser or self.is_caf_staff
+
+    @property
+    def can_edit_actions(self) -> bool:
+        """Fiches action, indicators, measurements: Caf staff and coordinators."""
+        return self.can_edit_convention or self.is_signatory_agent
+
+    @property
+    def can_approve(self) -> bool:
+        return bool(self.memberships)
+
+    def require(self, allowed: bool) -> None:
+        if not allowed:
+            raise PermissionDenied("Votre rôle ne permet pas cette action sur cette convention.")
+
+
+def convention_access(user: User, convention: Convention) -> ConventionAccess:
+    if not user.is_authenticated or not user.is_active:
+        return ConventionAccess(user=user, convention=convention)
+    signs = False
+    if user.collectivity_id and user.role in (User.Role.COORDINATOR, User.Role.ELECTED):
+        signs = convention.signatories.filter(collectivity_id=user.collectivity_id).exists()
+    memberships = tuple(
+        CommitteeMember.objects.filter(committee__convention=convention, user=user).select_related(
+            "committee"
+        )
+    )
+    return ConventionAccess(
+        user=user,
+        convention=convention,
+        is_caf_staff=user.role == User.Role.CAF_STAFF and user.caf_id == convention.caf_id,
+        is_signatory_agent=signs and user.role == User.Role.COORDINATOR,
+        is_signatory_elected=signs and user.role == User.Role.ELECTED,
+        memberships=memberships,
+    )
+
+
+def get_convention_or_404(user: User, pk: int) -> tuple[Convention, ConventionAccess]:
+    """The convention if the user may see it, with what they may do; 404 otherwise.
+
+    Out of scope is a 404, not a 403, so that nobody learns which conventions exist.
+    """
+    convention = Convention.objects.select_related("caf", "previous").filter(pk=pk).first()
+    if convention is None:
+        raise Http404("Convention introuvable.")
+    access = convention_access(user, convention)
+    if not access.can_view:
+        raise Http404("Convention introuvable.")
+    return convention, access
+
+
+def is_caf_staff(user: User) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser or (user.role == User.Role.CAF_STAFF and user.caf_id is not None)
+    )

@@ -1,0 +1,54 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Diagnostic, Facility, Finding, StatisticDefinition, TerritoryStatistic, Thematic
+
+
+@admin.register(Thematic)
+class ThematicAdmin(admin.ModelAdmin):
+    list_display = ["label", "code", "order", "is_active"]
+    list_editable = ["order", "is_active"]
+    search_fields = ["label", "code"]
+
+
+class FindingInline(admin.TabularInline):
+    model = Finding
+    extra = 0
+
+
+@admin.register(Diagnostic)
+class DiagnosticAdmin(SimpleHistoryAdmin):
+    list_display = ["convention", "start_date", "end_date", "participants_count"]
+    search_fields = ["convention__name"]
+    autocomplete_fields = ["convention"]
+    inlines = [FindingInline]
+
+
+@admin.register(Finding)
+class FindingAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "diagnostic", "thematic", "kind", "priority", "source"]
+    list_filter = ["kind", "priority", "source", "thematic"]
+    search_fields = ["text", "diagnostic__convention__name"]
+
+
+@admin.register(StatisticDefinition)
+class StatisticDefinitionAdmin(admin.ModelAdmin):
+    list_display = ["label", "code", "unit", "thematic"]
+    search_fields = ["label", "code"]
+
+
+@admin.register(TerritoryStatistic)
+class TerritoryStatisticAdmin(SimpleHistoryAdmin):
+    list_display = ["statistic", "collectivity", "year", "value", "source"]
+    list_filter = ["statistic", "year"]
+    search_fields = ["collectivity__name", "statistic__label"]
+    autocomplete_fields = ["collectivity"]
+    list_select_related = ["statistic", "collectivity"]
+
+
+@admin.register(Facility)
+class FacilityAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "manager", "places", "collectivity"]
+    list_filter = ["kind"]
+    search_fields = ["name", "manager", "collectivity__name"]
+    autocomplete_fields = ["collectivity"]

@@ -1,0 +1,190 @@
+"""The shared diagnostic: thematics, findings, territory statistics, facilities."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+
+class Thematic(models.Model):
+    """A reference table, extensible by the administrators (not an enum)."""
+
+    code = models.SlugField("code", max_length=50, unique=True)
+    label = models.CharField("libellé", max_length=100, unique=True)
+    order = models.PositiveSmallIntegerField("ordre", default=100)
+    is_active = models.BooleanField("active", default=True)
+
+    class Meta:
+        verbose_name = "thématique"
+        verbose_name_plural = "thématiques"
+        ordering = ["order", "label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Diagnostic(models.Model):
+    convention = models.OneToOneField(
+        "conventions.Convention",
+        verbose_name="convention",
+        on_delete=models.CASCADE,
+        related_name="diagnostic",
+    )
+    method = models.TextField("méthode", blank=True)
+    start_date = models.DateField("début", null=True, blank=True)
+    end_date = models.DateField("fin", null=True, blank=True)
+    summary = models.TextField("synthèse", blank=True)
+    participants_count = models.PositiveIntegerField("personnes consultées", null=True, blank=True)
+    participation = models.TextField("modalités de participation", blank=True)
+    sources = models.TextField("sources", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "diagnostic"
+        verbose_name_plural = "diagnostics"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="diagnostic_end_after_start",
+                violation_error_message="La fin du diagnostic ne peut pas précéder son début.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Diagnostic — {self.convention}"
+
+
+class Finding(models.Model):
+    class Kind(models.TextChoices):
+        STRENGTH = "atout", "Atout"
+        WEAKNESS = "faiblesse", "Faiblesse"
+        NEED = "besoin", "Besoin"
+        EXISTING = "offre", "Offre existante"
+
+    class Priority(models.IntegerChoices):
+        HIGH = 1, "Haute"
+        MEDIUM = 2, "Moyenne"
+        LOW = 3, "Basse"
+
+    class Source(models.TextChoices):
+        CAF_DATA = "donnees_caf", "Données Caf"
+        INSEE = "insee", "Insee"
+        WORKSHOP = "atelier", "Atelier"
+        QUESTIONNAIRE = "questionnaire", "Questionnaire"
+        INTERVIEW = "entretien", "Entretien"
+        OTHER = "autre", "Autre"
+
+    diagnostic = models.ForeignKey(
+        Diagnostic, verbose_name="diagnostic", on_delete=models.CASCADE, related_name="findings"
+    )
+    thematic = models.ForeignKey(Thematic, verbose_name="thématique", on_delete=models.PROTECT)
+    kind = models.CharField("nature", max_length=20, choices=Kind.choices)
+    text = models.TextField("constat")
+    priority = models.PositiveSmallIntegerField(
+        "priorité", choices=Priority.choices, default=Priority.MEDIUM
+    )
+    source = models.CharField("source", max_length=20, choices=Source.choices, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "constat"
+        verbose_name_plural = "constats"
+        ordering = ["thematic__order", "priority", "id"]
+        indexes = [models.Index(fields=["diagnostic", "thematic"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.text[:60]}"
+
+
+class StatisticDefinition(models.Model):
+    code = models.SlugField("code", max_length=50, unique=True)
+    label = models.CharField("libellé", max_length=200)
+    unit = models.CharField("unité", max_length=50, blank=True)
+    description = models.TextField("définition", blank=True)
+    thematic = models.ForeignKey(
+        Thematic, verbose_name="thématique", null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = "définition de statistique"
+        verbose_name_plural = "définitions de statistiques"
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class TerritoryStatistic(models.Model):
+    collectivity = models.ForeignKey(
+        "conventions.Collectivity",
+        verbose_name="collectivité",
+        on_delete=models.CASCADE,
+        related_name="statistics",
+    )
+    statistic = models.ForeignKey(
+        StatisticDefinition, verbose_name="statistique", on_delete=models.PROTECT
+    )
+    year = models.PositiveSmallIntegerField("année")
+    value = models.DecimalField("valeur", max_digits=14, decimal_places=2)
+    source = models.CharField("source", max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "statistique territoriale"
+        verbose_name_plural = "statistiques territoriales"
+        ordering = ["collectivity", "statistic", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collectivity", "statistic", "year"],
+                name="territory_statistic_unique_year",
+                violation_error_message=(
+                    "Une valeur existe déjà pour cette collectivité, cette statistique et cette année."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=1900) & Q(year__lte=2100),
+                name="territory_statistic_plausible_year",
+                violation_error_message="L'année doit être comprise entre 1900 et 2100.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statistic} — {self.collectivity} ({self.year})"
+
+
+class Facility(models.Model):
+    class Kind(models.TextChoices):
+        EAJE = "eaje", "EAJE (accueil du jeune enfant)"
+        RPE = "rpe", "RPE (relais petite enfance)"
+        LAEP = "laep", "LAEP (lieu d'accueil enfants-parents)"
+        ALSH = "alsh", "ALSH (accueil de loisirs)"
+        SOCIAL_CENTRE = "centre_social", "Centre social"
+        EVS = "evs", "EVS (espace de vie sociale)"
+
+    kind = models.CharField("type", max_length=20, choices=Kind.choices)
+    name = models.CharField("nom", max_length=200)
+    manager = models.CharField("gestionnaire", max_length=200, blank=True)
+    places = models.PositiveIntegerField("places", null=True, blank=True)
+    collectivity = models.ForeignKey(
+        "conventions.Collectivity",
+        verbose_name="collectivité",
+        on_delete=models.CASCADE,
+        related_name="facilities",
+    )
+
+    class Meta:
+        verbose_name = "équipement"
+        verbose_name_plural = "équipements"
+        ordering = ["collectivity", "kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.kind in (self.Kind.EAJE,) and self.places is None:
+            raise ValidationError({"places": "Indiquez le nombre de places de l'EAJE."})

@@ -1,0 +1,71 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    ChangeSought,
+    Indicator,
+    Measurement,
+    Observation,
+    ProgressMarker,
+    ProgressReport,
+    ReportDelivery,
+)
+
+
+class MeasurementInline(admin.TabularInline):
+    model = Measurement
+    extra = 0
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "action_sheet", "objective", "baseline_value", "target_value"]
+    list_filter = ["kind", "direction", "frequency"]
+    search_fields = ["name", "action_sheet__title", "objective__title"]
+    inlines = [MeasurementInline]
+
+
+@admin.register(Measurement)
+class MeasurementAdmin(SimpleHistoryAdmin):
+    list_display = ["indicator", "date", "value", "entered_by"]
+    search_fields = ["indicator__name"]
+    date_hierarchy = "date"
+
+
+class ProgressMarkerInline(admin.TabularInline):
+    model = ProgressMarker
+    extra = 0
+
+
+@admin.register(ChangeSought)
+class ChangeSoughtAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "convention", "thematic", "actor"]
+    search_fields = ["title", "convention__name"]
+    inlines = [ProgressMarkerInline]
+
+
+@admin.register(ProgressMarker)
+class ProgressMarkerAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "change", "level"]
+    list_filter = ["level"]
+
+
+@admin.register(Observation)
+class ObservationAdmin(SimpleHistoryAdmin):
+    list_display = ["marker", "date", "degree"]
+    list_filter = ["degree"]
+
+
+class ReportDeliveryInline(admin.TabularInline):
+    model = ReportDelivery
+    extra = 0
+    readonly_fields = ["email", "status", "sent_at", "error"]
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(admin.ModelAdmin):
+    list_display = ["convention", "kind", "period_start", "period_end", "status", "generated_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["convention__name"]
+    readonly_fields = ["snapshot", "generated_at", "error", "attempts"]
+    inlines = [ReportDeliveryInline]

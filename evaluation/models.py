@@ -1,0 +1,344 @@
+"""Evaluation: indicators and measurements, the qualitative ladder of the
+change-oriented approach, and the periodic progress reports."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+
+class Indicator(models.Model):
+    class Kind(models.TextChoices):
+        OUTPUT = "realisation", "Réalisation"
+        OUTCOME = "resultat", "Résultat"
+        MEANS = "moyens", "Moyens"
+        CONTEXT = "contexte", "Contexte"
+
+    class Direction(models.TextChoices):
+        INCREASE = "hausse", "Hausse"
+        DECREASE = "baisse", "Baisse"
+        MAINTAIN = "maintien", "Maintien"
+
+    class Frequency(models.TextChoices):
+        MONTHLY = "monthly", "Mensuelle"
+        QUARTERLY = "quarterly", "Trimestrielle"
+        HALF_YEARLY = "half_yearly", "Semestrielle"
+        YEARLY = "yearly", "Annuelle"
+
+    action_sheet = models.ForeignKey(
+        "actions.ActionSheet",
+        verbose_name="fiche action",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="indicators",
+    )
+    objective = models.ForeignKey(
+        "actions.Objective",
+        verbose_name="objectif",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="indicators",
+    )
+    name = models.CharField("intitulé", max_length=255)
+    kind = models.CharField("type", max_length=20, choices=Kind.choices, default=Kind.OUTPUT)
+    unit = models.CharField("unité", max_length=50, blank=True)
+    baseline_value = models.DecimalField("valeur de référence", max_digits=14, decimal_places=2)
+    baseline_date = models.DateField("date de référence")
+    target_value = models.DecimalField("valeur cible", max_digits=14, decimal_places=2)
+    target_date = models.DateField("échéance de la cible")
+    direction = models.CharField(
+        "sens attendu", max_length=20, choices=Direction.choices, default=Direction.INCREASE
+    )
+    source = models.CharField("source", max_length=200, blank=True)
+    frequency = models.CharField(
+        "fréquence de mesure", max_length=20, choices=Frequency.choices, default=Frequency.YEARLY
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "indicateur"
+        verbose_name_plural = "indicateurs"
+        ordering = ["action_sheet", "objective", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action_sheet__isnull=False, objective__isnull=True)
+                | Q(action_sheet__isnull=True, objective__isnull=False),
+                name="indicator_on_sheet_or_objective",
+                violation_error_message="Un indicateur porte soit sur une fiche, soit sur un objectif.",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_date__gt=models.F("baseline_date")),
+                name="indicator_target_after_baseline",
+                violation_error_message="L'échéance de la cible doit suivre la date de référence.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        if bool(self.action_sheet_id) == bool(self.objective_id):
+            errors["__all__"] = "Un indicateur porte soit sur une fiche, soit sur un objectif."
+        if self.baseline_date and self.target_date and self.target_date <= self.baseline_date:
+            errors["target_date"] = "L'échéance de la cible doit suivre la date de référence."
+        if (
+            self.direction == self.Direction.INCREASE
+            and self.baseline_value is not None
+            and self.target_value is not None
+            and self.target_value < self.baseline_value
+        ):
+            errors["target_value"] = "Pour une hausse, la cible doit dépasser la référence."
+        if (
+            self.direction == self.Direction.DECREASE
+            and self.baseline_value is not None
+            and self.target_value is not None
+            and self.target_value > self.baseline_value
+        ):
+            errors["target_value"] = (
+                "Pour une baisse, la cible doit être inférieure à la référence."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class Measurement(models.Model):
+    indicator = models.ForeignKey(
+        Indicator, verbose_name="indicateur", on_delete=models.CASCADE, related_name="measurements"
+    )
+    date = models.DateField("date")
+    value = models.DecimalField("valeur", max_digits=14, decimal_places=2)
+    comment = models.TextField("commentaire", blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="saisie par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    entered_at = models.DateTimeField("saisie le", auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "mesure"
+        verbose_name_plural = "mesures"
+        ordering = ["indicator", "date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "date"],
+                name="measurement_one_per_date",
+                violation_error_message="Une mesure existe déjà pour cet indicateur à cette date.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} — {self.date:%d/%m/%Y} : {self.value}"
+
+
+class ChangeSought(models.Model):
+    """A change sought (outcome mapping): what should change, for whom."""
+
+    convention = models.ForeignKey(
+        "conventions.Convention",
+        verbose_name="convention",
+        on_delete=models.CASCADE,
+        related_name="changes_sought",
+    )
+    objective = models.ForeignKey(
+        "actions.Objective",
+        verbose_name="objectif",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="changes_sought",
+    )
+    thematic = models.ForeignKey(
+        "diagnostics.Thematic",
+        verbose_name="thématique",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    actor = models.CharField("acteurs concernés", max_length=200, blank=True)
+    title = models.CharField("changement recherché", max_length=255)
+    description = models.TextField("description", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "changement recherché"
+        verbose_name_plural = "changements recherchés"
+        ordering = ["convention", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProgressMarker(models.Model):
+    class Level(models.TextChoices):
+        EXPECT = "attendu", "Attendu"
+        LIKE = "souhaite", "Souhaité"
+        LOVE = "ideal", "Idéal"
+
+    change = models.ForeignKey(
+        ChangeSought, verbose_name="changement", on_delete=models.CASCADE, related_name="markers"
+    )
+    level = models.CharField("niveau", max_length=20, choices=Level.choices)
+    text = models.TextField("marqueur de progrès")
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "marqueur de progrès"
+        verbose_name_plural = "marqueurs de progrès"
+        ordering = ["change", "order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} — {self.text[:60]}"
+
+
+class Observation(models.Model):
+    class Degree(models.TextChoices):
+        NOT_SEEN = "non", "Pas observé"
+        PARTIAL = "partiel", "Partiellement observé"
+        SEEN = "oui", "Observé"
+
+    marker = models.ForeignKey(
+        ProgressMarker,
+        verbose_name="marqueur",
+        on_delete=models.CASCADE,
+        related_name="observations",
+    )
+    date = models.DateField("date")
+    degree = models.CharField("constat", max_length=20, choices=Degree.choices)
+    text = models.TextField("observation")
+    observed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="observée par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "observation"
+        verbose_name_plural = "observations"
+        ordering = ["marker", "-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} — {self.get_degree_display()}"
+
+
+class ProgressReport(models.Model):
+    class Kind(models.TextChoices):
+        PERIODIC = "periodic", "Rapport d'avancement"
+        MEETING_PACK = "meeting_pack", "Dossier de séance"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En attente"
+        BUILDING = "building", "En cours de production"
+        READY = "ready", "Prêt"
+        FAILED = "failed", "En échec"
+
+    convention = models.ForeignKey(
+        "conventions.Convention",
+        verbose_name="convention",
+        on_delete=models.CASCADE,
+        related_name="reports",
+    )
+    kind = models.CharField("type", max_length=20, choices=Kind.choices, default=Kind.PERIODIC)
+    meeting = models.ForeignKey(
+        "conventions.Meeting",
+        verbose_name="réunion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="packs",
+    )
+    period_start = models.DateField("début de période")
+    period_end = models.DateField("fin de période")
+    status = models.CharField("état", max_length=20, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField("erreur", blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="demandé par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField("demandé le", auto_now_add=True)
+    generated_at = models.DateTimeField("produit le", null=True, blank=True)
+    snapshot = models.JSONField("données figées", default=dict, blank=True)
+    pdf = models.FileField("PDF", upload_to="reports/pdf/", blank=True)
+    xlsx = models.FileField("classeur XLSX", upload_to="reports/xlsx/", blank=True)
+    attempts = models.PositiveSmallIntegerField("tentatives", default=0)
+
+    class Meta:
+        verbose_name = "rapport d'avancement"
+        verbose_name_plural = "rapports d'avancement"
+        ordering = ["-period_end", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "kind", "period_start", "period_end"],
+                name="progress_report_one_per_period",
+                violation_error_message="Un rapport existe déjà pour cette convention et cette période.",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="progress_report_period_order",
+                violation_error_message="La fin de période ne peut pas précéder son début.",
+            ),
+        ]
+        indexes = [models.Index(fields=["convention", "status"])]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} — {self.convention} "
+            f"({self.period_start:%d/%m/%Y} – {self.period_end:%d/%m/%Y})"
+        )
+
+
+class ReportDelivery(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "À envoyer"
+        SENT = "sent", "Envoyé"
+        FAILED = "failed", "En échec"
+
+    report = models.ForeignKey(
+        ProgressReport, verbose_name="rapport", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    member = models.ForeignKey(
+        "conventions.CommitteeMember",
+        verbose_name="destinataire",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+    )
+    email = models.EmailField("adresse")
+    status = models.CharField("état", max_length=20, choices=Status.choices, default=Status.PENDING)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+    error = models.TextField("erreur", blank=True)
+
+    class Meta:
+        verbose_name = "envoi de rapport"
+        verbose_name_plural = "envois de rapports"
+        ordering = ["report", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "email"], name="report_delivery_once_per_recipient"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} → {self.email}"

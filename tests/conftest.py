@@ -1,0 +1,153 @@
+"""The base test setup: one named user per role around two conventions.
+
+`world.convention` (Caf de Tarn-et-Garonne) is signed by the Caf, an EPCI and a
+commune, and has a COPIL with one member per side. `world.other_convention`
+belongs to another Caf and territory: nobody of the first world may see it.
+"""
+
+import os
+import shutil
+from types import SimpleNamespace
+
+import pytest
+
+from conventions.factories import (
+    CafFactory,
+    CollectivityFactory,
+    CommitteeFactory,
+    CommitteeMemberFactory,
+    ConventionFactory,
+    SignatoryFactory,
+    UserFactory,
+)
+from conventions.models import Collectivity, Side, User
+
+# Playwright's sync API runs an event loop in the test thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "motdepasse-test"
+
+
+def services_required() -> bool:
+    return os.environ.get("CTG_REQUIRE_SERVICES") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip with a visible reason, or fail when CI requires every service."""
+    if services_required():
+        pytest.fail(f"CTG_REQUIRE_SERVICES=1 mais {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def world(db):
+    caf = CafFactory(name="Caf de Tarn-et-Garonne", department_code="82")
+    other_caf = CafFactory(name="Caf de la Loire", department_code="42")
+    epci = CollectivityFactory(
+        kind=Collectivity.Kind.EPCI, name="CC des Deux Rives", code="200041614", caf=caf
+    )
+    commune = CollectivityFactory(name="Laguépie", code="82090", caf=caf, parent_epci=epci)
+    other_commune = CollectivityFactory(name="Sorbiers", code="42302", caf=other_caf)
+
+    convention = ConventionFactory(caf=caf, name="CTG des Deux Rives")
+    SignatoryFactory(convention=convention, collectivity=None, caf=caf)
+    SignatoryFactory(convention=convention, collectivity=epci)
+    SignatoryFactory(convention=convention, collectivity=commune)
+    committee = CommitteeFactory(convention=convention)
+
+    other_convention = ConventionFactory(caf=other_caf, name="CTG de Sorbiers")
+    SignatoryFactory(convention=other_convention, collectivity=other_commune)
+    other_committee = CommitteeFactory(convention=other_convention)
+
+    users = {
+        "caf_staff": UserFactory(
+            email="claire@caf82.fr", first_name="Claire", role=User.Role.CAF_STAFF, caf=caf
+        ),
+        "other_caf_staff": UserFactory(
+            email="olivier@caf42.fr", first_name="Olivier", role=User.Role.CAF_STAFF, caf=other_caf
+        ),
+        "coordinator": UserFactory(
+            email="corinne@ccdr.fr",
+            first_name="Corinne",
+            role=User.Role.COORDINATOR,
+            collectivity=epci,
+        ),
+        "elected": UserFactory(
+            email="eric@laguepie.fr",
+            first_name="Éric",
+            role=User.Role.ELECTED,
+            collectivity=commune,
+        ),
+        "other_elected": UserFactory(
+            email="emma@sorbiers.fr",
+            first_name="Emma",
+            role=User.Role.ELECTED,
+            collectivity=other_commune,
+        ),
+        "member_caf": UserFactory(email="marc@caf82.fr", first_name="Marc"),
+        "member_territory": UserFactory(email="maud@ccdr.fr", first_name="Maud"),
+        "outsider": UserFactory(email="oscar@exemple.fr", first_name="Oscar"),
+        "superuser": UserFactory(
+            email="admin@ctg.fr", first_name="Ada", is_superuser=True, is_staff=True
+        ),
+    }
+    member_caf = CommitteeMemberFactory(
+        committee=committee, side=Side.CAF, name="Marc Caf", user=users["member_caf"]
+    )
+    member_territory = CommitteeMemberFactory(
+        committee=committee,
+        side=Side.TERRITORY,
+        name="Maud Territoire",
+        user=users["member_territory"],
+    )
+    return SimpleNamespace(
+        caf=caf,
+        other_caf=other_caf,
+        epci=epci,
+        commune=commune,
+        other_commune=other_commune,
+        convention=convention,
+        committee=committee,
+        member_caf=member_caf,
+        member_territory=member_territory,
+        other_convention=other_convention,
+        other_committee=other_committee,
+        **users,
+    )
+
+
+@pytest.fixture
+def login(client):
+    """`login(user)` returns the test client logged in as that user."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Drive Debian's Chromium; Playwright must never download a browser here."""
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    args = dict(browser_type_launch_args)
+    if executable:
+        args["executable_path"] = executable
+    args["args"] = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        "--disable-dev-shm-usage",
+    ]
+    return args
+
+
+@pytest.fixture
+def chromium_available():
+    if not (shutil.which("chromium") or shutil.which("chromium-browser")):
+        skip_or_fail("Chromium est absent (apt-get install chromium)")
