@@ -41,3 +41,31 @@ def committees_with_parity(*, convention: Convention) -> list[Committee]:
 
 def signatories_of(*, convention: Convention) -> QuerySet[Signatory]:
     return convention.signatories.select_related("collectivity", "caf")
+
+
+HISTORY_TYPES = {"+": "Création", "~": "Modification", "-": "Suppression"}
+
+
+def convention_history(*, convention: Convention) -> list[dict]:
+    """The audit trail of the convention itself, newest first, with the fields that changed."""
+    records = list(convention.history.select_related("history_user").order_by("-history_date"))
+    entries = []
+    for index, record in enumerate(records):
+        previous = records[index + 1] if index + 1 < len(records) else None
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous)
+            for change in delta.changes:
+                field = Convention._meta.get_field(change.field)
+                changes.append({"field": field.verbose_name, "old": change.old, "new": change.new})
+        entries.append(
+            {
+                "date": record.history_date,
+                "user": record.history_user,
+                "type": HISTORY_TYPES.get(record.history_type, record.history_type),
+                "object": "Convention",
+                "changes": changes,
+                "reason": record.history_change_reason or "",
+            }
+        )
+    return entries

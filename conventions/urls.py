@@ -5,6 +5,8 @@ from . import views
 app_name = "conventions"
 
 urlpatterns = [
-    path("", views.convention_list, name="list"),
-    path("<int:pk>/", views.convention_detail, name="detail"),
+    path("conventions/", views.convention_list, name="list"),
+    path("conventions/<int:pk>/", views.convention_detail, name="detail"),
+    path("conventions/<int:pk>/gouvernance/", views.governance, name="governance"),
+    path("conventions/<int:pk>/historique/", views.history, name="history"),
 ]

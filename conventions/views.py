@@ -52,3 +52,39 @@ def convention_detail(request, pk: int):
             "territories": convention.territories.all(),
         },
     )
+
+
+@login_required
+def governance(request, pk: int):
+    convention, access = get_convention_or_404(request.user, pk)
+    return render(
+        request,
+        "conventions/governance.html",
+        {
+            "convention": convention,
+            "access": access,
+            "active_tab": "gouvernance",
+            "crumb": "Gouvernance",
+            "signatories": selectors.signatories_of(convention=convention),
+            "committees": selectors.committees_with_parity(convention=convention),
+        },
+    )
+
+
+@login_required
+def history(request, pk: int):
+    convention, access = get_convention_or_404(request.user, pk)
+    page = Paginator(selectors.convention_history(convention=convention), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "conventions/history.html",
+        {
+            "convention": convention,
+            "access": access,
+            "active_tab": "historique",
+            "crumb": "Historique",
+            "page": page,
+        },
+    )

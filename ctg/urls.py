@@ -17,7 +17,10 @@ urlpatterns = [
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    path("conventions/", include("conventions.urls")),
+    path("", include("conventions.urls")),
+    path("", include("diagnostics.urls")),
+    path("", include("actions.urls")),
+    path("", include("evaluation.urls")),
     path("admin/", admin.site.urls),
 ]
 

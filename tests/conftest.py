@@ -1,7 +1,8 @@
 """The base test setup: one named user per role around two conventions.
 
 `world.convention` (Caf de Tarn-et-Garonne) is signed by the Caf, an EPCI and a
-commune, and has a COPIL with one member per side. `world.other_convention`
+commune, and has a COPIL with one seat per side (`world.caf_seat` held by
+`world.member_caf`, `world.territory_seat` held by `world.member_territory`). `world.other_convention`
 belongs to another Caf and territory: nobody of the first world may see it.
 """
 
@@ -91,10 +92,10 @@ def world(db):
             email="admin@ctg.fr", first_name="Ada", is_superuser=True, is_staff=True
         ),
     }
-    member_caf = CommitteeMemberFactory(
+    caf_seat = CommitteeMemberFactory(
         committee=committee, side=Side.CAF, name="Marc Caf", user=users["member_caf"]
     )
-    member_territory = CommitteeMemberFactory(
+    territory_seat = CommitteeMemberFactory(
         committee=committee,
         side=Side.TERRITORY,
         name="Maud Territoire",
@@ -108,8 +109,8 @@ def world(db):
         other_commune=other_commune,
         convention=convention,
         committee=committee,
-        member_caf=member_caf,
-        member_territory=member_territory,
+        caf_seat=caf_seat,
+        territory_seat=territory_seat,
         other_convention=other_convention,
         other_committee=other_committee,
         **users,
