@@ -1,0 +1,1 @@
+"""Forms of the conventions app (crispy-forms, Bootstrap 5, French labels)."""
