@@ -1,11 +1,31 @@
-"""The project's Celery app. Tasks are discovered from each app's ``tasks.py``."""
+"""The project's Celery app, beside the settings.
+
+Tasks are discovered from each app's ``tasks.py``. One project-wide policy for
+every task (``BaseTask``): late acknowledgement (a killed worker's task is
+redelivered), bounded retries with exponential backoff and jitter on transient
+errors, and the time limits of the settings (``CELERY_TASK_*_TIME_LIMIT``).
+Tasks take ids and call a service; they must be safe to run twice.
+"""
 
 import os
+import smtplib
 
-from celery import Celery
+from celery import Celery, Task
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ctg.settings")
 
-app = Celery("ctg")
+
+class BaseTask(Task):
+    # Transient failures: the database, the broker or the mail server was away.
+    autoretry_for = (ConnectionError, TimeoutError, OSError, smtplib.SMTPException)
+    retry_backoff = 5
+    retry_backoff_max = 600
+    retry_jitter = True
+    max_retries = 5
+    acks_late = True
+    reject_on_worker_lost = True
+
+
+app = Celery("ctg", task_cls=BaseTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
