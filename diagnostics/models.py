@@ -37,6 +37,8 @@ class Diagnostic(models.Model):
     participants_count = models.PositiveIntegerField("personnes consultées", null=True, blank=True)
     participation = models.TextField("modalités de participation", blank=True)
     sources = models.TextField("sources", blank=True)
+    # Optimistic locking: a save carries the version its form was loaded with.
+    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     history = HistoricalRecords()
 
