@@ -1,29 +1,728 @@
-"""Reads for the evaluation pages."""
+"""Reads for the evaluation pages: progress of indicators, dashboards, portfolio.
+
+The progress rule (DOMAIN.md), computed in the database by annotations so that
+a page costs a fixed number of queries whatever the number of measurements:
+
+- **last value / last date**: the most recent measurement of the indicator.
+- **progress** (``progress_pct``) = (last − baseline) / (target − baseline) × 100.
+  The sign of (target − baseline) makes it direction-aware: for a *baisse*, going
+  down from 20 to 15 towards a target of 10 is 50 %. The real value is kept (it
+  may exceed 100 % or be negative); ``progress_bar_pct`` is the same value capped
+  to 0–100 for display.
+- **target = baseline** for a *hausse* or a *baisse*: progress is undefined
+  (``NULL``) and the status is *progression non définie* — no division by zero.
+- **maintien**: the aim is to stay at the target level. It is reached when the
+  last value lies within ``MAINTAIN_TOLERANCE`` (5 %) of the target, in either
+  direction: progress 100 % and *dans les temps*; outside that band, progress
+  0 % and *en retard*.
+- **expected share** (``expected_pct``): the share of the time from the baseline
+  date to the target date elapsed at the date of the last measurement (today
+  when there is none), between 0 and 100 %.
+- **status**: *pas de mesure* without any measurement; otherwise *en avance*
+  when progress exceeds the expected share by more than ``SCHEDULE_TOLERANCE``
+  (10 points), *en retard* when it falls short by more than 10 points, *dans les
+  temps* in between.
+
+Only portable expressions are used (Cast, Case/When, Coalesce, Extract, Abs): the
+same SQL runs on SQLite and PostgreSQL. Date differences are computed as Julian
+day numbers from year/month/day because subtracting dates yields an interval on
+PostgreSQL and a number on SQLite.
+"""
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
 
-from conventions.models import Convention
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DateField,
+    DecimalField,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Abs, Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear
+from django.utils import timezone
 
-from .models import Indicator, Measurement, ProgressReport
+from actions.models import ActionSheet, Approval, FundingLine
+from conventions.models import Committee, CommitteeMember, Convention, Meeting, Side, User
+from diagnostics.models import StatisticDefinition, TerritoryStatistic
+
+from . import charts
+from .models import ChangeSought, Indicator, Measurement, Observation, ProgressMarker, ProgressReport
+
+SCHEDULE_TOLERANCE = 10.0  # points of % between progress and the expected share
+MAINTAIN_TOLERANCE = 0.05  # share of the target a "maintien" indicator may drift
+
+AHEAD = "en_avance"
+ON_TRACK = "dans_les_temps"
+LATE = "en_retard"
+NO_MEASURE = "pas_de_mesure"
+UNDEFINED = "non_defini"
+
+STATUS_LABELS = {
+    AHEAD: "En avance",
+    ON_TRACK: "Dans les temps",
+    LATE: "En retard",
+    NO_MEASURE: "Pas de mesure",
+    UNDEFINED: "Progression non définie",
+}
+STATUS_COLORS = {
+    AHEAD: "#198754",
+    ON_TRACK: "#0d6efd",
+    LATE: "#dc3545",
+    NO_MEASURE: "#adb5bd",
+    UNDEFINED: "#6c757d",
+}
+STATUS_BADGES = {
+    AHEAD: "text-bg-success",
+    ON_TRACK: "text-bg-primary",
+    LATE: "text-bg-danger",
+    NO_MEASURE: "text-bg-secondary",
+    UNDEFINED: "text-bg-light border",
+}
+SHEET_STATUS_COLORS = {
+    ActionSheet.Status.DRAFT: "#adb5bd",
+    ActionSheet.Status.SUBMITTED: "#e0a800",
+    ActionSheet.Status.VALIDATED: "#198754",
+    ActionSheet.Status.TO_REVIEW: "#fd7e14",
+    ActionSheet.Status.IN_PROGRESS: "#0d6efd",
+    ActionSheet.Status.DONE: "#0f5132",
+    ActionSheet.Status.ABANDONED: "#495057",
+}
+# A fiche counts as "validée" once approved, whatever came after.
+VALIDATED_STATUSES = (
+    ActionSheet.Status.VALIDATED,
+    ActionSheet.Status.IN_PROGRESS,
+    ActionSheet.Status.DONE,
+)
+
+FLOAT = FloatField()
 
 
-def indicators_of(*, convention: Convention) -> QuerySet[Indicator]:
-    """Indicators on the convention's fiches and objectives, with their last measurement."""
-    last = Measurement.objects.filter(indicator=OuterRef("pk")).order_by("-date")
+def _int(expr):
+    return Cast(expr, IntegerField())
+
+
+def day_number(expr):
+    """Julian day number of a date expression (Fliegel & Van Flandern), portable SQL.
+
+    Integer division truncates toward zero on SQLite and PostgreSQL alike, which
+    is what the formula expects; the extracted parts are cast to integers because
+    PostgreSQL's EXTRACT returns a numeric.
+    """
+    y, m, d = _int(ExtractYear(expr)), _int(ExtractMonth(expr)), _int(ExtractDay(expr))
+    a = (m - Value(14)) / Value(12)
     return (
-        Indicator.objects.filter(
-            Q(action_sheet__convention=convention) | Q(objective__convention=convention)
+        d
+        - Value(32075)
+        + Value(1461) * (y + Value(4800) + a) / Value(4)
+        + Value(367) * (m - Value(2) - a * Value(12)) / Value(12)
+        - Value(3) * ((y + Value(4900) + a) / Value(100)) / Value(4)
+    )
+
+
+def with_progress(qs: QuerySet[Indicator], *, today: datetime.date | None = None):
+    """Annotate indicators with the progress rule described in the module docstring."""
+    today = today or timezone.localdate()
+    last = Measurement.objects.filter(indicator=OuterRef("pk")).order_by("-date", "-id")
+    qs = qs.annotate(
+        last_value=Subquery(
+            last.values("value")[:1], output_field=DecimalField(max_digits=14, decimal_places=2)
+        ),
+        last_date=Subquery(last.values("date")[:1], output_field=DateField()),
+        measurement_count=Coalesce(
+            Subquery(
+                Measurement.objects.filter(indicator=OuterRef("pk"))
+                .order_by()
+                .annotate(n=Func(F("pk"), function="COUNT"))
+                .values("n")[:1],
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
+    )
+    qs = qs.annotate(
+        ref_date=Coalesce("last_date", Value(today, output_field=DateField())),
+        span_days=day_number(F("target_date")) - day_number(F("baseline_date")),
+    )
+    qs = qs.annotate(
+        elapsed_days=day_number(F("ref_date")) - day_number(F("baseline_date")),
+        gain=Cast("last_value", FLOAT) - Cast("baseline_value", FLOAT),
+        delta=Cast("target_value", FLOAT) - Cast("baseline_value", FLOAT),
+        maintain_gap=Abs(Cast("last_value", FLOAT) - Cast("target_value", FLOAT)),
+        maintain_band=Abs(Cast("target_value", FLOAT)) * Value(MAINTAIN_TOLERANCE),
+    )
+    qs = qs.annotate(
+        expected_raw=Cast("elapsed_days", FLOAT) * Value(100.0) / Cast("span_days", FLOAT),
+        progress_pct=Case(
+            When(last_value__isnull=True, then=Value(None, output_field=FLOAT)),
+            When(
+                direction=Indicator.Direction.MAINTAIN,
+                then=Case(
+                    When(maintain_gap__lte=F("maintain_band"), then=Value(100.0)),
+                    default=Value(0.0),
+                    output_field=FLOAT,
+                ),
+            ),
+            When(target_value=F("baseline_value"), then=Value(None, output_field=FLOAT)),
+            default=F("gain") * Value(100.0) / F("delta"),
+            output_field=FLOAT,
+        ),
+    )
+    qs = qs.annotate(
+        expected_pct=Case(
+            When(expected_raw__lt=0, then=Value(0.0)),
+            When(expected_raw__gt=100, then=Value(100.0)),
+            default=F("expected_raw"),
+            output_field=FLOAT,
+        ),
+        progress_bar_pct=Case(
+            When(progress_pct__isnull=True, then=Value(None, output_field=FLOAT)),
+            When(progress_pct__lt=0, then=Value(0.0)),
+            When(progress_pct__gt=100, then=Value(100.0)),
+            default=F("progress_pct"),
+            output_field=FLOAT,
+        ),
+    )
+    qs = qs.annotate(schedule_gap=F("progress_pct") - F("expected_pct"))
+    return qs.annotate(
+        status=Case(
+            When(last_value__isnull=True, then=Value(NO_MEASURE)),
+            When(
+                direction=Indicator.Direction.MAINTAIN,
+                then=Case(
+                    When(maintain_gap__lte=F("maintain_band"), then=Value(ON_TRACK)),
+                    default=Value(LATE),
+                ),
+            ),
+            When(target_value=F("baseline_value"), then=Value(UNDEFINED)),
+            When(schedule_gap__gt=SCHEDULE_TOLERANCE, then=Value(AHEAD)),
+            When(schedule_gap__lt=-SCHEDULE_TOLERANCE, then=Value(LATE)),
+            default=Value(ON_TRACK),
         )
-        .select_related("action_sheet", "objective")
+    )
+
+
+def convention_indicators(convention: Convention) -> QuerySet[Indicator]:
+    return Indicator.objects.filter(
+        Q(action_sheet__convention=convention) | Q(objective__convention=convention)
+    )
+
+
+def indicators_of(*, convention: Convention, today: datetime.date | None = None):
+    """Indicators on the convention's fiches and objectives, with their progress."""
+    return with_progress(
+        convention_indicators(convention).select_related(
+            "action_sheet", "objective", "action_sheet__thematic", "objective__thematic"
+        ),
+        today=today,
+    ).order_by("action_sheet__number", "objective__title", "id")
+
+
+def indicator_of(*, convention: Convention, pk: int, today: datetime.date | None = None):
+    """One indicator of the convention with its progress, or None."""
+    return indicators_of(convention=convention, today=today).filter(pk=pk).first()
+
+
+def measurements_of(*, indicator: Indicator) -> QuerySet[Measurement]:
+    return indicator.measurements.select_related("entered_by").order_by("date")
+
+
+def _summary_aggregates() -> dict:
+    return {
+        "indicator_count": Count("pk"),
+        "avg_progress": Avg("progress_bar_pct"),
+        "avg_expected": Avg("expected_pct", filter=Q(progress_pct__isnull=False)),
+        "ahead": Count("pk", filter=Q(status=AHEAD)),
+        "on_track": Count("pk", filter=Q(status=ON_TRACK)),
+        "late": Count("pk", filter=Q(status=LATE)),
+        "no_measure": Count("pk", filter=Q(status=NO_MEASURE)),
+        "undefined": Count("pk", filter=Q(status=UNDEFINED)),
+    }
+
+
+def progress_by_sheet(*, convention: Convention, today: datetime.date | None = None) -> list[dict]:
+    """Per fiche: number of indicators, average capped progress, counts per status."""
+    return list(
+        with_progress(
+            Indicator.objects.filter(action_sheet__convention=convention), today=today
+        )
+        .order_by()
+        .values("action_sheet_id", "action_sheet__number", "action_sheet__title")
+        .annotate(**_summary_aggregates())
+        .order_by("action_sheet__number")
+    )
+
+
+def progress_by_objective(
+    *, convention: Convention, today: datetime.date | None = None
+) -> list[dict]:
+    """Per objective: its own indicators and those of the fiches attached to it."""
+    return list(
+        with_progress(convention_indicators(convention), today=today)
+        .order_by()
         .annotate(
-            last_value=Subquery(last.values("value")[:1]),
-            last_date=Subquery(last.values("date")[:1]),
+            group_id=Coalesce("objective_id", "action_sheet__objective_id"),
+            group_title=Coalesce("objective__title", "action_sheet__objective__title"),
         )
-        .order_by("action_sheet__number", "objective__title", "id")
+        .filter(group_id__isnull=False)
+        .values("group_id", "group_title")
+        .annotate(**_summary_aggregates())
+        .order_by("group_title")
+    )
+
+
+def progress_by_thematic(
+    *, convention: Convention, today: datetime.date | None = None
+) -> list[dict]:
+    """Per thematic (the fiche's main thematic, or the objective's)."""
+    return list(
+        with_progress(convention_indicators(convention), today=today)
+        .order_by()
+        .annotate(
+            group_id=Coalesce("action_sheet__thematic_id", "objective__thematic_id"),
+            group_title=Coalesce("action_sheet__thematic__label", "objective__thematic__label"),
+            group_order=Coalesce("action_sheet__thematic__order", "objective__thematic__order"),
+        )
+        .values("group_id", "group_title", "group_order")
+        .annotate(**_summary_aggregates())
+        .order_by("group_order", "group_title")
+    )
+
+
+def progress_of_convention(*, convention: Convention, today: datetime.date | None = None) -> dict:
+    return with_progress(convention_indicators(convention), today=today).aggregate(
+        **_summary_aggregates()
+    )
+
+
+def status_segments(summary: dict) -> list[charts.Segment]:
+    keys = [(AHEAD, "ahead"), (ON_TRACK, "on_track"), (LATE, "late"), (NO_MEASURE, "no_measure")]
+    segments = [
+        charts.Segment(STATUS_LABELS[s], summary.get(k) or 0, STATUS_COLORS[s]) for s, k in keys
+    ]
+    if summary.get("undefined"):
+        segments.append(
+            charts.Segment(STATUS_LABELS[UNDEFINED], summary["undefined"], STATUS_COLORS[UNDEFINED])
+        )
+    return segments
+
+
+def progress_figure(rows: list[dict], *, title: str) -> charts.Figure:
+    """Horizontal bars of average progress per group, the expected share as a tick."""
+    bars = [
+        charts.Bar(
+            label=row["group_title"] or "Sans thématique",
+            value=row["avg_progress"],
+            display=charts.fmt_percent(row["avg_progress"]) if row["avg_progress"] is not None else "pas de mesure",
+            marker=row["avg_expected"],
+            color=charts.BLUE,
+        )
+        for row in rows
+    ]
+    return charts.hbar_chart(
+        bars,
+        title=title,
+        max_value=100,
+        label_header="Thématique",
+        value_header="Progression moyenne",
+        marker_label="Progression attendue à la date de la dernière mesure",
+        extra_columns=[
+            ("Attendu", [charts.fmt_percent(r["avg_expected"]) for r in rows]),
+            ("Indicateurs", [str(r["indicator_count"]) for r in rows]),
+            ("En retard", [str(r["late"]) for r in rows]),
+        ],
+    )
+
+
+# ------------------------------------------------------------ the dashboard
+
+
+@dataclass
+class ConventionDashboard:
+    convention: Convention
+    today: datetime.date
+    sheets_by_status: list[dict]
+    thematic_progress: list[dict]
+    summary: dict
+    late_indicators: list[Indicator]
+    funding: list[dict]
+    next_meeting: Meeting | None
+    pending_sheets: list[ActionSheet]
+    latest_reports: list[ProgressReport]
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def elapsed_pct(self) -> float:
+        return round(self.convention.elapsed_share(self.today) * 100, 1)
+
+    @property
+    def days_left(self) -> int:
+        return max(0, (self.convention.end_date - self.today).days)
+
+    @property
+    def sheet_count(self) -> int:
+        return sum(row["count"] for row in self.sheets_by_status)
+
+    @property
+    def validated_count(self) -> int:
+        return sum(r["count"] for r in self.sheets_by_status if r["status"] in VALIDATED_STATUSES)
+
+    @cached_property
+    def period_figure(self) -> charts.Figure:
+        return charts.progress_bar(
+            self.elapsed_pct, title=f"Temps écoulé : {charts.fmt_percent(self.elapsed_pct)}"
+        )
+
+    @cached_property
+    def sheets_figure(self) -> charts.Figure:
+        return charts.stacked_bar(
+            [
+                charts.Segment(row["label"], row["count"], SHEET_STATUS_COLORS[row["status"]])
+                for row in self.sheets_by_status
+            ],
+            title="Fiches action par statut",
+        )
+
+    @cached_property
+    def status_figure(self) -> charts.Figure:
+        return charts.stacked_bar(
+            status_segments(self.summary), title="Indicateurs par état d'avancement"
+        )
+
+    @cached_property
+    def thematic_figure(self) -> charts.Figure:
+        return progress_figure(self.thematic_progress, title="Progression moyenne par thématique")
+
+    @cached_property
+    def funding_figure(self) -> charts.Figure:
+        bars, spent_pct = [], []
+        for row in self.funding:
+            planned, spent = row["planned"] or Decimal(0), row["spent"] or Decimal(0)
+            share = float(spent / planned * 100) if planned else None
+            spent_pct.append(charts.fmt_percent(share))
+            bars.append(
+                charts.Bar(
+                    label=row["funder"],
+                    value=share,
+                    display=f"{charts.fmt_number(spent, 0)} € / {charts.fmt_number(planned, 0)} €",
+                    color="#e07a10",
+                )
+            )
+        return charts.hbar_chart(
+            bars,
+            title="Financements : dépensé sur prévu, par financeur",
+            max_value=100,
+            label_header="Financeur",
+            value_header="Dépensé / prévu",
+            extra_columns=[("Taux de consommation", spent_pct)],
+            width=640,
+        )
+
+
+def convention_dashboard(
+    *, convention: Convention, today: datetime.date | None = None
+) -> ConventionDashboard:
+    """Everything the Synthèse tab shows, in a fixed number of queries (about 8)."""
+    today = today or timezone.localdate()
+    labels = dict(ActionSheet.Status.choices)
+    counts = dict(
+        convention.action_sheets.order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    sheets_by_status = [
+        {"status": status, "label": labels[status], "count": counts.get(status, 0)}
+        for status in ActionSheet.Status.values
+    ]
+    indicators = indicators_of(convention=convention, today=today)
+    late = list(indicators.filter(status=LATE).order_by("schedule_gap", "id")[:8])
+    funding = list(
+        FundingLine.objects.filter(sheet__convention=convention)
+        .order_by()
+        .values("funder")
+        .annotate(planned=Sum("planned_amount"), spent=Sum("spent_amount"))
+        .order_by("-planned", "funder")
+    )
+    next_meeting = (
+        Meeting.objects.filter(committee__convention=convention, date__gte=timezone.now())
+        .select_related("committee")
+        .order_by("date")
+        .first()
+    )
+    pending = list(
+        convention.action_sheets.filter(status=ActionSheet.Status.SUBMITTED)
+        .annotate(
+            caf_favorable=Count(
+                "approvals",
+                filter=Q(
+                    approvals__version=F("version"),
+                    approvals__decision=Approval.Decision.FAVORABLE,
+                    approvals__member__side=Side.CAF,
+                ),
+            ),
+            territory_favorable=Count(
+                "approvals",
+                filter=Q(
+                    approvals__version=F("version"),
+                    approvals__decision=Approval.Decision.FAVORABLE,
+                    approvals__member__side=Side.TERRITORY,
+                ),
+            ),
+        )
+        .order_by("number")[:6]
+    )
+    return ConventionDashboard(
+        convention=convention,
+        today=today,
+        sheets_by_status=sheets_by_status,
+        thematic_progress=progress_by_thematic(convention=convention, today=today),
+        summary=progress_of_convention(convention=convention, today=today),
+        late_indicators=late,
+        funding=funding,
+        next_meeting=next_meeting,
+        pending_sheets=pending,
+        latest_reports=list(reports_of(convention=convention)[:3]),
     )
 
 
 def reports_of(*, convention: Convention) -> QuerySet[ProgressReport]:
     return convention.reports.order_by("-period_end", "-id")
+
+
+# ------------------------------------------------------- qualitative side
+
+
+def changes_of(*, convention: Convention) -> list[ChangeSought]:
+    """Changes sought with their markers and observations (newest first), 3 queries."""
+    from django.db.models import Prefetch
+
+    return list(
+        convention.changes_sought.select_related("thematic", "objective")
+        .prefetch_related(
+            Prefetch(
+                "markers",
+                queryset=ProgressMarker.objects.order_by("order", "id").prefetch_related(
+                    Prefetch(
+                        "observations",
+                        queryset=Observation.objects.select_related("observed_by").order_by(
+                            "-date", "-id"
+                        ),
+                    )
+                ),
+            )
+        )
+        .order_by("id")
+    )
+
+
+def change_of(*, convention: Convention, pk: int) -> ChangeSought | None:
+    return convention.changes_sought.filter(pk=pk).first()
+
+
+def marker_of(*, convention: Convention, pk: int) -> ProgressMarker | None:
+    return (
+        ProgressMarker.objects.filter(change__convention=convention, pk=pk)
+        .select_related("change")
+        .first()
+    )
+
+
+# -------------------------------------------------------------- portfolio
+
+
+def _count_subquery(qs: QuerySet) -> Coalesce:
+    """COUNT(*) of a correlated queryset, as an integer annotation (0 when empty)."""
+    return Coalesce(
+        Subquery(
+            qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+PORTFOLIO_SORTS = {
+    "nom": ("name", "Nom"),
+    "fin": ("end_date", "Fin la plus proche"),
+    "-fin": ("-end_date", "Fin la plus lointaine"),
+    "validees": ("validated_pct", "Fiches validées (croissant)"),
+    "retard": ("-late_pct", "Indicateurs en retard (décroissant)"),
+}
+
+
+def portfolio(
+    *,
+    user: User,
+    phase: str = "",
+    renewal: bool = False,
+    sort: str = "fin",
+    today: datetime.date | None = None,
+) -> QuerySet[Convention]:
+    """Every convention of the Caf of a Caf agent (all of them for a superuser),
+    annotated in one query: fiches validated, indicators late, renewal due,
+    committees without parity."""
+    today = today or timezone.localdate()
+    qs = Convention.objects.select_related("caf")
+    if not user.is_superuser:
+        qs = qs.filter(caf_id=user.caf_id)
+    if phase:
+        qs = qs.filter(phase=phase)
+    renewal_limit = today + datetime.timedelta(days=365)
+    if renewal:
+        qs = qs.filter(end_date__gte=today, end_date__lte=renewal_limit)
+    sheets = ActionSheet.objects.filter(convention=OuterRef("pk")).exclude(
+        status=ActionSheet.Status.ABANDONED
+    )
+    indicators = with_progress(
+        Indicator.objects.filter(
+            Q(action_sheet__convention=OuterRef("pk")) | Q(objective__convention=OuterRef("pk"))
+        ),
+        today=today,
+    )
+    members = CommitteeMember.objects.filter(committee=OuterRef("pk"))
+    committees = Committee.objects.filter(convention=OuterRef("pk")).annotate(
+        caf_n=_count_subquery(members.filter(side=Side.CAF)),
+        territory_n=_count_subquery(members.filter(side=Side.TERRITORY)),
+    )
+    qs = qs.annotate(
+        sheet_count=_count_subquery(sheets),
+        validated_count=_count_subquery(sheets.filter(status__in=VALIDATED_STATUSES)),
+        indicator_count=_count_subquery(
+            Indicator.objects.filter(
+                Q(action_sheet__convention=OuterRef("pk")) | Q(objective__convention=OuterRef("pk"))
+            )
+        ),
+        late_count=_count_subquery(indicators.filter(status=LATE)),
+        unbalanced_committees=_count_subquery(committees.exclude(caf_n=F("territory_n"))),
+        renewal_due=Case(
+            When(end_date__gte=today, end_date__lte=renewal_limit, then=Value(True)),
+            default=Value(False),
+        ),
+    ).annotate(
+        validated_pct=Case(
+            When(sheet_count=0, then=Value(None, output_field=FLOAT)),
+            default=Cast("validated_count", FLOAT) * Value(100.0) / Cast("sheet_count", FLOAT),
+            output_field=FLOAT,
+        ),
+        late_pct=Case(
+            When(indicator_count=0, then=Value(None, output_field=FLOAT)),
+            default=Cast("late_count", FLOAT) * Value(100.0) / Cast("indicator_count", FLOAT),
+            output_field=FLOAT,
+        ),
+    )
+    order = PORTFOLIO_SORTS.get(sort, PORTFOLIO_SORTS["fin"])[0]
+    nulls = F(order.lstrip("-"))
+    if order.startswith("-"):
+        return qs.order_by(nulls.desc(nulls_last=True), "name", "pk")
+    return qs.order_by(nulls.asc(nulls_last=True), "name", "pk")
+
+
+# ----------------------------------------------------- territory comparison
+
+
+def convention_collectivities(*, convention: Convention):
+    """Territories covered by the convention and collectivities that sign it."""
+    from conventions.models import Collectivity
+
+    return (
+        Collectivity.objects.filter(
+            Q(covering_conventions=convention) | Q(signatures__convention=convention)
+        )
+        .distinct()
+        .order_by("kind", "name")
+    )
+
+
+def statistics_available(*, convention: Convention) -> QuerySet[StatisticDefinition]:
+    return StatisticDefinition.objects.filter(
+        Exists(
+            TerritoryStatistic.objects.filter(
+                statistic=OuterRef("pk"),
+                collectivity__in=convention_collectivities(convention=convention).values("pk"),
+            )
+        )
+    ).order_by("label")
+
+
+def territory_comparison(*, convention: Convention, statistic: StatisticDefinition) -> dict:
+    """Values of one statistic for the convention's collectivities, by year (2 queries)."""
+    collectivities = list(convention_collectivities(convention=convention))
+    values = list(
+        TerritoryStatistic.objects.filter(
+            statistic=statistic, collectivity__in=[c.pk for c in collectivities]
+        )
+        .order_by("year")
+        .values_list("collectivity_id", "year", "value")
+    )
+    years = sorted({y for _, y, _ in values})
+    by_coll: dict[int, dict[int, Decimal]] = {}
+    for cid, year, value in values:
+        by_coll.setdefault(cid, {})[year] = value
+    rows = [
+        {"collectivity": c, "values": [by_coll.get(c.pk, {}).get(y) for y in years]}
+        for c in collectivities
+        if c.pk in by_coll
+    ]
+    return {"statistic": statistic, "years": years, "rows": rows}
+
+
+def comparison_figures(data: dict) -> tuple[charts.Figure | None, charts.Figure | None]:
+    """A bar chart of the latest year side by side, and a line chart over the years."""
+    if not data["rows"]:
+        return None, None
+    statistic, years = data["statistic"], data["years"]
+    unit = statistic.unit
+    latest = years[-1]
+    bars = []
+    for row in data["rows"]:
+        value = row["values"][-1]
+        bars.append(
+            charts.Bar(
+                label=row["collectivity"].name,
+                value=float(value) if value is not None else None,
+                display=(charts.fmt_number(value, 2) if value is not None else "—"),
+            )
+        )
+    bar_fig = charts.hbar_chart(
+        bars,
+        title=f"{statistic.label} en {latest}" + (f" ({unit})" if unit else ""),
+        label_header="Collectivité",
+        value_header=f"{latest}",
+    )
+    series = [
+        charts.Series(
+            label=row["collectivity"].name,
+            points=[
+                (datetime.date(y, 1, 1), float(v))
+                for y, v in zip(years, row["values"], strict=True)
+                if v is not None
+            ],
+            color=charts.PALETTE[i % len(charts.PALETTE)],
+        )
+        for i, row in enumerate(data["rows"])
+    ]
+    line_fig = charts.line_chart(
+        series,
+        title=f"{statistic.label} : évolution par collectivité",
+        unit=unit,
+        x_label="Année",
+        year_axis=True,
+    )
+    return bar_fig, line_fig
