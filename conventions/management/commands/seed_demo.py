@@ -1,0 +1,44 @@
+from django.core.management.base import BaseCommand
+
+from conventions.demo import DEMO_PASSWORD, seed_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Installe les données de démonstration (CTG Quercy Rouergue Gorges de l'Aveyron et "
+        "CTG de Sorbiers) et un compte par rôle. Ne crée que ce qui manque : relancer la "
+        "commande ne change rien, et aucune donnée existante n'est modifiée ni supprimée."
+    )
+
+    def handle(self, *args, **options):
+        result = seed_demo()
+        if result.total_created:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Données de démonstration : {result.total_created} objet(s) créé(s)."
+                )
+            )
+            for label, count in sorted(result.created.items()):
+                self.stdout.write(f"  {count:>4} {label}")
+        else:
+            self.stdout.write(
+                self.style.SUCCESS("Données de démonstration déjà en place : aucun changement.")
+            )
+
+        self.stdout.write("")
+        self.stdout.write(
+            self.style.MIGRATE_HEADING(
+                f"Comptes de démonstration (mot de passe commun : {DEMO_PASSWORD})"
+            )
+        )
+        width = max(len(login.email) for login in result.logins)
+        for login in result.logins:
+            password = (
+                DEMO_PASSWORD
+                if login.password_is_demo
+                else "(mot de passe modifié depuis, inchangé)"
+            )
+            self.stdout.write(f"  {login.email:<{width}}  {password:<14}  {login.role_label}")
+            self.stdout.write(f"  {'':<{width}}  {'':<14}  → {login.scope}")
+        self.stdout.write("")
+        self.stdout.write("Connexion : http://127.0.0.1:8000/connexion/")
