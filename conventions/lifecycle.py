@@ -1,0 +1,238 @@
+"""The lifecycle of a convention: the stepper, the allowed transitions and their guards.
+
+Reads only: the writes are ``conventions.services.convention_advance`` / ``convention_sign``.
+
+The model keeps the detailed phases (préparation, diagnostic partagé, plan d'actions,
+signature, mise en œuvre, évaluation, échue, renouvelée); the stepper shows the path
+diagnostic → plan d'actions → signature → mise en œuvre → évaluation → clôturée, where
+"préparation" is the start of the diagnostic step and "échue"/"renouvelée" both close it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from .models import Caf, Convention
+
+Phase = Convention.Phase
+
+FORWARD_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    Phase.PREPARATION: (Phase.DIAGNOSTIC,),
+    Phase.DIAGNOSTIC: (Phase.ACTION_PLAN,),
+    Phase.ACTION_PLAN: (Phase.SIGNATURE,),
+    Phase.SIGNATURE: (Phase.IMPLEMENTATION,),
+    Phase.IMPLEMENTATION: (Phase.EVALUATION,),
+    Phase.EVALUATION: (Phase.CLOSED, Phase.RENEWED),
+    Phase.CLOSED: (Phase.RENEWED,),
+}
+# Going back one step is allowed, with a reason.
+BACKWARD_TRANSITIONS: dict[str, str] = {
+    Phase.DIAGNOSTIC: Phase.PREPARATION,
+    Phase.ACTION_PLAN: Phase.DIAGNOSTIC,
+    Phase.SIGNATURE: Phase.ACTION_PLAN,
+    Phase.EVALUATION: Phase.IMPLEMENTATION,
+}
+
+STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Diagnostic", (Phase.PREPARATION, Phase.DIAGNOSTIC)),
+    ("Plan d'actions", (Phase.ACTION_PLAN,)),
+    ("Signature", (Phase.SIGNATURE,)),
+    ("Mise en œuvre", (Phase.IMPLEMENTATION,)),
+    ("Évaluation", (Phase.EVALUATION,)),
+    ("Clôturée", (Phase.CLOSED, Phase.RENEWED)),
+)
+
+# Fiches that went through the committee's approval.
+VALIDATED_SHEET_STATUSES = ("validee", "en_cours", "realisee")
+SIGNED_PHASES = (Phase.IMPLEMENTATION, Phase.EVALUATION)
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    state: str  # "done", "current" or "todo"
+    detail: str = ""
+
+
+def convention_steps(convention: Convention) -> list[Step]:
+    current = next(i for i, (_label, phases) in enumerate(STEPS) if convention.phase in phases)
+    steps = []
+    for index, (label, phases) in enumerate(STEPS):
+        if index < current:
+            state, detail = "done", ""
+        elif index == current:
+            state = "done" if convention.phase in (Phase.CLOSED, Phase.RENEWED) else "current"
+            detail = Phase(convention.phase).label if len(phases) > 1 else ""
+        else:
+            state, detail = "todo", ""
+        steps.append(Step(label=label, state=state, detail=detail))
+    return steps
+
+
+def is_backward(from_phase: str, to_phase: str) -> bool:
+    return BACKWARD_TRANSITIONS.get(from_phase) == to_phase
+
+
+def is_allowed(from_phase: str, to_phase: str) -> bool:
+    return to_phase in FORWARD_TRANSITIONS.get(from_phase, ()) or is_backward(from_phase, to_phase)
+
+
+def _plural(count: int, singular: str, plural: str) -> str:
+    return singular if count == 1 else plural
+
+
+def transition_blockers(*, convention: Convention, to_phase: str, reason: str = "") -> list[str]:
+    """Why ``convention`` may not move to ``to_phase`` now (empty list: it may), in French."""
+    from actions.models import ActionSheet
+    from diagnostics.models import Finding
+
+    current = convention.phase
+    if not is_allowed(current, to_phase):
+        return [
+            f"La convention ne peut pas passer de la phase « {Phase(current).label} » "
+            f"à la phase « {Phase(to_phase).label} »."
+        ]
+    reason = (reason or "").strip()
+    if is_backward(current, to_phase):
+        if not reason:
+            return [f"Indiquez le motif du retour à la phase « {Phase(to_phase).label} »."]
+        return []
+
+    blockers = []
+    if to_phase in (Phase.DIAGNOSTIC, Phase.ACTION_PLAN):
+        thematics = list(convention.thematics.all())
+        if not thematics:
+            blockers.append(
+                "Aucune thématique n'est choisie : cochez les thématiques couvertes "
+                "dans la fiche de la convention."
+            )
+        if to_phase == Phase.DIAGNOSTIC and not convention.territories.exists():
+            blockers.append("Aucun territoire couvert n'est renseigné.")
+        if to_phase == Phase.ACTION_PLAN and thematics:
+            covered = set(
+                Finding.objects.filter(diagnostic__convention=convention).values_list(
+                    "thematic_id", flat=True
+                )
+            )
+            missing = [t.label for t in thematics if t.pk not in covered]
+            if missing:
+                count = len(missing)
+                subject = _plural(count, "thématique n'a", "thématiques n'ont")
+                blockers.append(f"{count} {subject} aucun constat : {', '.join(missing)}.")
+    if to_phase in (Phase.SIGNATURE, Phase.IMPLEMENTATION) and current != Phase.EVALUATION:
+        if not ActionSheet.objects.filter(
+            convention=convention, status__in=VALIDATED_SHEET_STATUSES
+        ).exists():
+            blockers.append(
+                "Aucune fiche action validée : le plan d'actions doit compter au moins "
+                "une fiche validée par le comité."
+            )
+        if not convention.signatories.exists():
+            blockers.append(
+                "Aucun signataire n'est enregistré : ajoutez les signataires "
+                "dans l'onglet Gouvernance."
+            )
+    if to_phase == Phase.EVALUATION and not convention.signed_on:
+        blockers.append("La convention n'a pas de date de signature.")
+    if to_phase == Phase.CLOSED and convention.end_date > timezone.localdate() and not reason:
+        blockers.append(
+            f"La convention court jusqu'au {date_format(convention.end_date, 'j F Y')} : "
+            "indiquez le motif d'une clôture anticipée."
+        )
+    if to_phase == Phase.RENEWED and not convention.renewals.exists():
+        blockers.append(
+            "Aucune convention ne renouvelle celle-ci : utilisez « Préparer le renouvellement »."
+        )
+    return blockers
+
+
+@dataclass(frozen=True)
+class TransitionOption:
+    to_phase: str
+    label: str
+    backward: bool
+    is_signature: bool
+    blockers: tuple[str, ...]
+    reason_required: bool
+
+    @property
+    def allowed(self) -> bool:
+        return not self.blockers
+
+
+def transition_options(*, convention: Convention) -> list[TransitionOption]:
+    """The transitions offered from the current phase, each with what blocks it (if anything).
+
+    A reason that the user can still type (backward move, early closing) is not a blocker."""
+    current = convention.phase
+    targets = list(FORWARD_TRANSITIONS.get(current, ()))
+    if current in BACKWARD_TRANSITIONS:
+        targets.append(BACKWARD_TRANSITIONS[current])
+    options = []
+    for target in targets:
+        blockers = transition_blockers(convention=convention, to_phase=target, reason="-")
+        reason_required = (
+            bool(transition_blockers(convention=convention, to_phase=target, reason=""))
+            and not blockers
+        )
+        options.append(
+            TransitionOption(
+                to_phase=target,
+                label=Phase(target).label,
+                backward=is_backward(current, target),
+                is_signature=current == Phase.SIGNATURE and target == Phase.IMPLEMENTATION,
+                blockers=tuple(blockers),
+                reason_required=reason_required,
+            )
+        )
+    return options
+
+
+# --- Renewal ------------------------------------------------------------------------------------
+
+
+def add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def renewal_due_condition(today: datetime.date | None = None):
+    """Signed conventions ending within 12 months that nobody has started to renew."""
+    today = today or timezone.localdate()
+    return Q(
+        end_date__gte=today, end_date__lte=add_years(today, 1), phase__in=SIGNED_PHASES
+    ) & ~Exists(Convention.objects.filter(previous=OuterRef("pk")))
+
+
+def with_renewal_flag(qs: QuerySet[Convention], today=None) -> QuerySet[Convention]:
+    return qs.annotate(
+        renewal_due=ExpressionWrapper(renewal_due_condition(today), output_field=BooleanField())
+    )
+
+
+def conventions_to_renew(caf: Caf, today: datetime.date | None = None) -> QuerySet[Convention]:
+    """The conventions of ``caf`` to renew, the soonest ending first."""
+    return (
+        Convention.objects.filter(caf=caf)
+        .filter(renewal_due_condition(today))
+        .order_by("end_date", "name")
+    )
+
+
+def renewal_status(convention: Convention, today: datetime.date | None = None) -> dict:
+    """For the header: is the convention due for renewal, and is a renewal in preparation?"""
+    renewal = convention.renewals.order_by("pk").first()
+    today = today or timezone.localdate()
+    due = (
+        renewal is None
+        and convention.phase in SIGNED_PHASES
+        and today <= convention.end_date <= add_years(today, 1)
+    )
+    return {"due": due, "renewal": renewal}
