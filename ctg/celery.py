@@ -11,6 +11,7 @@ import os
 import smtplib
 
 from celery import Celery, Task
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ctg.settings")
 
@@ -29,3 +30,15 @@ class BaseTask(Task):
 app = Celery("ctg", task_cls=BaseTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Periodic jobs, declared once here; each is safe to run twice.
+app.conf.beat_schedule = {
+    "dispatch-due-reports": {
+        "task": "evaluation.tasks.dispatch_due_reports",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "dispatch-meeting-packs": {
+        "task": "evaluation.tasks.dispatch_meeting_packs",
+        "schedule": crontab(hour=6, minute=30),
+    },
+}

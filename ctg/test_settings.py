@@ -14,3 +14,4 @@ MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 # Tests run tasks in-process; the integration tests that need a real worker
 # switch this off themselves.
 CELERY_TASK_ALWAYS_EAGER = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,0 +1,310 @@
+"""The frozen state of a convention for one report period (stored as JSON).
+
+Everything a report shows comes from here, so that the HTML page, the PDF and
+the XLSX workbook say the same thing, today and in five years.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from actions.models import ActionSheet, ActionSheetTransition, Approval, FundingLine
+from conventions.models import Meeting
+
+from .models import Measurement, Observation, ProgressReport
+
+
+def _num(value) -> float | None:
+    if value is None:
+        return None
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _day(value: datetime.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _moment(value: datetime.datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat(timespec="minutes") if value else None
+
+
+def previous_report(report: ProgressReport) -> ProgressReport | None:
+    return (
+        ProgressReport.objects.filter(
+            convention_id=report.convention_id,
+            kind=report.kind,
+            status=ProgressReport.Status.READY,
+            period_end__lt=report.period_end,
+        )
+        .order_by("-period_end")
+        .only("pk", "period_start", "period_end", "snapshot")
+        .first()
+    )
+
+
+def indicator_progress_rows(*, convention, as_of: datetime.date) -> list[dict]:
+    """Every indicator with its progress as of the end of the period (one query)."""
+    from . import charts
+    from .selectors import STATUS_LABELS, indicators_of
+
+    rows = []
+    for i in indicators_of(convention=convention, today=as_of, as_of=as_of):
+        thematic = (
+            i.action_sheet.thematic.label if i.action_sheet_id else i.objective.thematic.label
+        )
+        progress = None if i.progress_pct is None else i.progress_pct / 100
+        expected = None if i.expected_pct is None else i.expected_pct / 100
+        rows.append(
+            {
+                "id": i.pk,
+                "fiche": i.action_sheet.number if i.action_sheet_id else "",
+                "objective": i.objective.title if i.objective_id else "",
+                "thematic": thematic,
+                "name": i.name,
+                "unit": i.unit,
+                "baseline": _num(i.baseline_value),
+                "target": _num(i.target_value),
+                "target_date": _day(i.target_date),
+                "last_value": _num(i.last_value),
+                "last_date": _day(i.last_date),
+                "progress": progress,
+                "expected": expected,
+                "progress_display": charts.fmt_percent(i.progress_pct),
+                "expected_display": charts.fmt_percent(i.expected_pct),
+                "status": i.status,
+                "status_label": STATUS_LABELS[i.status],
+            }
+        )
+    return rows
+
+
+def build_snapshot(report: ProgressReport) -> dict:
+    convention = report.convention
+    start, end = report.period_start, report.period_end
+    period_start_dt = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
+    period_end_dt = timezone.make_aware(
+        datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min)
+    )
+    in_period = Q(at__gte=period_start_dt, at__lt=period_end_dt)
+    previous = previous_report(report)
+    previous_statuses = {
+        item["number"]: item["status"]
+        for item in ((previous.snapshot or {}).get("fiches", []) if previous else [])
+    }
+
+    sheets = list(
+        ActionSheet.objects.filter(convention=convention)
+        .select_related("thematic")
+        .order_by("number")
+    )
+    status_labels = dict(ActionSheet.Status.choices)
+    fiches = [
+        {
+            "id": sheet.pk,
+            "number": sheet.number,
+            "title": sheet.title,
+            "thematic": sheet.thematic.label,
+            "status": sheet.status,
+            "status_label": status_labels[sheet.status],
+            "lead": sheet.lead,
+            "version": sheet.version,
+            "previous_status": previous_statuses.get(sheet.number),
+            "is_new": bool(previous) and sheet.number not in previous_statuses,
+        }
+        for sheet in sheets
+    ]
+    by_status = Counter(sheet.status for sheet in sheets)
+    status_counts = [
+        {"status": value, "label": label, "count": by_status.get(value, 0)}
+        for value, label in ActionSheet.Status.choices
+    ]
+
+    transitions = [
+        {
+            "number": t.sheet.number,
+            "title": t.sheet.title,
+            "from": status_labels[t.from_status],
+            "to": status_labels[t.to_status],
+            "at": _moment(t.at),
+            "by": str(t.by) if t.by else "",
+            "reason": t.reason,
+        }
+        for t in ActionSheetTransition.objects.filter(in_period, sheet__convention=convention)
+        .select_related("sheet", "by")
+        .order_by("at", "pk")
+    ]
+    approvals = [
+        {
+            "number": a.sheet.number,
+            "title": a.sheet.title,
+            "member": a.member.name,
+            "side": a.member.get_side_display(),
+            "decision": a.get_decision_display(),
+            "comment": a.comment,
+            "version": a.version,
+            "at": _moment(a.decided_at),
+        }
+        for a in Approval.objects.filter(
+            sheet__convention=convention,
+            decided_at__gte=period_start_dt,
+            decided_at__lt=period_end_dt,
+        )
+        .select_related("sheet", "member")
+        .order_by("decided_at", "pk")
+    ]
+
+    indicators = indicator_progress_rows(convention=convention, as_of=end)
+    late = [row for row in indicators if row["status"] == "en_retard"]
+
+    measurements = [
+        {
+            "indicator": m.indicator.name,
+            "fiche": m.indicator.action_sheet.number if m.indicator.action_sheet_id else "",
+            "date": _day(m.date),
+            "value": _num(m.value),
+            "unit": m.indicator.unit,
+            "comment": m.comment,
+        }
+        for m in Measurement.objects.filter(
+            Q(indicator__action_sheet__convention=convention)
+            | Q(indicator__objective__convention=convention),
+            date__gte=start,
+            date__lte=end,
+        )
+        .select_related("indicator__action_sheet")
+        .order_by("date", "indicator__name")
+    ]
+
+    funding_rows = (
+        FundingLine.objects.filter(sheet__convention=convention)
+        .values("funder")
+        .annotate(planned=Sum("planned_amount"), spent=Sum("spent_amount"))
+        .order_by("funder")
+    )
+    funding = [
+        {"funder": row["funder"], "planned": _num(row["planned"]), "spent": _num(row["spent"])}
+        for row in funding_rows
+    ]
+
+    observations = [
+        {
+            "change": o.marker.change.title,
+            "level": o.marker.get_level_display(),
+            "marker": o.marker.text,
+            "date": _day(o.date),
+            "degree": o.get_degree_display(),
+            "text": o.text,
+        }
+        for o in Observation.objects.filter(
+            marker__change__convention=convention, date__gte=start, date__lte=end
+        )
+        .select_related("marker__change")
+        .order_by("date", "pk")
+    ]
+
+    upcoming = [
+        {
+            "committee": m.committee.name,
+            "date": _moment(m.date),
+            "location": m.location,
+            "agenda": m.agenda,
+        }
+        for m in Meeting.objects.filter(committee__convention=convention, date__gte=period_end_dt)
+        .select_related("committee")
+        .order_by("date")[:5]
+    ]
+    past_meetings = [
+        {
+            "committee": m.committee.name,
+            "date": _moment(m.date),
+            "decisions": m.decisions,
+        }
+        for m in Meeting.objects.filter(committee__convention=convention, date__lt=period_end_dt)
+        .exclude(decisions="")
+        .select_related("committee")
+        .order_by("-date")[:10]
+    ]
+
+    by_thematic: dict[str, list[float]] = defaultdict(list)
+    for row in indicators:
+        if row["progress"] is not None:
+            by_thematic[row["thematic"]].append(min(max(row["progress"], 0.0), 1.0))
+    thematic_progress = [
+        {"thematic": label, "progress": sum(values) / len(values), "indicators": len(values)}
+        for label, values in sorted(by_thematic.items())
+    ]
+
+    pending = [f for f in fiches if f["status"] == ActionSheet.Status.SUBMITTED]
+    changed = [f for f in fiches if f["previous_status"] and f["previous_status"] != f["status"]]
+    summary = {
+        "fiches_total": len(fiches),
+        "fiches_validated": sum(
+            by_status.get(s, 0)
+            for s in (
+                ActionSheet.Status.VALIDATED,
+                ActionSheet.Status.IN_PROGRESS,
+                ActionSheet.Status.DONE,
+            )
+        ),
+        "fiches_pending": len(pending),
+        "indicators_total": len(indicators),
+        "indicators_late": len(late),
+        "indicators_without_measure": sum(1 for r in indicators if r["status"] == "pas_de_mesure"),
+        "measurements_in_period": len(measurements),
+        "planned_total": sum(r["planned"] or 0 for r in funding),
+        "spent_total": sum(r["spent"] or 0 for r in funding),
+        "fiches_changed_since_previous": len(changed),
+        "fiches_new_since_previous": sum(1 for f in fiches if f["is_new"]),
+    }
+    return {
+        "convention": {
+            "id": convention.pk,
+            "name": convention.name,
+            "caf": convention.caf.name,
+            "phase": convention.get_phase_display(),
+            "start": _day(convention.start_date),
+            "end": _day(convention.end_date),
+            "elapsed_share": convention.elapsed_share(end),
+            "thematics": [t.label for t in convention.thematics.order_by("order")],
+        },
+        "kind": report.get_kind_display(),
+        "period": {"start": _day(start), "end": _day(end)},
+        "meeting": (
+            {
+                "committee": report.meeting.committee.name,
+                "date": _moment(report.meeting.date),
+                "agenda": report.meeting.agenda,
+            }
+            if report.meeting_id
+            else None
+        ),
+        "previous": (
+            {
+                "id": previous.pk,
+                "start": _day(previous.period_start),
+                "end": _day(previous.period_end),
+            }
+            if previous
+            else None
+        ),
+        "summary": summary,
+        "status_counts": status_counts,
+        "fiches": fiches,
+        "fiches_changed": changed,
+        "pending_fiches": pending,
+        "transitions": transitions,
+        "approvals": approvals,
+        "indicators": indicators,
+        "late_indicators": late,
+        "thematic_progress": thematic_progress,
+        "measurements": measurements,
+        "funding": funding,
+        "observations": observations,
+        "upcoming_meetings": upcoming,
+        "decisions_log": past_meetings,
+    }

@@ -1,0 +1,270 @@
+"""Progress reports and meeting packs: request, build, deliver, dispatch.
+
+Each step is a service that takes ids and is safe to run twice:
+- ``report_request`` stores one report per convention, kind and period (a
+  unique constraint) and queues its build after the transaction commits;
+- ``report_build`` freezes the snapshot, renders the PDF and XLSX and marks the
+  report ready in one transaction, so a worker killed half-way leaves the
+  report as it was and the redelivered task builds it again;
+- ``report_deliver`` e-mails each committee member with an account once
+  (one ``ReportDelivery`` row per recipient);
+- ``dispatch_due_reports`` / ``dispatch_meeting_packs`` are the daily jobs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from conventions.models import CommitteeMember, Convention, Meeting
+
+from .models import ProgressReport, ReportDelivery
+from .schedule import REPORTING_PHASES, report_period_due
+
+logger = logging.getLogger(__name__)
+
+# Beyond this size the e-mail carries the link only.
+ATTACHMENT_MAX_BYTES = getattr(settings, "REPORT_ATTACHMENT_MAX_BYTES", 3 * 1024 * 1024)
+
+
+class ReportError(Exception):
+    """A report request that cannot be honoured; the message is for the user."""
+
+
+def _enqueue_build(report_id: int) -> None:
+    """Queue the build; if the broker is away the report stays pending in the
+    database and the next dispatcher run queues it again."""
+    from .tasks import build_report
+
+    try:
+        build_report.delay(report_id)
+    except Exception:  # noqa: BLE001 - the broker may be down; the row is the source of truth
+        logger.warning("Broker unavailable: report %s stays pending", report_id, exc_info=True)
+
+
+def report_request(
+    *,
+    convention: Convention,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    kind: str = ProgressReport.Kind.PERIODIC,
+    meeting: Meeting | None = None,
+    by=None,
+) -> tuple[ProgressReport, bool]:
+    """Ask for a report; returns (report, queued). A ready report is not rebuilt."""
+    if period_end < period_start:
+        raise ReportError("La fin de période ne peut pas précéder son début.")
+    if period_start > convention.end_date or period_end < convention.start_date:
+        raise ReportError("La période doit recouper celle de la convention.")
+    with transaction.atomic():
+        report, created = ProgressReport.objects.get_or_create(
+            convention=convention,
+            kind=kind,
+            period_start=period_start,
+            period_end=period_end,
+            defaults={"meeting": meeting, "requested_by": by},
+        )
+        if not created and report.status == ProgressReport.Status.FAILED:
+            report.status = ProgressReport.Status.PENDING
+            report.error = ""
+            report.save(update_fields=["status", "error"])
+        queued = report.status == ProgressReport.Status.PENDING
+        if queued:
+            transaction.on_commit(lambda: _enqueue_build(report.pk))
+    return report, queued
+
+
+def report_build(*, report_id: int) -> ProgressReport:
+    """Build a report (idempotent: a ready report is returned as it is)."""
+    from .report_render import render_pdf, render_xlsx
+    from .report_snapshot import build_snapshot
+
+    report = ProgressReport.objects.select_related("convention", "meeting").get(pk=report_id)
+    if report.status == ProgressReport.Status.READY:
+        return report
+    ProgressReport.objects.filter(pk=report.pk).update(
+        status=ProgressReport.Status.BUILDING, attempts=report.attempts + 1
+    )
+    try:
+        snapshot = build_snapshot(report)
+        pdf_bytes = render_pdf(report, snapshot)
+        xlsx_bytes = render_xlsx(report, snapshot)
+        with transaction.atomic():
+            locked = ProgressReport.objects.select_for_update().get(pk=report.pk)
+            if locked.status == ProgressReport.Status.READY:
+                return locked
+            stem = f"rapport-{locked.convention_id}-{locked.kind}-{locked.period_end:%Y%m%d}"
+            # Files are written under new names; the row points at them only on commit.
+            locked.pdf.save(f"{stem}.pdf", ContentFile(pdf_bytes), save=False)
+            locked.xlsx.save(f"{stem}.xlsx", ContentFile(xlsx_bytes), save=False)
+            locked.snapshot = snapshot
+            locked.status = ProgressReport.Status.READY
+            locked.generated_at = timezone.now()
+            locked.error = ""
+            locked.save()
+        return locked
+    except Exception as exc:
+        ProgressReport.objects.filter(pk=report.pk).exclude(
+            status=ProgressReport.Status.READY
+        ).update(status=ProgressReport.Status.FAILED, error=f"{type(exc).__name__} : {exc}")
+        raise
+
+
+def report_recipients(convention: Convention) -> list[CommitteeMember]:
+    """Committee members with an active account and an address, once per address."""
+    members = (
+        CommitteeMember.objects.filter(
+            committee__convention=convention, user__isnull=False, user__is_active=True
+        )
+        .exclude(user__email="")
+        .select_related("user", "committee")
+        .order_by("user__email", "pk")
+    )
+    seen: set[str] = set()
+    recipients = []
+    for member in members:
+        email = member.user.email.lower()
+        if email not in seen:
+            seen.add(email)
+            recipients.append(member)
+    return recipients
+
+
+def report_url(report: ProgressReport) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse(
+        "evaluation:report_detail", args=[report.convention_id, report.pk]
+    )
+
+
+def report_deliver(*, report_id: int) -> int:
+    """Send the report to each recipient not yet served; returns how many were sent."""
+    report = ProgressReport.objects.select_related("convention__caf").get(pk=report_id)
+    if report.status != ProgressReport.Status.READY:
+        raise ReportError("Seul un rapport prêt peut être envoyé.")
+    attachment = None
+    if report.pdf and report.pdf.size <= ATTACHMENT_MAX_BYTES:
+        with report.pdf.open("rb") as handle:
+            attachment = handle.read()
+    sent = 0
+    for member in report_recipients(report.convention):
+        try:
+            delivery, _ = ReportDelivery.objects.get_or_create(
+                report=report, email=member.user.email.lower(), defaults={"member": member}
+            )
+        except IntegrityError:
+            # Another worker created it at the same moment: it is theirs to send.
+            continue
+        if delivery.status == ReportDelivery.Status.SENT:
+            continue
+        context = {
+            "report": report,
+            "convention": report.convention,
+            "member": member,
+            "url": report_url(report),
+            "attached": attachment is not None,
+            "summary": (report.snapshot or {}).get("summary", {}),
+        }
+        message = EmailMultiAlternatives(
+            subject=render_to_string("emails/evaluation/report_subject.txt", context).strip(),
+            body=render_to_string("emails/evaluation/report.txt", context),
+            to=[delivery.email],
+        )
+        message.attach_alternative(
+            render_to_string("emails/evaluation/report.html", context), "text/html"
+        )
+        if attachment is not None:
+            message.attach(
+                f"rapport-{report.period_end:%Y-%m-%d}.pdf", attachment, "application/pdf"
+            )
+        try:
+            message.send()
+        except Exception as exc:
+            delivery.status = ReportDelivery.Status.FAILED
+            delivery.error = f"{type(exc).__name__} : {exc}"
+            delivery.save(update_fields=["status", "error"])
+            raise
+        delivery.status = ReportDelivery.Status.SENT
+        delivery.sent_at = timezone.now()
+        delivery.error = ""
+        delivery.save(update_fields=["status", "sent_at", "error"])
+        sent += 1
+    return sent
+
+
+def dispatch_due_reports(*, today: datetime.date | None = None) -> list[int]:
+    """Ask for the due report of every convention in implementation or evaluation.
+
+    One convention's failure is logged and never stops the others. Reports left
+    pending (broker down at request time) are queued again.
+    """
+    today = today or timezone.localdate()
+    queued: list[int] = []
+    for convention in Convention.objects.filter(phase__in=REPORTING_PHASES).order_by("pk"):
+        try:
+            period = report_period_due(convention, today)
+            if period is None:
+                continue
+            report, was_queued = report_request(
+                convention=convention, period_start=period.start, period_end=period.end
+            )
+            if was_queued:
+                queued.append(report.pk)
+        except Exception:  # noqa: BLE001 - isolate conventions from each other
+            logger.exception("Report dispatch failed for convention %s", convention.pk)
+    for report_id in (
+        ProgressReport.objects.filter(status=ProgressReport.Status.PENDING)
+        .exclude(pk__in=queued)
+        .values_list("pk", flat=True)
+    ):
+        _enqueue_build(report_id)
+    return queued
+
+
+def dispatch_meeting_packs(*, now: datetime.datetime | None = None) -> list[int]:
+    """Build the meeting pack of every meeting coming within its convention's lead time."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    queued: list[int] = []
+    horizon = now + datetime.timedelta(days=60)
+    meetings = (
+        Meeting.objects.filter(date__gte=now, date__lte=horizon)
+        .exclude(
+            committee__convention__phase__in=[Convention.Phase.CLOSED, Convention.Phase.RENEWED]
+        )
+        .select_related("committee__convention")
+        .order_by("date")
+    )
+    for meeting in meetings:
+        convention = meeting.committee.convention
+        meeting_day = timezone.localdate(meeting.date)
+        if (meeting_day - today).days > convention.meeting_pack_days:
+            continue
+        try:
+            previous = (
+                Meeting.objects.filter(committee=meeting.committee, date__lt=meeting.date)
+                .order_by("-date")
+                .first()
+            )
+            start = timezone.localdate(previous.date) if previous else convention.start_date
+            start = max(start, convention.start_date)
+            end = max(start, min(meeting_day, convention.end_date))
+            report, was_queued = report_request(
+                convention=convention,
+                period_start=start,
+                period_end=end,
+                kind=ProgressReport.Kind.MEETING_PACK,
+                meeting=meeting,
+            )
+            if was_queued:
+                queued.append(report.pk)
+        except Exception:  # noqa: BLE001
+            logger.exception("Meeting pack failed for meeting %s", meeting.pk)
+    return queued
