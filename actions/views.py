@@ -1,23 +1,358 @@
+"""Pages of the action plan: objectives, fiches action, their workflow and the committee inbox.
+
+Every view resolves the convention with ``get_convention_or_404`` (out of scope: 404) and
+checks the action with ``access.require(...)`` (in scope but not allowed: 403).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
 
 from conventions.permissions import get_convention_or_404
 
-from . import selectors
+from . import selectors, services
+from .exports import export_sheets
+from .forms import (
+    ActionSheetForm,
+    ApprovalForm,
+    FundingFormSet,
+    IndicatorFormSet,
+    ObjectiveForm,
+    formset_rows,
+)
+from .models import ActionSheet, Objective
+from .services import FUNDING_FIELDS, INDICATOR_FIELDS, WorkflowError
+
+PAGE_SIZE = 25
+
+
+def _context(convention, access, crumb, **extra):
+    return {"convention": convention, "access": access, "active_tab": "plan", "crumb": crumb, **extra}
+
+
+def _sheet_or_404(convention, sheet_id: int) -> ActionSheet:
+    return get_object_or_404(
+        ActionSheet.objects.select_related(
+            "thematic", "objective", "lead_user", "submitted_by", "created_by"
+        ),
+        convention=convention,
+        pk=sheet_id,
+    )
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            for error in errors:
+                message = " ".join(error.messages)
+                if name in form.fields:
+                    form.add_error(name, message)
+                else:
+                    form.add_error(None, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+# --------------------------------------------------------------------------- plan and list
 
 
 @login_required
 def action_plan(request, pk: int):
     convention, access = get_convention_or_404(request.user, pk)
+    filters = selectors.SheetFilters.from_query(request.GET)
+    sheets = selectors.action_sheets_of(convention=convention, filters=filters)
+    page = Paginator(sheets, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("tri", None)
     return render(
         request,
         "actions/action_plan.html",
-        {
-            "convention": convention,
-            "access": access,
-            "active_tab": "plan",
-            "crumb": "Plan d'actions",
-            "objectives": selectors.objectives_of(convention=convention),
-            "sheets": selectors.action_sheets_of(convention=convention),
-        },
+        _context(
+            convention,
+            access,
+            "Plan d'actions",
+            objective_groups=selectors.objectives_tree(convention=convention),
+            page=page,
+            sheets=page.object_list,
+            filters=filters,
+            statuses=ActionSheet.Status.choices,
+            thematics=selectors.thematics_of_sheets(convention=convention),
+            leads=selectors.leads_of(convention=convention),
+            sorts=selectors.SORT_LABELS,
+            query_without_sort=query.urlencode(),
+            export_query=request.GET.urlencode(),
+        ),
     )
+
+
+@login_required
+def plan_export(request, pk: int):
+    convention, access = get_convention_or_404(request.user, pk)
+    filters = selectors.SheetFilters.from_query(request.GET)
+    sheets = selectors.sheets_for_export(convention=convention, filters=filters)
+    content = export_sheets(sheets, title=f"Fiches action — {convention.name}")
+    filename = f"fiches-action-{slugify(convention.name)}-{timezone.localdate():%Y-%m-%d}.xlsx"
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --------------------------------------------------------------------------- objectives
+
+
+@login_required
+def objective_edit(request, pk: int, objective_id: int | None = None):
+    convention, access = get_convention_or_404(request.user, pk)
+    access.require(access.can_edit_actions)
+    objective = (
+        get_object_or_404(Objective, convention=convention, pk=objective_id)
+        if objective_id
+        else None
+    )
+    form = ObjectiveForm(request.POST or None, instance=objective, convention=convention)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items()}
+        try:
+            saved = services.objective_save(
+                convention=convention, by=request.user, data=data, objective=objective
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Objectif « {saved.title} » enregistré.")
+            return redirect("actions:plan", pk=convention.pk)
+    selected = {str(v) for v in (form["findings"].value() or [])}
+    return render(
+        request,
+        "actions/objective_form.html",
+        _context(
+            convention,
+            access,
+            "Modifier l'objectif" if objective else "Nouvel objectif",
+            form=form,
+            objective=objective,
+            finding_groups=selectors.findings_by_thematic(convention=convention),
+            selected_findings=selected,
+        ),
+    )
+
+
+@login_required
+def objective_delete(request, pk: int, objective_id: int):
+    convention, access = get_convention_or_404(request.user, pk)
+    access.require(access.can_edit_actions)
+    objective = get_object_or_404(Objective, convention=convention, pk=objective_id)
+    if request.method == "POST":
+        title = objective.title
+        services.objective_delete(objective=objective, by=request.user)
+        messages.success(request, f"Objectif « {title} » supprimé.")
+        return redirect("actions:plan", pk=convention.pk)
+    return render(
+        request,
+        "actions/objective_delete.html",
+        _context(convention, access, "Supprimer l'objectif", objective=objective),
+    )
+
+
+# --------------------------------------------------------------------------- fiche editor
+
+
+@login_required
+def sheet_edit(request, pk: int, sheet_id: int | None = None):
+    convention, access = get_convention_or_404(request.user, pk)
+    access.require(access.can_edit_actions)
+    sheet = _sheet_or_404(convention, sheet_id) if sheet_id else None
+    if sheet is not None and sheet.status in services.CLOSED_STATUSES:
+        messages.error(
+            request,
+            f"Une fiche « {sheet.get_status_display().lower()} » ne peut plus être modifiée.",
+        )
+        return redirect("actions:sheet", pk=convention.pk, sheet_id=sheet.pk)
+    instance = sheet or ActionSheet(convention=convention)
+    data = request.POST or None
+    form = ActionSheetForm(data, instance=instance, convention=convention)
+    funding = FundingFormSet(data, instance=instance, prefix="financement")
+    indicators = IndicatorFormSet(data, instance=instance, prefix="indicateurs")
+    if request.method == "POST":
+        valid = all([form.is_valid(), funding.is_valid(), indicators.is_valid()])
+        if valid:
+            cleaned = dict(form.cleaned_data)
+            revision = cleaned.pop("revision", None)
+            reason = cleaned.pop("change_reason", "")
+            try:
+                saved = services.action_sheet_save(
+                    convention=convention,
+                    by=request.user,
+                    data=cleaned,
+                    funding_lines=formset_rows(funding, FUNDING_FIELDS),
+                    indicators=formset_rows(indicators, INDICATOR_FIELDS),
+                    sheet=sheet,
+                    revision=revision,
+                    change_reason=reason,
+                )
+            except WorkflowError as exc:
+                messages.error(request, exc.message)
+                form.add_error(None, exc.message)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                if sheet is not None and saved.version != sheet.version:
+                    messages.success(
+                        request,
+                        f"Fiche {saved.number} enregistrée : la version {saved.version} est "
+                        "soumise au comité.",
+                    )
+                else:
+                    messages.success(request, f"Fiche {saved.number} enregistrée.")
+                return redirect("actions:sheet", pk=convention.pk, sheet_id=saved.pk)
+    return render(
+        request,
+        "actions/sheet_form.html",
+        _context(
+            convention,
+            access,
+            f"Modifier la fiche {sheet.number}" if sheet else "Nouvelle fiche action",
+            form=form,
+            funding=funding,
+            indicators=indicators,
+            sheet=sheet,
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- fiche page
+
+
+@login_required
+def sheet_detail(request, pk: int, sheet_id: int):
+    convention, access = get_convention_or_404(request.user, pk)
+    sheet = _sheet_or_404(convention, sheet_id)
+    funding_lines = list(sheet.funding_lines.order_by("year", "funder"))
+    member = selectors.approving_member(user=request.user, convention=convention)
+    state = selectors.approval_state(sheet=sheet)
+    already = member is not None and any(
+        a.member_id == member.pk for v, group in state.by_version if v == sheet.version for a in group
+    )
+    can_give_opinion = (
+        member is not None
+        and sheet.status == ActionSheet.Status.SUBMITTED
+        and not already
+        and sheet.submitted_by_id != request.user.pk
+    )
+    return render(
+        request,
+        "actions/sheet_detail.html",
+        _context(
+            convention,
+            access,
+            f"Fiche {sheet.number}",
+            sheet=sheet,
+            other_thematics=list(sheet.other_thematics.all()),
+            communes=list(sheet.communes.order_by("name")),
+            funding_lines=funding_lines,
+            totals=selectors.funding_totals(funding_lines),
+            indicators=list(sheet.indicators.order_by("id")),
+            state=state,
+            member=member,
+            already_gave_opinion=already,
+            own_submission=member is not None and sheet.submitted_by_id == request.user.pk,
+            can_give_opinion=can_give_opinion,
+            approval_form=ApprovalForm(),
+            transitions=selectors.transitions_of(sheet=sheet),
+            history=selectors.sheet_history(sheet=sheet),
+            diff=selectors.changes_since_approved(sheet=sheet),
+            Status=ActionSheet.Status,
+        ),
+    )
+
+
+TRANSITIONS = {
+    "submit": (services.action_sheet_submit, "Fiche {number} soumise au comité."),
+    "start": (services.action_sheet_start, "Fiche {number} passée « en cours »."),
+    "complete": (services.action_sheet_complete, "Fiche {number} marquée « réalisée »."),
+    "abandon": (services.action_sheet_abandon, "Fiche {number} abandonnée."),
+}
+
+
+@login_required
+@require_POST
+def sheet_transition(request, pk: int, sheet_id: int, action: str):
+    convention, access = get_convention_or_404(request.user, pk)
+    access.require(access.can_edit_actions)
+    sheet = _sheet_or_404(convention, sheet_id)
+    if action not in TRANSITIONS:
+        raise PermissionDenied("Changement de statut inconnu.")
+    function, success = TRANSITIONS[action]
+    kwargs = {"sheet": sheet, "by": request.user}
+    if action != "submit":
+        kwargs["reason"] = request.POST.get("reason", "")
+    try:
+        function(**kwargs)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success.format(number=sheet.number))
+    return redirect("actions:sheet", pk=convention.pk, sheet_id=sheet.pk)
+
+
+@login_required
+@require_POST
+def sheet_opinion(request, pk: int, sheet_id: int):
+    convention, access = get_convention_or_404(request.user, pk)
+    access.require(access.can_approve)
+    sheet = _sheet_or_404(convention, sheet_id)
+    member = selectors.approving_member(user=request.user, convention=convention)
+    if member is None:
+        raise PermissionDenied(
+            "Seuls les membres de l'instance qui examine les fiches peuvent donner un avis."
+        )
+    form = ApprovalForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("actions:sheet", pk=convention.pk, sheet_id=sheet.pk)
+    try:
+        with transaction.atomic():
+            approval = services.approval_give(
+                sheet=sheet,
+                member=member,
+                decision=form.cleaned_data["decision"],
+                comment=form.cleaned_data["comment"],
+            )
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        sheet.refresh_from_db()
+        if sheet.status == ActionSheet.Status.VALIDATED:
+            messages.success(request, f"Avis enregistré : la fiche {sheet.number} est validée.")
+        else:
+            messages.success(
+                request, f"Avis « {approval.get_decision_display().lower()} » enregistré."
+            )
+    return redirect("actions:sheet", pk=convention.pk, sheet_id=sheet.pk)
+
+
+# --------------------------------------------------------------------------- inbox
+
+
+@login_required
+def review_inbox(request):
+    page = Paginator(selectors.inbox(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "actions/inbox.html", {"page": page})

@@ -6,4 +6,7 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_is_caf_staff": is_caf_staff(user)}
+    from actions.selectors import review_navigation
+
+    # "À examiner": committee membership and fiches waiting for the user's opinion (one query).
+    return {"nav_is_caf_staff": is_caf_staff(user), **review_navigation(user=user)}

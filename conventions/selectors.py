@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from dataclasses import dataclass
 
-from .models import Committee, CommitteeMember, Convention, Side, Signatory, User
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from .models import Committee, CommitteeMember, Convention, Meeting, Side, Signatory, User
 from .permissions import conventions_visible_to
 
 
@@ -69,3 +73,117 @@ def convention_history(*, convention: Convention) -> list[dict]:
             }
         )
     return entries
+
+
+# --- Governance: committees, parity, meetings ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Parity:
+    """Counts per side of a committee; co-piloting asks for equal numbers."""
+
+    caf: int
+    territory: int
+
+    @property
+    def is_balanced(self) -> bool:
+        return self.caf == self.territory
+
+    @property
+    def is_empty(self) -> bool:
+        return self.caf == 0 and self.territory == 0
+
+    @property
+    def message(self) -> str:
+        def members(count: int) -> str:
+            return f"{count} membre{'s' if count > 1 else ''}"
+
+        if self.is_empty:
+            return "Aucun membre pour l'instant"
+        if self.is_balanced:
+            return f"Parité respectée : {members(self.caf)} de chaque côté"
+        if self.territory > self.caf:
+            return (
+                f"Parité non respectée : {members(self.territory)} côté territoire, "
+                f"{self.caf} côté Caf"
+            )
+        return f"Parité non respectée : {members(self.caf)} côté Caf, {self.territory} côté territoire"
+
+
+def approval_warnings(committee: Committee, parity: Parity) -> list[str]:
+    """Sides too small to ever give the approvals the committee requires."""
+    required = committee.approvals_required_per_side
+    warnings = []
+    for label, count in (("Caf", parity.caf), ("territoire", parity.territory)):
+        if count < required:
+            warnings.append(
+                f"Le collège {label} compte {count} membre{'s' if count > 1 else ''} pour "
+                f"{required} avis favorable{'s' if required > 1 else ''} requis : "
+                "aucune fiche ne pourra y être validée."
+            )
+    return warnings
+
+
+def _with_governance_facts(committee: Committee, now) -> Committee:
+    members = list(committee.members.all())
+    committee.parity = Parity(
+        caf=sum(1 for m in members if m.side == Side.CAF),
+        territory=sum(1 for m in members if m.side == Side.TERRITORY),
+    )
+    committee.caf_members = [m for m in members if m.side == Side.CAF]
+    committee.territory_members = [m for m in members if m.side == Side.TERRITORY]
+    committee.approval_warnings = approval_warnings(committee, committee.parity)
+    meetings = list(committee.meetings.all())  # ordered by date, oldest first
+    committee.upcoming_meetings = [m for m in meetings if m.date >= now]
+    committee.past_meetings = [m for m in reversed(meetings) if m.date < now]
+    committee.meeting_count = len(meetings)
+    committee.next_meeting = (
+        committee.upcoming_meetings[0] if committee.upcoming_meetings else None
+    )
+    committee.last_meeting = committee.past_meetings[0] if committee.past_meetings else None
+    return committee
+
+
+def _governance_queryset(convention: Convention):
+    return (
+        convention.committees.select_related("thematic")
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=CommitteeMember.objects.select_related(
+                    "user__caf", "user__collectivity"
+                ).order_by("side", "name", "pk"),
+            ),
+            Prefetch("meetings", queryset=Meeting.objects.order_by("date", "pk")),
+        )
+        .order_by("kind", "name", "pk")
+    )
+
+
+def governance_committees(*, convention: Convention, now=None) -> list[Committee]:
+    """Every committee of the convention with its members per side, its parity, and
+    its past and upcoming meetings (3 queries whatever the numbers)."""
+    now = now or timezone.now()
+    return [_with_governance_facts(c, now) for c in _governance_queryset(convention)]
+
+
+def committee_of(*, convention: Convention, committee_pk: int, now=None) -> Committee:
+    """One committee of the convention with its governance facts; 404 elsewhere."""
+    committee = _governance_queryset(convention).filter(pk=committee_pk).first()
+    if committee is None:
+        raise Http404("Instance introuvable.")
+    return _with_governance_facts(committee, now or timezone.now())
+
+
+def eligible_member_users(*, convention: Convention) -> QuerySet[User]:
+    """Accounts that may sit on a committee: people of the convention's Caf or of a
+    collectivity signing it."""
+    collectivity_ids = convention.signatories.filter(collectivity__isnull=False).values(
+        "collectivity_id"
+    )
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(caf_id=convention.caf_id) | Q(collectivity_id__in=collectivity_ids))
+        .select_related("caf", "collectivity")
+        .order_by("last_name", "first_name", "email")
+    )

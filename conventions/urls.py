@@ -10,3 +10,51 @@ urlpatterns = [
     path("conventions/<int:pk>/gouvernance/", views.governance, name="governance"),
     path("conventions/<int:pk>/historique/", views.history, name="history"),
 ]
+
+# Governance: committees, members, meetings (conventions/committee_views.py)
+# and the convention document (conventions/document_views.py).
+from . import committee_views, document_views  # noqa: E402
+
+_committee = "conventions/<int:pk>/instances/<int:committee_pk>/"
+urlpatterns += [
+    path(
+        "conventions/<int:pk>/instances/nouvelle/",
+        committee_views.committee_create,
+        name="committee_create",
+    ),
+    path(_committee, committee_views.committee_detail, name="committee_detail"),
+    path(f"{_committee}modifier/", committee_views.committee_update, name="committee_update"),
+    path(f"{_committee}supprimer/", committee_views.committee_delete, name="committee_delete"),
+    path(f"{_committee}membres/ajouter/", committee_views.member_create, name="member_create"),
+    path(
+        f"{_committee}membres/<int:member_pk>/modifier/",
+        committee_views.member_update,
+        name="member_update",
+    ),
+    path(
+        f"{_committee}membres/<int:member_pk>/retirer/",
+        committee_views.member_delete,
+        name="member_delete",
+    ),
+    path(f"{_committee}reunions/nouvelle/", committee_views.meeting_create, name="meeting_create"),
+    path(
+        f"{_committee}reunions/<int:meeting_pk>/",
+        committee_views.meeting_detail,
+        name="meeting_detail",
+    ),
+    path(
+        f"{_committee}reunions/<int:meeting_pk>/modifier/",
+        committee_views.meeting_update,
+        name="meeting_update",
+    ),
+    path(
+        f"{_committee}reunions/<int:meeting_pk>/supprimer/",
+        committee_views.meeting_delete,
+        name="meeting_delete",
+    ),
+    path(
+        "conventions/<int:pk>/document.pdf",
+        document_views.convention_document,
+        name="document",
+    ),
+]

@@ -66,7 +66,7 @@ def governance(request, pk: int):
             "active_tab": "gouvernance",
             "crumb": "Gouvernance",
             "signatories": selectors.signatories_of(convention=convention),
-            "committees": selectors.committees_with_parity(convention=convention),
+            "committees": selectors.governance_committees(convention=convention),
         },
     )
 

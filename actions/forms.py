@@ -1,0 +1,263 @@
+"""Forms of the action plan (crispy-forms, Bootstrap 5, French labels).
+
+Forms only validate input; the services in :mod:`actions.services` write.
+"""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.forms import BaseInlineFormSet, inlineformset_factory
+
+from conventions.models import Convention
+from diagnostics.models import Finding, Thematic
+from evaluation.models import Indicator
+
+from . import selectors
+from .models import ActionSheet, Approval, FundingLine, Objective
+from .services import FUNDING_FIELDS, INDICATOR_FIELDS, next_sheet_number
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _helper() -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    return helper
+
+
+class ObjectiveForm(forms.ModelForm):
+    findings = forms.ModelMultipleChoiceField(
+        label="Constats du diagnostic auxquels il répond",
+        queryset=Finding.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Objective
+        fields = ["thematic", "level", "parent", "stake", "title", "change_sought", "findings"]
+        widgets = {"change_sought": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, convention: Convention, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.convention = convention
+        self.instance.convention = convention
+        self.fields["thematic"].queryset = Thematic.objects.filter(is_active=True)
+        parents = convention.objectives.filter(level=Objective.Level.GENERAL)
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = parents
+        self.fields["parent"].help_text = "Pour un objectif opérationnel seulement."
+        self.fields["stake"].queryset = convention.stakes.all()
+        self.fields["findings"].queryset = Finding.objects.filter(
+            diagnostic__convention=convention
+        ).select_related("thematic")
+        self.helper = _helper()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("level") == Objective.Level.GENERAL and cleaned.get("parent"):
+            self.add_error(
+                "parent", "Seul un objectif opérationnel se rattache à un objectif général."
+            )
+        return cleaned
+
+
+class ActionSheetForm(forms.ModelForm):
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    change_reason = forms.CharField(
+        label="Motif de la modification",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=(
+            "Obligatoire si vous modifiez le fond d'une fiche soumise, validée ou en cours : "
+            "une nouvelle version sera soumise au comité."
+        ),
+    )
+
+    class Meta:
+        model = ActionSheet
+        fields = [
+            "number",
+            "title",
+            "thematic",
+            "other_thematics",
+            "objective",
+            "context",
+            "goals",
+            "description",
+            "target_public",
+            "lead",
+            "lead_user",
+            "partners",
+            "communes",
+            "start_date",
+            "end_date",
+            "expected_results",
+        ]
+        widgets = {
+            "start_date": DATE_WIDGET,
+            "end_date": DATE_WIDGET,
+            "other_thematics": forms.CheckboxSelectMultiple,
+            "communes": forms.CheckboxSelectMultiple,
+            "context": forms.Textarea(attrs={"rows": 3}),
+            "goals": forms.Textarea(attrs={"rows": 3}),
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "partners": forms.Textarea(attrs={"rows": 2}),
+            "expected_results": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, convention: Convention, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.convention = convention
+        self.instance.convention = convention
+        self.fields["number"].required = False
+        self.fields["number"].help_text = "Attribué automatiquement (FA-01, FA-02…) ; modifiable."
+        if not self.instance.pk and not self.is_bound:
+            self.initial.setdefault("number", next_sheet_number(convention=convention))
+        self.fields["thematic"].queryset = Thematic.objects.filter(is_active=True)
+        self.fields["other_thematics"].queryset = Thematic.objects.filter(is_active=True)
+        self.fields["objective"].queryset = convention.objectives.select_related("thematic")
+        self.fields["communes"].queryset = selectors.communes_for(convention=convention)
+        self.fields["lead_user"].queryset = selectors.lead_users_for(convention=convention)
+        self.fields["lead"].help_text = "Personne ou structure qui pilote l'action."
+        if self.instance.pk:
+            self.initial.setdefault("revision", self.instance.revision)
+        if not self.instance.pk or self.instance.status not in (
+            ActionSheet.Status.SUBMITTED,
+            ActionSheet.Status.VALIDATED,
+            ActionSheet.Status.IN_PROGRESS,
+        ):
+            del self.fields["change_reason"]
+        self.helper = _helper()
+
+    def clean_number(self) -> str:
+        number = (self.cleaned_data.get("number") or "").strip()
+        if not number:
+            return number
+        taken = ActionSheet.objects.filter(convention=self.convention, number__iexact=number)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError("Ce numéro de fiche est déjà utilisé dans la convention.")
+        return number
+
+    def _get_validation_exclusions(self):
+        # The number is checked above (the unique constraint also involves the convention).
+        exclude = super()._get_validation_exclusions()
+        exclude.add("number")
+        return exclude
+
+
+class FundingLineForm(forms.ModelForm):
+    class Meta:
+        model = FundingLine
+        fields = list(FUNDING_FIELDS)
+        localized_fields = ["planned_amount", "spent_amount"]
+        widgets = {
+            "year": forms.NumberInput(attrs={"min": 2000, "max": 2100}),
+        }
+
+
+class BaseFundingFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not getattr(form, "cleaned_data", None) or form.cleaned_data.get("DELETE"):
+                continue
+            funder, year = form.cleaned_data.get("funder"), form.cleaned_data.get("year")
+            if not funder or not year:
+                continue
+            key = (funder.strip().lower(), year)
+            if key in seen:
+                raise forms.ValidationError(
+                    f"Le financeur « {funder} » a deux lignes pour l'année {year}."
+                )
+            seen.add(key)
+
+
+class IndicatorForm(forms.ModelForm):
+    class Meta:
+        model = Indicator
+        fields = list(INDICATOR_FIELDS)
+        localized_fields = ["baseline_value", "target_value"]
+        widgets = {"baseline_date": DATE_WIDGET, "target_date": DATE_WIDGET}
+
+    def _post_clean(self):
+        # A new fiche has no id yet: validate the indicator as attached to it.
+        placeholder = self.instance.action_sheet_id is None and self.instance.objective_id is None
+        if placeholder:
+            self.instance.action_sheet_id = -1
+        try:
+            super()._post_clean()
+        finally:
+            if placeholder:
+                self.instance.action_sheet_id = None
+
+
+FundingFormSet = inlineformset_factory(
+    ActionSheet,
+    FundingLine,
+    form=FundingLineForm,
+    formset=BaseFundingFormSet,
+    fk_name="sheet",
+    extra=1,
+    can_delete=True,
+)
+
+IndicatorFormSet = inlineformset_factory(
+    ActionSheet,
+    Indicator,
+    form=IndicatorForm,
+    fk_name="action_sheet",
+    extra=1,
+    can_delete=True,
+)
+
+
+def formset_rows(formset, fields) -> list[dict]:
+    """The validated rows of an inline formset, as the services expect them."""
+    rows = []
+    for form in formset.forms:
+        data = getattr(form, "cleaned_data", None)
+        if not data:
+            continue
+        pk = form.instance.pk if form.instance.pk else None
+        if pk is None and not form.has_changed():
+            continue
+        row = {f: data.get(f) for f in fields if f in data}
+        row["id"] = pk
+        row["delete"] = bool(data.get("DELETE"))
+        rows.append(row)
+    return rows
+
+
+class ApprovalForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Votre avis", choices=Approval.Decision.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label="Commentaire",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Obligatoire pour demander des modifications (« à revoir »).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == Approval.Decision.TO_REVIEW and not (
+            cleaned.get("comment") or ""
+        ).strip():
+            self.add_error("comment", "Un avis « à revoir » doit être motivé par un commentaire.")
+        return cleaned
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Motif", required=False, widget=forms.Textarea(attrs={"rows": 2}))
