@@ -179,7 +179,9 @@ def _decode(content: bytes) -> str:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ImportFileError("Le fichier CSV n'est pas lisible (encodage inconnu).")  # pragma: no cover
+    raise ImportFileError(
+        "Le fichier CSV n'est pas lisible (encodage inconnu)."
+    )  # pragma: no cover
 
 
 def read_csv(content: bytes) -> list[RawRow]:
@@ -302,8 +304,7 @@ def parse_rows(
             key = (collectivity_id, statistic_id, year)
             if key in seen:
                 reasons.append(
-                    f"doublon ({seen[key].where.lower()} : "
-                    "même collectivité, statistique et année)"
+                    f"doublon ({seen[key].where.lower()} : même collectivité, statistique et année)"
                 )
             else:
                 seen[key] = raw

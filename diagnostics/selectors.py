@@ -213,6 +213,4 @@ def finding_of(*, convention: Convention, pk: int) -> Finding | None:
 
 
 def statistic_of(*, convention: Convention, pk: int) -> TerritoryStatistic | None:
-    return (
-        statistics_of(convention=convention).filter(pk=pk).first()
-    )
+    return statistics_of(convention=convention).filter(pk=pk).first()

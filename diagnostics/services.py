@@ -139,7 +139,9 @@ def save_territory_statistic(
     updated rather than duplicated. Returns the row and whether it was created."""
     if not selectors.collectivities_of(convention=convention).filter(pk=collectivity.pk).exists():
         raise ValidationError(
-            {"collectivity": "Cette collectivité ne fait pas partie du territoire de la convention."}
+            {
+                "collectivity": "Cette collectivité ne fait pas partie du territoire de la convention."
+            }
         )
     row = (
         TerritoryStatistic.objects.select_for_update()

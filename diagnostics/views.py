@@ -34,6 +34,11 @@ def _editable(request, pk: int):
     return convention, access
 
 
+def _posted(request):
+    """The submitted data on POST (even empty, so that the form reports what is missing)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _apply_errors(form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
@@ -72,10 +77,8 @@ def diagnostic_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def diagnostic_edit(request, pk: int):
     convention, access = _editable(request, pk)
-    diagnostic = selectors.diagnostic_of(convention=convention) or Diagnostic(
-        convention=convention
-    )
-    form = DiagnosticForm(request.POST or None, instance=diagnostic)
+    diagnostic = selectors.diagnostic_of(convention=convention) or Diagnostic(convention=convention)
+    form = DiagnosticForm(_posted(request), instance=diagnostic)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -99,7 +102,7 @@ def finding_create(request, pk: int):
     initial = {}
     if request.GET.get("thematique", "").isdigit():
         initial["thematic"] = int(request.GET["thematique"])
-    form = FindingForm(request.POST or None, convention=convention, initial=initial)
+    form = FindingForm(_posted(request), convention=convention, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             finding = services.create_finding(convention=convention, **form.cleaned_data)
@@ -136,9 +139,7 @@ def finding_edit(request, pk: int, finding_pk: int):
         "priority": finding.priority,
         "source": finding.source,
     }
-    form = FindingForm(
-        request.POST or None, convention=convention, finding=finding, initial=initial
-    )
+    form = FindingForm(_posted(request), convention=convention, finding=finding, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_finding(finding=finding, **form.cleaned_data)
@@ -183,7 +184,7 @@ def finding_delete(request, pk: int, finding_pk: int):
 def statistics_manage(request, pk: int):
     """Enter a value by form and list the recorded values (with delete)."""
     convention, access = _editable(request, pk)
-    form = TerritoryStatisticForm(request.POST or None, convention=convention)
+    form = TerritoryStatisticForm(_posted(request), convention=convention)
     if request.method == "POST" and form.is_valid():
         try:
             row, created = services.save_territory_statistic(
@@ -240,7 +241,9 @@ def statistic_delete(request, pk: int, statistic_pk: int):
 @require_http_methods(["GET", "POST"])
 def statistics_import(request, pk: int):
     convention, access = _editable(request, pk)
-    form = StatisticImportForm(request.POST or None, request.FILES or None)
+    form = StatisticImportForm(
+        _posted(request), request.FILES if request.method == "POST" else None
+    )
     errors: list[imports.RowError] = []
     file_error = ""
     if request.method == "POST" and form.is_valid():
