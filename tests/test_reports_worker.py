@@ -1,0 +1,88 @@
+"""Integration: a real Celery worker, against the machine's real Redis, builds the reports.
+
+Not eager mode: the dispatcher is sent to Redis, a worker thread consumes it,
+queues one build per convention, which queue their deliveries.
+"""
+
+import os
+import time
+import uuid
+
+import pytest
+
+from evaluation.models import ProgressReport, ReportDelivery
+from tests.conftest import skip_or_fail
+
+pytestmark = pytest.mark.services
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        skip_or_fail("REDIS_URL n'est pas défini : pas de Redis pour le worker Celery")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError as exc:
+        skip_or_fail(f"Redis ne répond pas à {url} ({exc})")
+    return url
+
+
+@pytest.fixture
+def celery_worker(redis_url, transactional_db):
+    from celery.contrib.testing.worker import start_worker
+
+    from ctg.celery import app
+
+    previous = {
+        key: app.conf[key]
+        for key in ("task_always_eager", "broker_url", "result_backend", "task_default_queue")
+    }
+    # A queue of our own, so that no stale message of another run is consumed.
+    queue = f"ctg-test-{uuid.uuid4().hex[:8]}"
+    app.conf.update(
+        task_always_eager=False,
+        broker_url=redis_url,
+        result_backend=redis_url,
+        task_default_queue=queue,
+    )
+    with start_worker(
+        app, pool="solo", perform_ping_check=False, loglevel="WARNING", queues=[queue]
+    ):
+        yield app
+    app.conf.update(previous)
+
+
+def wait_for(predicate, timeout=90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_a_real_worker_builds_and_delivers_the_due_reports(world, celery_worker, mailoutbox):
+    from evaluation.tasks import dispatch_due_reports
+
+    result = dispatch_due_reports.delay()
+    queued = result.get(timeout=60)
+    assert len(queued) == 2  # the two conventions of the world are in implementation
+
+    def all_ready():
+        return ProgressReport.objects.filter(status=ProgressReport.Status.READY).count() == 2
+
+    assert wait_for(all_ready), list(ProgressReport.objects.values("status", "error"))
+    report = ProgressReport.objects.get(convention=world.convention)
+    assert report.pdf and report.xlsx
+    assert report.snapshot["convention"]["name"] == world.convention.name
+
+    def delivered():
+        return ReportDelivery.objects.filter(report=report, status="sent").count() == 2
+
+    assert wait_for(delivered, timeout=30)
+    # Running the dispatcher again changes nothing.
+    assert dispatch_due_reports.delay().get(timeout=60) == []
+    assert ProgressReport.objects.count() == 2
