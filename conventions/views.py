@@ -39,6 +39,8 @@ def convention_list(request):
 
 @login_required
 def convention_detail(request, pk: int):
+    from evaluation.selectors import convention_dashboard
+
     convention, access = get_convention_or_404(request.user, pk)
     return render(
         request,
@@ -50,6 +52,7 @@ def convention_detail(request, pk: int):
             "committees": selectors.committees_with_parity(convention=convention),
             "thematics": convention.thematics.all(),
             "territories": convention.territories.all(),
+            "dashboard": convention_dashboard(convention=convention),
         },
     )
 

@@ -76,7 +76,11 @@ class Figure:
         body = "".join(
             "<tr>"
             + "".join(
-                (f'<th scope="row">{_e(c)}</th>' if i == 0 else f'<td class="text-end">{_e(c)}</td>')
+                (
+                    f'<th scope="row">{_e(c)}</th>'
+                    if i == 0
+                    else f'<td class="text-end">{_e(c)}</td>'
+                )
                 for i, c in enumerate(row)
             )
             + "</tr>"
@@ -84,7 +88,7 @@ class Figure:
         )
         return (
             '<table class="table table-sm small mb-0">'
-            f"<caption class=\"visually-hidden\">{_e(self.title)}</caption>"
+            f'<caption class="visually-hidden">{_e(self.title)}</caption>'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         )
 
@@ -95,19 +99,24 @@ class Figure:
                 f'<details class="chart-data mt-1"><summary class="small text-muted">'
                 f"{_e(self.caption)}</summary>{self.table_html()}</details>"
             )
-        return mark_safe(
-            f'<figure class="ctg-chart {self.css_class}">{self.svg}{details}</figure>'
-        )
+        return mark_safe(f'<figure class="ctg-chart {self.css_class}">{self.svg}{details}</figure>')
 
     def __str__(self) -> str:
         return self.__html__()
 
 
-def _svg_open(width: int, height: int, title: str, desc: str) -> tuple[str, str]:
+def _svg_open(
+    width: int, height: int, title: str, desc: str, fixed: bool = False
+) -> tuple[str, str]:
     uid = f"chart{next(_ids)}"
+    size = (
+        f'width="{width}" height="{height}"'
+        if fixed
+        else f'width="100%" preserveAspectRatio="xMinYMin meet" style="max-width:{width}px"'
+    )
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-        f'width="100%" preserveAspectRatio="xMinYMin meet" style="max-width:{width}px" '
+        f"{size} "
         f'aria-labelledby="{uid}-t {uid}-d" aria-label="{_e(title)}" '
         f'font-family="{_e(FONT)}" font-size="13">'
         f'<title id="{uid}-t">{_e(title)}</title><desc id="{uid}-d">{_e(desc)}</desc>'
@@ -194,7 +203,10 @@ def hbar_chart(
     headers = [label_header, value_header] + [c[0] for c in extra_columns]
     rows = []
     for i, bar in enumerate(bars):
-        row = [bar.label, bar.display or (fmt_number(bar.value) + unit if bar.value is not None else "—")]
+        row = [
+            bar.label,
+            bar.display or (fmt_number(bar.value) + unit if bar.value is not None else "—"),
+        ]
         row += [c[1][i] for c in extra_columns]
         rows.append(row)
     return Figure(svg="".join(parts), title=title, headers=headers, rows=rows)
@@ -208,7 +220,7 @@ def progress_bar(
     desc = f"Progression : {fmt_percent(value)}" + (
         f" ; attendu à cette date : {fmt_percent(expected)}" if expected is not None else ""
     )
-    head, _ = _svg_open(width, height, title, desc)
+    head, _ = _svg_open(width, height, title, desc, fixed=True)
     parts = [head, f'<rect x="0" y="3" width="{width}" height="10" rx="5" fill="{TRACK}"/>']
     if value is not None:
         share = max(0.0, min(1.0, float(value) / 100))
@@ -320,6 +332,7 @@ def line_chart(
     ref_lines: Sequence[RefLine] = (),
     x_label: str = "Date",
     year_axis: bool = False,
+    x_range: tuple[datetime.date, datetime.date] | None = None,
     width: int = 640,
     height: int = 280,
 ) -> Figure:
@@ -352,6 +365,8 @@ def line_chart(
     else:
         lo, hi, step = _nice_bounds(min(ys), max(ys))
         x0, x1 = min(xs), max(xs)
+        if x_range:
+            x0, x1 = min(x0, x_range[0]), max(x1, x_range[1])
         if year_axis:
             x0, x1 = datetime.date(x0.year, 1, 1), datetime.date(x1.year, 1, 1)
         days = max(1, (x1 - x0).days)

@@ -63,7 +63,14 @@ from conventions.models import Committee, CommitteeMember, Convention, Meeting, 
 from diagnostics.models import StatisticDefinition, TerritoryStatistic
 
 from . import charts
-from .models import ChangeSought, Indicator, Measurement, Observation, ProgressMarker, ProgressReport
+from .models import (
+    ChangeSought,
+    Indicator,
+    Measurement,
+    Observation,
+    ProgressMarker,
+    ProgressReport,
+)
 
 SCHEDULE_TOLERANCE = 10.0  # points of % between progress and the expected share
 MAINTAIN_TOLERANCE = 0.05  # share of the target a "maintien" indicator may drift
@@ -136,10 +143,21 @@ def day_number(expr):
     )
 
 
-def with_progress(qs: QuerySet[Indicator], *, today: datetime.date | None = None):
-    """Annotate indicators with the progress rule described in the module docstring."""
+def with_progress(
+    qs: QuerySet[Indicator],
+    *,
+    today: datetime.date | None = None,
+    as_of: datetime.date | None = None,
+):
+    """Annotate indicators with the progress rule described in the module docstring.
+
+    ``as_of`` ignores the measurements taken after that date (a report frozen at
+    the end of its period).
+    """
     today = today or timezone.localdate()
     last = Measurement.objects.filter(indicator=OuterRef("pk")).order_by("-date", "-id")
+    if as_of is not None:
+        last = last.filter(date__lte=as_of)
     qs = qs.annotate(
         last_value=Subquery(
             last.values("value")[:1], output_field=DecimalField(max_digits=14, decimal_places=2)
@@ -224,13 +242,19 @@ def convention_indicators(convention: Convention) -> QuerySet[Indicator]:
     )
 
 
-def indicators_of(*, convention: Convention, today: datetime.date | None = None):
+def indicators_of(
+    *,
+    convention: Convention,
+    today: datetime.date | None = None,
+    as_of: datetime.date | None = None,
+):
     """Indicators on the convention's fiches and objectives, with their progress."""
     return with_progress(
         convention_indicators(convention).select_related(
             "action_sheet", "objective", "action_sheet__thematic", "objective__thematic"
         ),
         today=today,
+        as_of=as_of,
     ).order_by("action_sheet__number", "objective__title", "id")
 
 
@@ -259,9 +283,7 @@ def _summary_aggregates() -> dict:
 def progress_by_sheet(*, convention: Convention, today: datetime.date | None = None) -> list[dict]:
     """Per fiche: number of indicators, average capped progress, counts per status."""
     return list(
-        with_progress(
-            Indicator.objects.filter(action_sheet__convention=convention), today=today
-        )
+        with_progress(Indicator.objects.filter(action_sheet__convention=convention), today=today)
         .order_by()
         .values("action_sheet_id", "action_sheet__number", "action_sheet__title")
         .annotate(**_summary_aggregates())
@@ -329,7 +351,9 @@ def progress_figure(rows: list[dict], *, title: str) -> charts.Figure:
         charts.Bar(
             label=row["group_title"] or "Sans thématique",
             value=row["avg_progress"],
-            display=charts.fmt_percent(row["avg_progress"]) if row["avg_progress"] is not None else "pas de mesure",
+            display=charts.fmt_percent(row["avg_progress"])
+            if row["avg_progress"] is not None
+            else "pas de mesure",
             marker=row["avg_expected"],
             color=charts.BLUE,
         )
@@ -567,6 +591,21 @@ PORTFOLIO_SORTS = {
 }
 
 
+def portfolio_scope(*, user: User) -> QuerySet[Convention]:
+    qs = Convention.objects.all()
+    return qs if user.is_superuser else qs.filter(caf_id=user.caf_id)
+
+
+def portfolio_phase_counts(*, user: User) -> dict[str, int]:
+    return dict(
+        portfolio_scope(user=user)
+        .order_by()
+        .values_list("phase")
+        .annotate(n=Count("pk"))
+        .values_list("phase", "n")
+    )
+
+
 def portfolio(
     *,
     user: User,
@@ -579,9 +618,7 @@ def portfolio(
     annotated in one query: fiches validated, indicators late, renewal due,
     committees without parity."""
     today = today or timezone.localdate()
-    qs = Convention.objects.select_related("caf")
-    if not user.is_superuser:
-        qs = qs.filter(caf_id=user.caf_id)
+    qs = portfolio_scope(user=user).select_related("caf")
     if phase:
         qs = qs.filter(phase=phase)
     renewal_limit = today + datetime.timedelta(days=365)
@@ -726,3 +763,85 @@ def comparison_figures(data: dict) -> tuple[charts.Figure | None, charts.Figure 
         year_axis=True,
     )
     return bar_fig, line_fig
+
+
+# ------------------------------------------------------ workbook round-trip
+
+
+def workbook_lines(*, convention: Convention) -> list:
+    """One line per indicator of the convention with its measured values (2 queries)."""
+    from .imports import IndicatorLine
+
+    indicators = list(
+        convention_indicators(convention)
+        .select_related("action_sheet", "objective")
+        .order_by("action_sheet__number", "objective__title", "id")
+    )
+    values: dict[int, dict] = {}
+    for indicator_id, day, value in Measurement.objects.filter(
+        indicator__in=[i.pk for i in indicators]
+    ).values_list("indicator_id", "date", "value"):
+        values.setdefault(indicator_id, {})[day] = value
+    return [
+        IndicatorLine(
+            id=i.pk,
+            holder=(
+                f"{i.action_sheet.number} — {i.action_sheet.title}"
+                if i.action_sheet_id
+                else f"Objectif : {i.objective.title}"
+            ),
+            name=i.name,
+            unit=i.unit,
+            baseline=i.baseline_value,
+            target=i.target_value,
+            frequency=i.frequency,
+            values=values.get(i.pk, {}),
+        )
+        for i in indicators
+    ]
+
+
+@dataclass
+class PreviewLine:
+    indicator: Indicator
+    date: datetime.date
+    old: Decimal | None
+    new: Decimal
+    row: int
+    column: str
+
+
+@dataclass
+class ImportPreview:
+    new: list[PreviewLine]
+    changed: list[PreviewLine]
+    unchanged: list[PreviewLine]
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.new or self.changed)
+
+
+def import_preview(*, convention: Convention, values) -> ImportPreview:
+    """Compare parsed values with the measurements in the database (2 queries)."""
+    indicators = {
+        i.pk: i
+        for i in convention_indicators(convention).select_related("action_sheet", "objective")
+    }
+    existing = {
+        (indicator_id, day): value
+        for indicator_id, day, value in Measurement.objects.filter(
+            indicator_id__in={v.indicator_id for v in values}, date__in={v.date for v in values}
+        ).values_list("indicator_id", "date", "value")
+    }
+    preview = ImportPreview([], [], [])
+    for v in values:
+        old = existing.get((v.indicator_id, v.date))
+        line = PreviewLine(indicators[v.indicator_id], v.date, old, v.value, v.row, v.column)
+        if old is None:
+            preview.new.append(line)
+        elif old != v.value:
+            preview.changed.append(line)
+        else:
+            preview.unchanged.append(line)
+    return preview

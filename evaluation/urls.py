@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .urls_follow import urlpatterns as follow_urlpatterns
 
 app_name = "evaluation"
 
@@ -8,3 +9,6 @@ urlpatterns = [
     path("conventions/<int:pk>/evaluation/", views.overview, name="overview"),
     path("conventions/<int:pk>/rapports/", views.reports, name="reports"),
 ]
+
+# Follow-up pages: indicators, measurements, qualitative follow-up, portfolio.
+urlpatterns += follow_urlpatterns

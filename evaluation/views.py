@@ -4,12 +4,15 @@ from django.shortcuts import render
 
 from conventions.permissions import get_convention_or_404
 
-from . import selectors
+from . import charts, selectors
 
 
 @login_required
 def overview(request, pk: int):
     convention, access = get_convention_or_404(request.user, pk)
+    # A fixed number of queries, whatever the number of indicators and measurements.
+    summary = selectors.progress_of_convention(convention=convention)
+    by_thematic = selectors.progress_by_thematic(convention=convention)
     return render(
         request,
         "evaluation/overview.html",
@@ -18,7 +21,16 @@ def overview(request, pk: int):
             "access": access,
             "active_tab": "evaluation",
             "crumb": "Évaluation",
-            "indicators": selectors.indicators_of(convention=convention),
+            "subnav": "indicators",
+            "indicators": list(selectors.indicators_of(convention=convention)),
+            "summary": summary,
+            "status_figure": charts.stacked_bar(
+                selectors.status_segments(summary), title="Indicateurs par état d'avancement"
+            ),
+            "thematic_figure": selectors.progress_figure(
+                by_thematic, title="Progression moyenne par thématique"
+            ),
+            "changes": selectors.changes_of(convention=convention),
         },
     )
 

@@ -98,9 +98,7 @@ def test_an_increase_behind_the_elapsed_time_is_late(convention):
 
 
 def test_an_increase_well_ahead_of_time_is_ahead(convention):
-    indicator = make(
-        convention, baseline=10, target=20, values=[(datetime.date(2022, 12, 31), 18)]
-    )
+    indicator = make(convention, baseline=10, target=20, values=[(datetime.date(2022, 12, 31), 18)])
     row = progress(convention, indicator)
     assert row.progress_pct == pytest.approx(80.0)
     assert row.expected_pct == pytest.approx(364 / 1461 * 100)
@@ -243,4 +241,6 @@ def test_indicators_of_another_convention_are_left_out(convention):
     make(convention, baseline=10, target=20, values=[(MID, 15)])
     make(ConventionFactory(), baseline=10, target=20, values=[(MID, 15)])
     assert selectors.indicators_of(convention=convention, today=MID).count() == 1
-    assert selectors.progress_of_convention(convention=convention, today=MID)["indicator_count"] == 1
+    assert (
+        selectors.progress_of_convention(convention=convention, today=MID)["indicator_count"] == 1
+    )

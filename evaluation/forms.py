@@ -1,0 +1,82 @@
+"""Forms of the evaluation pages: they validate input; :mod:`evaluation.services` writes."""
+
+from __future__ import annotations
+
+from django import forms
+
+from actions.models import Objective
+from diagnostics.models import Thematic
+
+from .models import Observation, ProgressMarker
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class MeasurementForm(forms.Form):
+    date = forms.DateField(label="Date de la mesure", widget=DATE_WIDGET)
+    value = forms.DecimalField(
+        label="Valeur",
+        max_digits=14,
+        decimal_places=2,
+        localize=True,
+        error_messages={
+            "invalid": "La valeur doit être un nombre (exemple : 12,5).",
+            "max_decimal_places": "Deux décimales au plus.",
+            "max_digits": "Ce nombre est trop grand.",
+            "max_whole_digits": "Ce nombre est trop grand.",
+        },
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text="Virgule décimale acceptée (12,5).",
+    )
+    comment = forms.CharField(
+        label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class WorkbookUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Classeur rempli (.xlsx)",
+        help_text="Le classeur téléchargé depuis cette page, complété.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        if not file.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError("Le fichier doit être un classeur Excel (.xlsx).")
+        if file.size > 5 * 1024 * 1024:
+            raise forms.ValidationError("Le fichier dépasse 5 Mo.")
+        return file
+
+
+class ChangeSoughtForm(forms.Form):
+    title = forms.CharField(label="Changement recherché", max_length=255)
+    actor = forms.CharField(label="Acteurs concernés", max_length=200, required=False)
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    objective = forms.ModelChoiceField(
+        label="Objectif", queryset=Objective.objects.none(), required=False
+    )
+    thematic = forms.ModelChoiceField(
+        label="Thématique", queryset=Thematic.objects.filter(is_active=True), required=False
+    )
+
+    def __init__(self, *args, convention, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["objective"].queryset = convention.objectives.order_by("title")
+
+
+class MarkerForm(forms.Form):
+    level = forms.ChoiceField(label="Niveau", choices=ProgressMarker.Level.choices)
+    text = forms.CharField(
+        label="Marqueur de progrès",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Un comportement observable : « les familles … », « les partenaires … ».",
+    )
+
+
+class ObservationForm(forms.Form):
+    date = forms.DateField(label="Date de l'observation", widget=DATE_WIDGET)
+    degree = forms.ChoiceField(label="Constat", choices=Observation.Degree.choices)
+    text = forms.CharField(label="Observation", widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,0 +1,386 @@
+"""The measurement workbook: build it pre-filled, parse it back (pure functions).
+
+Layout of the sheet « Mesures » (row 1 holds the headers):
+
+    A: N° indicateur | B: Fiche / objectif | C: Indicateur | D: Unité | E: Référence | F: Cible
+    G…: one column per period end (ISO date, e.g. 2023-12-31), pre-filled with
+        the values already measured on that date.
+
+The periods are calendar periods (month, quarter, half-year, year) clipped to the
+convention's period; the columns are the union of the periods due for the
+indicators present, and a cell outside an indicator's own frequency is greyed
+(a value typed there is accepted all the same: any date of the period is valid).
+
+Parsing never touches the database: it receives the ids of the convention's
+indicators and its period, and returns the values read and every bad cell. An
+empty cell means "no value" (it does not delete a measurement). Values are
+rounded to 2 decimals, the precision of the database.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+SHEET_NAME = "Mesures"
+HELP_SHEET_NAME = "Mode d'emploi"
+FIXED_HEADERS = ("N° indicateur", "Fiche / objectif", "Indicateur", "Unité", "Référence", "Cible")
+FIRST_PERIOD_COLUMN = len(FIXED_HEADERS) + 1
+MAX_VALUE = Decimal("999999999999.99")  # DecimalField(max_digits=14, decimal_places=2)
+MAX_ROWS = 5000
+
+MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
+
+
+# ---------------------------------------------------------------- periods
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    index = day.month - 1 + months
+    return datetime.date(day.year + index // 12, index % 12 + 1, 1)
+
+
+def period_ends(start: datetime.date, end: datetime.date, frequency: str) -> list[datetime.date]:
+    """Ends of the calendar periods of ``frequency`` overlapping [start, end], clipped to end."""
+    months = MONTHS[frequency]
+    first = datetime.date(start.year, ((start.month - 1) // months) * months + 1, 1)
+    ends, period_start = [], first
+    while period_start <= end:
+        next_start = _add_months(period_start, months)
+        ends.append(min(next_start - datetime.timedelta(days=1), end))
+        period_start = next_start
+    return ends
+
+
+# ----------------------------------------------------------------- export
+
+
+@dataclass(frozen=True)
+class IndicatorLine:
+    id: int
+    holder: str  # "FA-01 — title" or the objective's title
+    name: str
+    unit: str
+    baseline: Decimal
+    target: Decimal
+    frequency: str
+    values: dict = field(default_factory=dict)  # date → Decimal
+
+
+GREY = PatternFill("solid", fgColor="E9ECEF")
+HEAD = PatternFill("solid", fgColor="00509E")
+
+
+def build_workbook(
+    *,
+    convention_name: str,
+    start: datetime.date,
+    end: datetime.date,
+    lines: Sequence[IndicatorLine],
+) -> bytes:
+    """The pre-filled workbook, as XLSX bytes."""
+    due = {line.id: set(period_ends(start, end, line.frequency)) for line in lines}
+    columns = sorted(set().union(*due.values())) if due else period_ends(start, end, "yearly")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET_NAME
+    headers = list(FIXED_HEADERS) + [d.isoformat() for d in columns]
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = HEAD
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for line in lines:
+        row = [line.id, line.holder, line.name, line.unit, line.baseline, line.target]
+        row += [line.values.get(d) for d in columns]
+        ws.append(row)
+        r = ws.max_row
+        for c in range(1, FIRST_PERIOD_COLUMN):
+            ws.cell(row=r, column=c).fill = GREY
+        for offset, day in enumerate(columns):
+            if day not in due[line.id]:
+                ws.cell(row=r, column=FIRST_PERIOD_COLUMN + offset).fill = GREY
+    widths = [14, 28, 48, 12, 12, 12] + [13] * len(columns)
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = ws.cell(row=2, column=FIRST_PERIOD_COLUMN)
+
+    help_ws = wb.create_sheet(HELP_SHEET_NAME)
+    for text in (
+        f"Mesures des indicateurs — {convention_name}",
+        f"Période de la convention : du {start:%d/%m/%Y} au {end:%d/%m/%Y}.",
+        "Saisissez les valeurs dans les colonnes datées (une colonne par fin de période).",
+        "Les cellules grisées ne correspondent pas à la fréquence de l'indicateur : "
+        "une valeur y reste acceptée.",
+        "Une cellule vide n'efface pas une mesure existante.",
+        "Ne modifiez ni le nom de la feuille « Mesures », ni les en-têtes, ni la colonne A.",
+        "Nombres décimaux : virgule ou point (ex. 12,5). Deux décimales au plus sont gardées.",
+        "Vous pouvez ajouter une colonne datée (AAAA-MM-JJ) comprise dans la période.",
+    ):
+        help_ws.append([text])
+    help_ws.column_dimensions["A"].width = 110
+    help_ws["A1"].font = Font(bold=True, size=13)
+
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+# ------------------------------------------------------------------ parse
+
+
+@dataclass(frozen=True)
+class CellError:
+    sheet: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [f"feuille « {self.sheet} »"] if self.sheet else []
+        if self.row:
+            where.append(f"ligne {self.row}")
+        if self.column:
+            where.append(f"colonne {self.column}")
+        prefix = ", ".join(where)
+        return f"{prefix[:1].upper()}{prefix[1:]} : {self.message}" if prefix else self.message
+
+
+@dataclass(frozen=True)
+class CellValue:
+    indicator_id: int
+    date: datetime.date
+    value: Decimal
+    row: int
+    column: str
+
+
+@dataclass
+class ParsedWorkbook:
+    values: list[CellValue] = field(default_factory=list)
+    errors: list[CellError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+NUMBER_RE = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def parse_number(raw) -> Decimal:
+    """A number from a cell: int/float, or text with a decimal comma and spaces.
+
+    Raises ValueError with a French message.
+    """
+    if isinstance(raw, bool):
+        raise ValueError(f"« {'VRAI' if raw else 'FAUX'} » n'est pas un nombre.")
+    if isinstance(raw, int | float | Decimal):
+        value = Decimal(str(raw))
+    else:
+        text = str(raw).strip()
+        compact = re.sub(r"[\s\u00a0\u202f]", "", text).replace(",", ".")
+        if not NUMBER_RE.match(compact):
+            raise ValueError(f"« {text} » n'est pas un nombre (exemple : 12,5).")
+        value = Decimal(compact)
+    if not value.is_finite():
+        raise ValueError(f"« {raw} » n'est pas un nombre.")
+    value = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if abs(value) > MAX_VALUE:
+        raise ValueError("le nombre est trop grand.")
+    return value
+
+
+def parse_header_date(raw) -> datetime.date | None:
+    if isinstance(raw, datetime.datetime):
+        return raw.date()
+    if isinstance(raw, datetime.date):
+        return raw
+    text = str(raw or "").strip()
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        pass
+    match = re.match(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", text)
+    if match:
+        try:
+            return datetime.date(int(match[3]), int(match[2]), int(match[1]))
+        except ValueError:
+            return None
+    return None
+
+
+def _norm(text) -> str:
+    return re.sub(r"\s+", " ", str(text or "")).strip().casefold()
+
+
+def _is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def parse_workbook(
+    data: bytes | io.BytesIO,
+    *,
+    indicator_ids: Iterable[int],
+    start: datetime.date,
+    end: datetime.date,
+) -> ParsedWorkbook:
+    """Read every value of the sheet « Mesures »; collect every bad cell."""
+    result = ParsedWorkbook()
+    known = set(indicator_ids)
+    stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+    try:
+        wb = load_workbook(stream, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 — any unreadable file gets the same answer
+        result.errors.append(
+            CellError("", None, None, "Le fichier n'est pas un classeur Excel (.xlsx) lisible.")
+        )
+        return result
+    try:
+        if SHEET_NAME not in wb.sheetnames:
+            result.errors.append(
+                CellError(
+                    "",
+                    None,
+                    None,
+                    f"Le classeur ne contient pas de feuille « {SHEET_NAME} » "
+                    f"(feuilles trouvées : {', '.join(wb.sheetnames)}).",
+                )
+            )
+            return result
+        ws = wb[SHEET_NAME]
+        rows = ws.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            result.errors.append(CellError(SHEET_NAME, 1, None, "La feuille est vide."))
+            return result
+        period_columns = _check_header(list(header), start, end, result)
+        seen_ids: dict[int, int] = {}
+        for row_number, row in enumerate(rows, start=2):
+            if row_number > MAX_ROWS:
+                result.errors.append(
+                    CellError(SHEET_NAME, row_number, None, f"Plus de {MAX_ROWS} lignes : arrêt.")
+                )
+                break
+            _parse_row(list(row), row_number, period_columns, known, seen_ids, result)
+    finally:
+        wb.close()
+    return result
+
+
+def _check_header(header, start, end, result: ParsedWorkbook) -> list[tuple[int, datetime.date]]:
+    for index, expected in enumerate(FIXED_HEADERS):
+        found = header[index] if index < len(header) else None
+        if _norm(found) != _norm(expected):
+            result.errors.append(
+                CellError(
+                    SHEET_NAME,
+                    1,
+                    get_column_letter(index + 1),
+                    f"l'en-tête devrait être « {expected} »"
+                    + (f", trouvé « {found} »." if not _is_blank(found) else " (colonne vide)."),
+                )
+            )
+    columns, seen = [], {}
+    for index in range(len(FIXED_HEADERS), len(header)):
+        raw = header[index]
+        if _is_blank(raw):
+            continue
+        letter = get_column_letter(index + 1)
+        day = parse_header_date(raw)
+        if day is None:
+            result.errors.append(
+                CellError(
+                    SHEET_NAME,
+                    1,
+                    letter,
+                    f"l'en-tête « {raw} » n'est pas une date au format AAAA-MM-JJ.",
+                )
+            )
+            continue
+        if not start <= day <= end:
+            result.errors.append(
+                CellError(
+                    SHEET_NAME,
+                    1,
+                    letter,
+                    f"la date {day:%d/%m/%Y} est en dehors de la période de la convention "
+                    f"(du {start:%d/%m/%Y} au {end:%d/%m/%Y}).",
+                )
+            )
+            continue
+        if day in seen:
+            result.errors.append(
+                CellError(
+                    SHEET_NAME,
+                    1,
+                    letter,
+                    f"la date {day:%d/%m/%Y} figure déjà en colonne {seen[day]}.",
+                )
+            )
+            continue
+        seen[day] = letter
+        columns.append((index, day))
+    return columns
+
+
+def _parse_row(row, row_number, period_columns, known, seen_ids, result: ParsedWorkbook) -> None:
+    cells = [row[i] if i < len(row) else None for i, _ in period_columns]
+    raw_id = row[0] if row else None
+    if _is_blank(raw_id):
+        if all(_is_blank(v) for v in cells):
+            return  # an empty line, or a line of text without values
+        result.errors.append(
+            CellError(SHEET_NAME, row_number, "A", "valeurs saisies sans numéro d'indicateur.")
+        )
+        return
+    try:
+        indicator_id = int(parse_number(raw_id))
+        if Decimal(indicator_id) != parse_number(raw_id):
+            raise ValueError
+    except ValueError:
+        result.errors.append(
+            CellError(
+                SHEET_NAME, row_number, "A", f"« {raw_id} » n'est pas un numéro d'indicateur."
+            )
+        )
+        return
+    if indicator_id not in known:
+        result.errors.append(
+            CellError(
+                SHEET_NAME,
+                row_number,
+                "A",
+                f"l'indicateur n° {indicator_id} n'appartient pas à cette convention.",
+            )
+        )
+        return
+    if indicator_id in seen_ids:
+        result.errors.append(
+            CellError(
+                SHEET_NAME,
+                row_number,
+                "A",
+                f"l'indicateur n° {indicator_id} figure déjà ligne {seen_ids[indicator_id]}.",
+            )
+        )
+        return
+    seen_ids[indicator_id] = row_number
+    for (index, day), raw in zip(period_columns, cells, strict=True):
+        if _is_blank(raw):
+            continue
+        letter = get_column_letter(index + 1)
+        try:
+            value = parse_number(raw)
+        except ValueError as exc:
+            result.errors.append(CellError(SHEET_NAME, row_number, letter, str(exc)))
+            continue
+        result.values.append(CellValue(indicator_id, day, value, row_number, letter))

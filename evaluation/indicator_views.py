@@ -1,0 +1,212 @@
+"""Indicator page (chart, measurements, entry form) and the workbook round-trip."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+
+from conventions.permissions import get_convention_or_404
+
+from . import charts, imports, selectors, services
+from .forms import MeasurementForm, WorkbookUploadForm
+
+SESSION_KEY = "evaluation_workbook_imports"
+
+
+def _indicator_or_404(convention, pk):
+    indicator = selectors.indicator_of(convention=convention, pk=pk)
+    if indicator is None:
+        raise Http404("Indicateur introuvable.")
+    return indicator
+
+
+def indicator_figure(indicator, measurements) -> charts.Figure:
+    unit = f" ({indicator.unit})" if indicator.unit else ""
+    return charts.line_chart(
+        [
+            charts.Series(
+                label=indicator.name,
+                points=[(m.date, float(m.value)) for m in measurements],
+            )
+        ],
+        title=f"Évolution de l'indicateur « {indicator.name} »{unit}",
+        unit=indicator.unit,
+        ref_lines=[
+            charts.RefLine("Référence", float(indicator.baseline_value), color="#6c757d"),
+            charts.RefLine("Cible", float(indicator.target_value), color="#198754", dash="8 3"),
+        ],
+        x_range=(indicator.baseline_date, indicator.target_date),
+    )
+
+
+@login_required
+def indicator_detail(request, pk: int, indicator_pk: int):
+    convention, access = get_convention_or_404(request.user, pk)
+    indicator = _indicator_or_404(convention, indicator_pk)
+    form = None
+    if access.can_edit_actions:
+        form = MeasurementForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.record_measurement(
+                    indicator=indicator,
+                    date=form.cleaned_data["date"],
+                    value=form.cleaned_data["value"],
+                    comment=form.cleaned_data["comment"],
+                    user=request.user,
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, "La mesure est enregistrée.")
+                return redirect("evaluation:indicator", pk=convention.pk, indicator_pk=indicator.pk)
+    elif request.method == "POST":
+        access.require(False)
+    measurements = list(selectors.measurements_of(indicator=indicator))
+    return render(
+        request,
+        "evaluation/indicator_detail.html",
+        {
+            "convention": convention,
+            "access": access,
+            "active_tab": "evaluation",
+            "crumb": indicator.name,
+            "indicator": indicator,
+            "measurements": measurements,
+            "figure": indicator_figure(indicator, measurements),
+            "progress_figure": charts.progress_bar(
+                indicator.progress_bar_pct,
+                expected=indicator.expected_pct,
+                title=f"Progression : {charts.fmt_percent(indicator.progress_pct)}",
+            ),
+            "status_label": selectors.STATUS_LABELS[indicator.status],
+            "status_badge": selectors.STATUS_BADGES[indicator.status],
+            "form": form,
+        },
+    )
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@login_required
+def workbook_download(request, pk: int):
+    convention, access = get_convention_or_404(request.user, pk)
+    access.require(access.can_edit_actions)
+    content = imports.build_workbook(
+        convention_name=convention.name,
+        start=convention.start_date,
+        end=convention.end_date,
+        lines=selectors.workbook_lines(convention=convention),
+    )
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    filename = f"mesures-{slugify(convention.name)}-{datetime.date.today():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _context(convention, access, **extra):
+    return {
+        "convention": convention,
+        "access": access,
+        "active_tab": "evaluation",
+        "crumb": "Import des mesures",
+        **extra,
+    }
+
+
+@login_required
+def workbook_upload(request, pk: int):
+    """Upload the filled workbook: parse, validate everything, show the preview."""
+    convention, access = get_convention_or_404(request.user, pk)
+    access.require(access.can_edit_actions)
+    form = WorkbookUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        parsed = imports.parse_workbook(
+            upload.read(),
+            indicator_ids=selectors.convention_indicators(convention).values_list("pk", flat=True),
+            start=convention.start_date,
+            end=convention.end_date,
+        )
+        if not parsed.ok:
+            return render(
+                request,
+                "evaluation/workbook_upload.html",
+                _context(convention, access, form=form, errors=parsed.errors, filename=upload.name),
+            )
+        preview = selectors.import_preview(convention=convention, values=parsed.values)
+        token = secrets.token_urlsafe(16)
+        store = request.session.get(SESSION_KEY, {})
+        # Keep only the latest pending imports of this session.
+        store = dict(list(store.items())[-4:])
+        store[token] = {
+            "convention": convention.pk,
+            "filename": upload.name,
+            "values": [
+                [v.indicator_id, v.date.isoformat(), str(v.value), v.row, v.column]
+                for v in parsed.values
+            ],
+        }
+        request.session[SESSION_KEY] = store
+        return render(
+            request,
+            "evaluation/workbook_preview.html",
+            _context(convention, access, preview=preview, token=token, filename=upload.name),
+        )
+    return render(
+        request, "evaluation/workbook_upload.html", _context(convention, access, form=form)
+    )
+
+
+@login_required
+@require_POST
+def workbook_confirm(request, pk: int):
+    """Import the values kept from the preview, in one transaction."""
+    convention, access = get_convention_or_404(request.user, pk)
+    access.require(access.can_edit_actions)
+    store = request.session.get(SESSION_KEY, {})
+    pending = store.get(request.POST.get("token", ""))
+    if not pending or pending["convention"] != convention.pk:
+        messages.error(
+            request,
+            "Cet aperçu a expiré ou a déjà été importé. Déposez à nouveau le classeur.",
+        )
+        return redirect("evaluation:workbook_upload", pk=convention.pk)
+    values = [
+        imports.CellValue(int(i), datetime.date.fromisoformat(d), Decimal(v), int(r), c)
+        for i, d, v, r, c in pending["values"]
+    ]
+    try:
+        result = services.import_measurements(
+            convention=convention, values=values, user=request.user
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("evaluation:workbook_upload", pk=convention.pk)
+    store.pop(request.POST["token"], None)
+    request.session[SESSION_KEY] = store
+    messages.success(
+        request,
+        f"Import terminé : {result.created} mesure(s) créée(s), {result.updated} modifiée(s), "
+        f"{result.unchanged} inchangée(s).",
+    )
+    return redirect("evaluation:overview", pk=convention.pk)
