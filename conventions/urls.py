@@ -58,3 +58,28 @@ urlpatterns += [
         name="document",
     ),
 ]
+
+# Convention editor, signatories, lifecycle and the collectivity referential.
+_signatory = "conventions/<int:pk>/signataires/<int:signatory_pk>/"
+urlpatterns += [
+    path("conventions/nouvelle/", views.convention_create, name="create"),
+    path("conventions/<int:pk>/modifier/", views.convention_edit, name="edit"),
+    path("conventions/<int:pk>/cycle-de-vie/", views.lifecycle_view, name="lifecycle"),
+    path("conventions/<int:pk>/signature/", views.convention_sign, name="sign"),
+    path("conventions/<int:pk>/renouvellement/", views.convention_renew, name="renew"),
+    path(
+        "conventions/<int:pk>/signataires/ajouter/",
+        views.signatory_create,
+        name="signatory_create",
+    ),
+    path(f"{_signatory}modifier/", views.signatory_edit, name="signatory_edit"),
+    path(f"{_signatory}retirer/", views.signatory_delete, name="signatory_delete"),
+    path("collectivites/", views.collectivity_list, name="collectivities"),
+    path("collectivites/ajouter/", views.collectivity_create, name="collectivity_create"),
+    path(
+        "collectivites/<int:collectivity_pk>/modifier/",
+        views.collectivity_edit,
+        name="collectivity_edit",
+    ),
+    path("collectivites/importer/", views.collectivity_import, name="collectivity_import"),
+]
