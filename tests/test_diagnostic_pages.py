@@ -361,6 +361,7 @@ def test_the_page_shows_key_figures_at_the_top_and_thematic_figures_in_their_the
     assert key < allocataires < petite_enfance < taux < jeunesse
     # values per year, in French, and the evolution: +12 % for a count, −3 points for a rate
     assert "1\xa0120" in body
+    assert '<th scope="col" class="text-end">2020</th>' in body  # a year, not "2 020"
     assert "+12\xa0%" in body
     assert "\u22123\xa0points" in body
     assert "Source : Caf 2020 ; Caf 2023" in body
