@@ -255,7 +255,7 @@ def indicators_of(
         ),
         today=today,
         as_of=as_of,
-    ).order_by("action_sheet__number", "objective__title", "id")
+    ).order_by(F("action_sheet__number").asc(nulls_last=True), "objective__title", "id")
 
 
 def indicator_of(*, convention: Convention, pk: int, today: datetime.date | None = None):
@@ -775,7 +775,7 @@ def workbook_lines(*, convention: Convention) -> list:
     indicators = list(
         convention_indicators(convention)
         .select_related("action_sheet", "objective")
-        .order_by("action_sheet__number", "objective__title", "id")
+        .order_by(F("action_sheet__number").asc(nulls_last=True), "objective__title", "id")
     )
     values: dict[int, dict] = {}
     for indicator_id, day, value in Measurement.objects.filter(
