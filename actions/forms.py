@@ -115,8 +115,8 @@ class ActionSheetForm(forms.ModelForm):
         self.instance.convention = convention
         self.fields["number"].required = False
         self.fields["number"].help_text = "Attribué automatiquement (FA-01, FA-02…) ; modifiable."
-        if not self.instance.pk and not self.is_bound:
-            self.initial.setdefault("number", next_sheet_number(convention=convention))
+        if not self.instance.pk and not self.is_bound and not self.initial.get("number"):
+            self.initial["number"] = next_sheet_number(convention=convention)
         self.fields["thematic"].queryset = Thematic.objects.filter(is_active=True)
         self.fields["other_thematics"].queryset = Thematic.objects.filter(is_active=True)
         self.fields["objective"].queryset = convention.objectives.select_related("thematic")
@@ -188,14 +188,23 @@ class IndicatorForm(forms.ModelForm):
 
     def _post_clean(self):
         # A new fiche has no id yet: validate the indicator as attached to it.
-        placeholder = self.instance.action_sheet_id is None and self.instance.objective_id is None
-        if placeholder:
-            self.instance.action_sheet_id = -1
+        instance = self.instance
+        if instance.action_sheet_id is not None or instance.objective_id is not None:
+            return super()._post_clean()
+        model_clean = instance.clean
+
+        def clean_as_attached():
+            instance.action_sheet_id = -1
+            try:
+                model_clean()
+            finally:
+                instance.action_sheet_id = None
+
+        instance.clean = clean_as_attached
         try:
             super()._post_clean()
         finally:
-            if placeholder:
-                self.instance.action_sheet_id = None
+            del instance.clean
 
 
 FundingFormSet = inlineformset_factory(
@@ -252,12 +261,15 @@ class ApprovalForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("decision") == Approval.Decision.TO_REVIEW and not (
-            cleaned.get("comment") or ""
-        ).strip():
+        if (
+            cleaned.get("decision") == Approval.Decision.TO_REVIEW
+            and not (cleaned.get("comment") or "").strip()
+        ):
             self.add_error("comment", "Un avis « à revoir » doit être motivé par un commentaire.")
         return cleaned
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="Motif", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label="Motif", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -92,7 +92,9 @@ def sheets_awaiting_opinion(*, user: User) -> QuerySet[ActionSheet]:
         user=user,
         committee_id=approving_committee_id_subquery(OuterRef(OuterRef("convention_id"))),
     )
-    given = Approval.objects.filter(sheet=OuterRef("pk"), version=OuterRef("version"), member__user=user)
+    given = Approval.objects.filter(
+        sheet=OuterRef("pk"), version=OuterRef("version"), member__user=user
+    )
     return (
         ActionSheet.objects.filter(status=Status.SUBMITTED)
         .filter(Exists(seat))
@@ -252,9 +254,11 @@ def action_sheets_of(
     if filters.thematic:
         qs = qs.filter(
             Q(thematic_id=filters.thematic)
-            | Q(pk__in=ActionSheet.other_thematics.through.objects.filter(
-                thematic_id=filters.thematic
-            ).values("actionsheet_id"))
+            | Q(
+                pk__in=ActionSheet.other_thematics.through.objects.filter(
+                    thematic_id=filters.thematic
+                ).values("actionsheet_id")
+            )
         )
     if filters.status:
         qs = qs.filter(status=filters.status)
@@ -288,20 +292,26 @@ def leads_of(*, convention: Convention) -> list[str]:
 
 
 def thematics_of_sheets(*, convention: Convention) -> QuerySet[Thematic]:
-    return Thematic.objects.filter(
-        Q(action_sheets__convention=convention)
-        | Q(secondary_action_sheets__convention=convention)
-    ).distinct().order_by("order", "label")
+    return (
+        Thematic.objects.filter(
+            Q(action_sheets__convention=convention)
+            | Q(secondary_action_sheets__convention=convention)
+        )
+        .distinct()
+        .order_by("order", "label")
+    )
 
 
 def sheets_for_export(*, convention: Convention, filters: SheetFilters) -> list[ActionSheet]:
     return list(
-        action_sheets_of(convention=convention, filters=filters).prefetch_related(
+        action_sheets_of(convention=convention, filters=filters)
+        .prefetch_related(
             "other_thematics",
             Prefetch("communes", queryset=Collectivity.objects.order_by("name")),
             Prefetch("funding_lines", queryset=FundingLine.objects.order_by("year", "funder")),
             Prefetch("indicators", queryset=Indicator.objects.order_by("id")),
-        ).select_related("created_by", "submitted_by")
+        )
+        .select_related("created_by", "submitted_by")
     )
 
 
@@ -396,7 +406,12 @@ def transitions_of(*, sheet: ActionSheet) -> QuerySet[ActionSheetTransition]:
 
 
 HISTORY_TYPES = {"+": "Création", "~": "Modification", "-": "Suppression"}
-_FK_MODELS = {"thematic": Thematic, "objective": Objective, "lead_user": User}
+_FK_MODELS = {
+    "thematic": Thematic,
+    "objective": Objective,
+    "lead_user": User,
+    "submitted_by": User,
+}
 
 
 def _display(model, name: str, value, labels: dict[tuple[str, Any], str]) -> str:
@@ -449,7 +464,9 @@ def sheet_history(*, sheet: ActionSheet) -> list[dict[str, Any]]:
         if f.name not in ignored | {"id", "created_at", "updated_at", "convention", "created_by"}
     ]
     raw: list[tuple[Any, str, Any, list]] = []
-    records = list(sheet.history.select_related("history_user").order_by("history_date", "history_id"))
+    records = list(
+        sheet.history.select_related("history_user").order_by("history_date", "history_id")
+    )
     previous = None
     for record in records:
         raw.append(("Fiche", record, _changes(ActionSheet, record, previous, sheet_fields)))
@@ -544,9 +561,7 @@ def changes_since_approved(*, sheet: ActionSheet) -> dict[str, Any] | None:
 
     def rows(model, fk, at, keys):
         if at is None:
-            return {
-                obj.pk: obj for obj in model.objects.filter(**{fk: sheet.pk})
-            }
+            return {obj.pk: obj for obj in model.objects.filter(**{fk: sheet.pk})}
         return {obj.pk: obj for obj in model.history.as_of(at).filter(**{fk: sheet.pk})}
 
     children = []

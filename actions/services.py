@@ -114,7 +114,9 @@ class ApprovalForbidden(PermissionDenied):
 
 def _require_editor(*, user: User, convention: Convention) -> None:
     if not convention_access(user, convention).can_edit_actions:
-        raise PermissionDenied("Seuls les agents de la Caf et les coordinateurs éditent les fiches.")
+        raise PermissionDenied(
+            "Seuls les agents de la Caf et les coordinateurs éditent les fiches."
+        )
 
 
 def _record(
@@ -263,9 +265,7 @@ def _apply_children(
     Returns the instances to save, the ones to delete and whether the substance changed.
     Nothing is written here.
     """
-    existing = (
-        {obj.pk: obj for obj in model.objects.filter(**{fk_name: sheet})} if sheet.pk else {}
-    )
+    existing = {obj.pk: obj for obj in model.objects.filter(**{fk_name: sheet})} if sheet.pk else {}
     to_save, to_delete, changed = [], [], False
     errors: list[str] = []
     for row in rows:

@@ -36,7 +36,13 @@ PAGE_SIZE = 25
 
 
 def _context(convention, access, crumb, **extra):
-    return {"convention": convention, "access": access, "active_tab": "plan", "crumb": crumb, **extra}
+    return {
+        "convention": convention,
+        "access": access,
+        "active_tab": "plan",
+        "crumb": crumb,
+        **extra,
+    }
 
 
 def _sheet_or_404(convention, sheet_id: int) -> ActionSheet:
@@ -245,7 +251,10 @@ def sheet_detail(request, pk: int, sheet_id: int):
     member = selectors.approving_member(user=request.user, convention=convention)
     state = selectors.approval_state(sheet=sheet)
     already = member is not None and any(
-        a.member_id == member.pk for v, group in state.by_version if v == sheet.version for a in group
+        a.member_id == member.pk
+        for v, group in state.by_version
+        if v == sheet.version
+        for a in group
     )
     can_give_opinion = (
         member is not None

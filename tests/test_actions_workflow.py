@@ -9,12 +9,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from kombu.exceptions import OperationalError
 
 from actions import services, tasks
-from ctg.celery import app as celery_app
 from actions.factories import ActionSheetFactory, FundingLineFactory
 from actions.models import ActionSheet, ActionSheetTransition, Approval
 from actions.selectors import approving_committee, changes_since_approved, sheets_awaiting_opinion
 from conventions.factories import CommitteeFactory, CommitteeMemberFactory, UserFactory
 from conventions.models import Committee, Side
+from ctg.celery import app as celery_app
 
 Status = ActionSheet.Status
 FAV = Approval.Decision.FAVORABLE
@@ -23,7 +23,9 @@ REVIEW = Approval.Decision.TO_REVIEW
 
 @pytest.fixture
 def sheet(world):
-    return ActionSheetFactory(convention=world.convention, number="FA-01", title="Relais petite enfance")
+    return ActionSheetFactory(
+        convention=world.convention, number="FA-01", title="Relais petite enfance"
+    )
 
 
 def submitted(world, sheet, by=None):
@@ -79,7 +81,8 @@ def test_it_refuses_a_submission_by_someone_who_does_not_edit_fiches(world, shee
 
 
 @pytest.mark.parametrize(
-    "status", [Status.SUBMITTED, Status.VALIDATED, Status.IN_PROGRESS, Status.DONE, Status.ABANDONED]
+    "status",
+    [Status.SUBMITTED, Status.VALIDATED, Status.IN_PROGRESS, Status.DONE, Status.ABANDONED],
 )
 def test_it_refuses_to_submit_a_fiche_that_is_not_a_draft_or_sent_back(world, status):
     sheet = ActionSheetFactory(convention=world.convention, status=status)
@@ -352,10 +355,20 @@ def test_the_diff_against_the_approved_version_shows_fields_funding_and_reason(w
         by=world.coordinator,
         data={"title": "Relais itinérant"},
         funding_lines=[
-            {"id": line.pk, "funder": "Caf", "year": 2023, "planned_amount": 12000,
-             "spent_amount": 0},
-            {"id": None, "funder": "Département", "year": 2024, "planned_amount": 3000,
-             "spent_amount": 0},
+            {
+                "id": line.pk,
+                "funder": "Caf",
+                "year": 2023,
+                "planned_amount": 12000,
+                "spent_amount": 0,
+            },
+            {
+                "id": None,
+                "funder": "Département",
+                "year": 2024,
+                "planned_amount": 3000,
+                "spent_amount": 0,
+            },
         ],
         sheet=sheet,
         revision=sheet.revision,
@@ -382,8 +395,13 @@ def test_a_follow_up_edit_of_a_validated_fiche_keeps_its_version(world, sheet):
         by=world.coordinator,
         data={"number": "FA-07"},
         funding_lines=[
-            {"id": line.pk, "funder": "Caf", "year": 2023, "planned_amount": 10000,
-             "spent_amount": 4000},
+            {
+                "id": line.pk,
+                "funder": "Caf",
+                "year": 2023,
+                "planned_amount": 10000,
+                "spent_amount": 4000,
+            },
         ],
         sheet=sheet,
         revision=sheet.revision,
