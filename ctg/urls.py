@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from conventions import views as convention_views
+from conventions.auth_forms import EmailAuthenticationForm
 
 admin.site.site_header = "CTG — administration"
 admin.site.site_title = "CTG"
@@ -13,7 +14,9 @@ urlpatterns = [
     path("", convention_views.home, name="home"),
     path(
         "connexion/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=EmailAuthenticationForm
+        ),
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
