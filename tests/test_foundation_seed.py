@@ -390,3 +390,7 @@ def test_the_qrga_pages_show_the_signature_and_the_caf_representative(demo, clie
         page = response.content.decode()
         assert "15 décembre 2021" in page
         assert "Xavier Renier" in page
+    synthese = client.get(reverse("conventions:detail", args=[demo["qrga"].pk])).content.decode()
+    # A year is not a quantity: no thousands separator.
+    assert ">2025</dd>" in synthese
+    assert "2\xa0025" not in synthese and "2 025" not in synthese
