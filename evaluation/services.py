@@ -92,9 +92,11 @@ def import_measurements(
 
     existing = {
         (m.indicator_id, m.date): m
-        for m in Measurement.objects.select_for_update().filter(
+        for m in Measurement.objects.select_for_update()
+        .filter(
             indicator_id__in={v.indicator_id for v in values}, date__in={v.date for v in values}
         )
+        .order_by("pk")
     }
     now = timezone.now()
     to_create, to_update, unchanged = [], [], 0
