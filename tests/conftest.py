@@ -41,6 +41,13 @@ def skip_or_fail(reason: str) -> None:
 
 
 @pytest.fixture
+def django_db_serialized_rollback():
+    """Transactional tests (live server, real worker) flush the database; restore the
+    reference data of the data migrations (thematics, statistics) after them."""
+    return True
+
+
+@pytest.fixture
 def world(db):
     caf = CafFactory(name="Caf de Tarn-et-Garonne", department_code="82")
     other_caf = CafFactory(name="Caf de la Loire", department_code="42")
