@@ -150,13 +150,14 @@ def hbar_chart(
     extra_columns: Sequence[tuple[str, Sequence[str]]] = (),
 ) -> Figure:
     """Horizontal bars, one per item; values beyond ``max_value`` are capped in the drawing."""
-    row_h, top, label_w, right = 28, 8, 230, 80
+    row_h, top, right = 28, 8, 104
+    label_w = 230 if width >= 560 else 150
     height = top * 2 + max(1, len(bars)) * row_h + (18 if marker_label else 0)
     values = [float(b.value) for b in bars if b.value is not None]
     scale_max = float(max_value) if max_value else max(values + [0]) or 1.0
     plot_w = width - label_w - right
     desc = (
-        "; ".join(f"{b.label} : {b.display or fmt_number(b.value)}{unit}" for b in bars)
+        " ; ".join(f"{b.label} : {b.display or fmt_number(b.value)}{unit}" for b in bars)
         or "Aucune donnée."
     )
     head, _ = _svg_open(width, height, title, desc)
@@ -170,7 +171,7 @@ def hbar_chart(
         y = top + i * row_h
         parts.append(
             f'<text x="{label_w - 8}" y="{y + 18}" text-anchor="end" fill="{TEXT}">'
-            f"<title>{_e(bar.label)}</title>{_e(_truncate(bar.label, 32))}</text>"
+            f"<title>{_e(bar.label)}</title>{_e(_truncate(bar.label, label_w // 7))}</text>"
         )
         parts.append(
             f'<rect x="{label_w}" y="{y + 5}" width="{plot_w}" height="18" rx="3" fill="{TRACK}"/>'
@@ -187,11 +188,19 @@ def hbar_chart(
                 f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{y + 1}" y2="{y + 27}" stroke="{TEXT}" '
                 'stroke-width="2" stroke-dasharray="3 2"/>'
             )
-        shown = bar.display or (fmt_number(bar.value) + unit if bar.value is not None else "—")
-        parts.append(
-            f'<text x="{label_w + plot_w + 6}" y="{y + 18}" fill="{TEXT}" font-weight="600">'
-            f"{_e(shown)}</text>"
-        )
+        if bar.value is None:
+            # No value: say it inside the empty track, where there is room.
+            parts.append(
+                f'<text x="{label_w + 8}" y="{y + 18}" fill="{MUTED}" font-size="12">'
+                f"{_e(bar.display or 'pas de donnée')}</text>"
+                f'<text x="{label_w + plot_w + 6}" y="{y + 18}" fill="{MUTED}">—</text>'
+            )
+        else:
+            shown = bar.display or fmt_number(bar.value) + unit
+            parts.append(
+                f'<text x="{label_w + plot_w + 6}" y="{y + 18}" fill="{TEXT}" font-weight="600">'
+                f"{_e(shown)}</text>"
+            )
     if marker_label and bars:
         y = height - 8
         parts.append(
@@ -237,6 +246,62 @@ def progress_bar(
     return Figure(svg="".join(parts), title=title, css_class="ctg-chart-inline")
 
 
+@dataclass
+class Budget:
+    label: str
+    planned: Decimal
+    spent: Decimal
+
+
+def budget_chart(items: Sequence[Budget], *, title: str, width: int = 440) -> Figure:
+    """Planned vs spent per funder: the track is the planned amount (on a common
+    scale), the filled part what was spent; amounts written under each bar."""
+    row_h, top = 44, 6
+    height = top + max(1, len(items)) * row_h
+    scale = max([float(i.planned) for i in items] + [float(i.spent) for i in items] + [1.0])
+    desc = (
+        " ; ".join(
+            f"{i.label} : {fmt_number(i.spent, 0)} € dépensés sur {fmt_number(i.planned, 0)} € prévus"
+            for i in items
+        )
+        or "Aucun financement."
+    )
+    head, _ = _svg_open(width, height, title, desc)
+    parts = [head]
+    for n, item in enumerate(items):
+        y = top + n * row_h
+        planned_w = float(item.planned) / scale * width
+        spent_w = min(float(item.spent), scale) / scale * width
+        share = (
+            f" ({fmt_percent(float(item.spent) / float(item.planned) * 100)})"
+            if item.planned
+            else ""
+        )
+        parts.append(
+            f'<text x="0" y="{y + 12}" fill="{TEXT}" font-weight="600">{_e(item.label)}</text>'
+            f'<text x="{width}" y="{y + 12}" text-anchor="end" fill="{MUTED}" font-size="12">'
+            f"{_e(fmt_number(item.spent, 0))} € / {_e(fmt_number(item.planned, 0))} €{_e(share)}</text>"
+            f'<rect x="0" y="{y + 18}" width="{planned_w:.1f}" height="14" rx="3" fill="#fde2c4"/>'
+            f'<rect x="0" y="{y + 18}" width="{spent_w:.1f}" height="14" rx="3" fill="#e07a10"/>'
+        )
+    parts.append("</svg>")
+    rows = [
+        [
+            i.label,
+            f"{fmt_number(i.planned, 0)} €",
+            f"{fmt_number(i.spent, 0)} €",
+            fmt_percent(float(i.spent) / float(i.planned) * 100) if i.planned else "—",
+        ]
+        for i in items
+    ]
+    return Figure(
+        svg="".join(parts),
+        title=title,
+        headers=["Financeur", "Prévu", "Dépensé", "Taux de consommation"],
+        rows=rows,
+    )
+
+
 # ---------------------------------------------------------- stacked bar
 
 
@@ -251,10 +316,11 @@ def stacked_bar(segments: Sequence[Segment], *, title: str, width: int = 640) ->
     """One bar split by category (e.g. fiches by status), with a legend below."""
     total = sum(s.count for s in segments)
     shown = [s for s in segments if s.count]
-    legend_rows = (len(segments) + 2) // 3
+    columns = 3 if width >= 560 else 2
+    legend_rows = (len(segments) + columns - 1) // columns
     height = 44 + legend_rows * 22
     desc = (
-        "; ".join(f"{s.label} : {s.count}" for s in segments) + f" ; total : {total}"
+        " ; ".join(f"{s.label} : {s.count}" for s in segments) + f" ; total : {total}"
         if total
         else "Aucun élément."
     )
@@ -280,8 +346,8 @@ def stacked_bar(segments: Sequence[Segment], *, title: str, width: int = 640) ->
             f'<text x="{width / 2}" y="23" text-anchor="middle" fill="{MUTED}">Aucun élément</text>'
         )
     for i, s in enumerate(segments):
-        col, row = i % 3, i // 3
-        lx, ly = col * (width / 3), 50 + row * 22
+        col, row = i % columns, i // columns
+        lx, ly = col * (width / columns), 50 + row * 22
         parts.append(
             f'<rect x="{lx:.1f}" y="{ly}" width="12" height="12" rx="2" fill="{s.color}"/>'
             f'<text x="{lx + 18:.1f}" y="{ly + 11}" fill="{TEXT}" font-size="12">'

@@ -421,12 +421,13 @@ class ConventionDashboard:
                 for row in self.sheets_by_status
             ],
             title="Fiches action par statut",
+            width=440,
         )
 
     @cached_property
     def status_figure(self) -> charts.Figure:
         return charts.stacked_bar(
-            status_segments(self.summary), title="Indicateurs par état d'avancement"
+            status_segments(self.summary), title="Indicateurs par état d'avancement", width=440
         )
 
     @cached_property
@@ -435,27 +436,14 @@ class ConventionDashboard:
 
     @cached_property
     def funding_figure(self) -> charts.Figure:
-        bars, spent_pct = [], []
-        for row in self.funding:
-            planned, spent = row["planned"] or Decimal(0), row["spent"] or Decimal(0)
-            share = float(spent / planned * 100) if planned else None
-            spent_pct.append(charts.fmt_percent(share))
-            bars.append(
-                charts.Bar(
-                    label=row["funder"],
-                    value=share,
-                    display=f"{charts.fmt_number(spent, 0)} € / {charts.fmt_number(planned, 0)} €",
-                    color="#e07a10",
+        return charts.budget_chart(
+            [
+                charts.Budget(
+                    row["funder"], row["planned"] or Decimal(0), row["spent"] or Decimal(0)
                 )
-            )
-        return charts.hbar_chart(
-            bars,
+                for row in self.funding
+            ],
             title="Financements : dépensé sur prévu, par financeur",
-            max_value=100,
-            label_header="Financeur",
-            value_header="Dépensé / prévu",
-            extra_columns=[("Taux de consommation", spent_pct)],
-            width=640,
         )
 
 

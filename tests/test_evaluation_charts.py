@@ -1,0 +1,113 @@
+"""Server-side SVG charts: images with an accessible name and a table of their numbers."""
+
+import datetime
+import re
+from decimal import Decimal
+from xml.etree import ElementTree
+
+import pytest
+
+from evaluation import charts
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def svg_of(figure) -> ElementTree.Element:
+    markup = re.search(r"<svg .*?</svg>", str(figure), re.S).group(0)
+    return ElementTree.fromstring(markup)  # well-formed XML, as WeasyPrint needs
+
+
+def assert_accessible(figure, title):
+    root = svg_of(figure)
+    assert root.get("role") == "img"
+    assert root.get("aria-label") == title
+    assert root.find(f"{SVG_NS}title").text == title
+    assert root.find(f"{SVG_NS}desc").text
+
+
+def test_numbers_and_dates_are_french():
+    assert charts.fmt_number(Decimal("1234.5")) == "1\xa0234,5"
+    assert charts.fmt_number(12) == "12"
+    assert charts.fmt_percent(66.666) == "67 %"
+    assert charts.fmt_percent(None) == "—"
+    assert charts.fmt_date(datetime.date(2021, 12, 15)) == "15 décembre 2021"
+
+
+def test_a_horizontal_bar_chart_caps_bars_and_keeps_its_table():
+    figure = charts.hbar_chart(
+        [
+            charts.Bar("Petite enfance", 150.0, marker=50),
+            charts.Bar("Jeunesse", None, display="pas de mesure"),
+        ],
+        title="Progression par thématique",
+        max_value=100,
+        unit=" %",
+    )
+    assert_accessible(figure, "Progression par thématique")
+    widths = [float(r.get("width")) for r in svg_of(figure).iter(f"{SVG_NS}rect")]
+    assert max(widths) <= 640
+    html = str(figure)
+    assert "<details" in html and "<table" in html
+    assert "Petite enfance" in html and "150 %" in html and "pas de mesure" in html
+
+
+def test_a_stacked_bar_shows_each_category_and_the_total():
+    figure = charts.stacked_bar(
+        [charts.Segment("Validée", 3, "#198754"), charts.Segment("Brouillon", 1, "#adb5bd")],
+        title="Fiches par statut",
+    )
+    assert_accessible(figure, "Fiches par statut")
+    assert "Validée : 3 ; Brouillon : 1 ; total : 4" in str(figure)
+    assert '<td class="text-end">4</td>' in figure.table_html()
+
+
+def test_an_empty_stacked_bar_says_so():
+    figure = charts.stacked_bar([charts.Segment("Validée", 0, "#198754")], title="Vide")
+    assert "Aucun élément" in str(figure)
+
+
+def test_a_line_chart_draws_the_series_and_the_reference_lines():
+    figure = charts.line_chart(
+        [
+            charts.Series(
+                "Places",
+                [(datetime.date(2022, 12, 31), 12.0), (datetime.date(2023, 12, 31), 15.5)],
+            )
+        ],
+        title="Places en crèche",
+        ref_lines=[charts.RefLine("Référence", 10), charts.RefLine("Cible", 20)],
+        x_range=(datetime.date(2022, 1, 1), datetime.date(2025, 12, 31)),
+    )
+    assert_accessible(figure, "Places en crèche")
+    root = svg_of(figure)
+    assert len(list(root.iter(f"{SVG_NS}polyline"))) == 1
+    assert len(list(root.iter(f"{SVG_NS}circle"))) == 2
+    html = str(figure)
+    assert "Cible : 20" in html and "Référence : 10" in html
+    assert "31 décembre 2023" in html and "15,5" in html
+
+
+def test_a_line_chart_without_points_says_so():
+    figure = charts.line_chart([charts.Series("Places", [])], title="Vide")
+    assert "Aucune mesure pour l'instant" in str(figure)
+
+
+def test_a_budget_chart_compares_spent_with_planned():
+    figure = charts.budget_chart(
+        [charts.Budget("Caf", Decimal(20000), Decimal(5000))], title="Financements"
+    )
+    assert_accessible(figure, "Financements")
+    assert "25 %" in str(figure) and "20\xa0000 €" in str(figure)
+
+
+def test_labels_are_escaped():
+    figure = charts.hbar_chart([charts.Bar("<script>", 1.0)], title="A & B")
+    assert "<script>" not in figure.svg
+    assert svg_of(figure).get("aria-label") == "A & B"
+
+
+@pytest.mark.parametrize("value", [None, -20, 0, 45, 100, 180])
+def test_a_progress_bar_is_always_within_its_track(value):
+    figure = charts.progress_bar(value, title="Progression", expected=50, width=200)
+    widths = [float(r.get("width")) for r in svg_of(figure).iter(f"{SVG_NS}rect")]
+    assert all(0 <= w <= 200 for w in widths)
