@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conventions.factories import CollectivityFactory
@@ -391,11 +393,11 @@ def test_figures_of_collectivities_outside_the_convention_are_not_shown(diag, lo
     assert "Sorbiers" not in body.content.decode()
 
 
-def _grow(world, size: int) -> None:
+def _grow(world, size: int, start: int = 0) -> None:
     """Add `size` member communes with four years of every statistic and findings."""
     themes = [thematic("petite-enfance"), thematic("jeunesse")]
     definitions = list(StatisticDefinition.objects.all())
-    for index in range(size):
+    for index in range(start, start + size):
         commune = CollectivityFactory(
             kind=Collectivity.Kind.COMMUNE,
             name=f"Commune {index}",
@@ -421,7 +423,7 @@ def test_the_diagnostic_page_runs_a_fixed_number_of_queries(
     _grow(diag, size)
     client = login(diag.caf_staff)
     url = reverse("diagnostics:detail", args=[diag.convention.pk])
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(16):
         response = client.get(url)
     assert response.status_code == 200
     assert f"Commune {size - 1}" in response.content.decode()
@@ -434,7 +436,22 @@ def test_the_statistics_page_runs_a_fixed_number_of_queries(
     _grow(diag, size)
     client = login(diag.caf_staff)
     url = reverse("diagnostics:statistics", args=[diag.convention.pk])
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(14):
         response = client.get(url)
     assert response.status_code == 200
     assert "Commune 0" in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["diagnostics:detail", "diagnostics:statistics"])
+def test_ten_times_more_data_costs_no_extra_query(diag, login, name):
+    client = login(diag.caf_staff)
+    url = reverse(name, args=[diag.convention.pk])
+    _grow(diag, 2)
+    client.get(url)  # warm the session and the caches
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    _grow(diag, 18, start=2)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(url)
+    assert "Commune 19" in response.content.decode()
+    assert len(large) == len(small)
