@@ -40,11 +40,21 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture
-def django_db_serialized_rollback():
-    """Transactional tests (live server, real worker) flush the database; restore the
-    reference data of the data migrations (thematics, statistics) after them."""
-    return True
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests (live server, real worker) flush the database, data
+    migrations included: every database test starts with the reference data."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db", "live_server"}:
+        return
+    transactional = bool(names & {"transactional_db", "live_server"}) or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from diagnostics.reference import ensure_reference_data
+
+    ensure_reference_data()
 
 
 @pytest.fixture
