@@ -510,10 +510,18 @@ def line_chart(
     return Figure(svg="".join(parts), title=title, headers=headers, rows=rows)
 
 
+MONTHS_SHORT = [
+    "janv.", "févr.", "mars", "avr.", "mai", "juin",
+    "juil.", "août", "sept.", "oct.", "nov.", "déc.",
+]  # fmt: skip
+
+
 def _x_text(d: datetime.date, year_axis: bool, short: bool = False) -> str:
-    if year_axis:
+    if year_axis or (short and d.month == 1 and d.day == 1):
         return str(d.year)
-    return formats.date_format(d, "M Y" if short else "j F Y")
+    if short:
+        return f"{MONTHS_SHORT[d.month - 1]} {d.year}"
+    return formats.date_format(d, "j F Y")
 
 
 def _x_ticks(x0: datetime.date, x1: datetime.date, year_axis: bool) -> list[datetime.date]:

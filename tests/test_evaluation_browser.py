@@ -1,6 +1,7 @@
 """An elected official logs in with a real Chromium and reads the convention dashboard."""
 
 import datetime
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -116,3 +117,13 @@ def test_an_elected_official_reads_the_dashboard(chromium_available, world, live
     path = ARTIFACTS / "evaluation_dashboard.png"
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 10_000
+
+    # From the dashboard to the Évaluation tab, then to a late indicator's chart.
+    page.get_by_role("link", name="Évaluation", exact=True).click()
+    page.wait_for_url(f"{live_server.url}/conventions/{world.convention.pk}/evaluation/")
+    assert page.get_by_role("heading", name="Avancement des indicateurs").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "evaluation_overview.png"), full_page=True)
+    page.get_by_role("link", name="Relais petite enfance itinérant : fréquentation").click()
+    assert page.get_by_role("img", name=re.compile("Évolution de l'indicateur")).is_visible()
+    assert page.get_by_text("En retard", exact=True).first.is_visible()
+    page.screenshot(path=str(ARTIFACTS / "evaluation_indicator.png"), full_page=True)
