@@ -137,8 +137,6 @@ def transition_blockers(*, convention: Convention, to_phase: str, reason: str = 
                 "Aucun signataire n'est enregistré : ajoutez les signataires "
                 "dans l'onglet Gouvernance."
             )
-    if to_phase == Phase.EVALUATION and not convention.signed_on:
-        blockers.append("La convention n'a pas de date de signature.")
     if to_phase == Phase.CLOSED and convention.end_date > timezone.localdate() and not reason:
         blockers.append(
             f"La convention court jusqu'au {date_format(convention.end_date, 'j F Y')} : "

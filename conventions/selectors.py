@@ -413,3 +413,9 @@ def signatory_of(*, convention: Convention, signatory_pk: int) -> Signatory:
     if signatory is None:
         raise Http404("Signataire introuvable.")
     return signatory
+
+
+def conventions_to_renew(caf: Caf, today=None) -> QuerySet[Convention]:
+    """Signed conventions of ``caf`` ending within 12 months that nobody has started to renew,
+    the soonest ending first (see ``lifecycle.renewal_due_condition``)."""
+    return lifecycle.conventions_to_renew(caf, today)

@@ -105,7 +105,8 @@ def _require_caf_staff(user) -> None:
 
 
 def _convention_context(convention, access, **extra) -> dict:
-    return {"convention": convention, "access": access, **extra}
+    # Pages outside the tabs highlight no tab (the default would be Synthèse).
+    return {"convention": convention, "access": access, "active_tab": "aucun", **extra}
 
 
 @login_required

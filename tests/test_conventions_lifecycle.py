@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions.factories import ActionSheetFactory
-from conventions import lifecycle, services
+from conventions import lifecycle, selectors, services
 from conventions.factories import ConventionFactory, SignatoryFactory
 from conventions.models import Convention
 from diagnostics.factories import DiagnosticFactory, FindingFactory, thematic
@@ -296,7 +296,7 @@ def test_conventions_ending_within_12_months_are_to_renew(world):
     ending_in(100, caf=world.other_caf, name="Autre Caf")
     already = ending_in(100, caf=world.caf, name="Déjà renouvelée")
     ConventionFactory(caf=world.caf, previous=already, phase=Phase.PREPARATION)
-    assert list(lifecycle.conventions_to_renew(world.caf)) == [sooner, soon]
+    assert list(selectors.conventions_to_renew(world.caf)) == [sooner, soon]
 
 
 def test_the_header_and_the_list_flag_a_convention_to_renew(world, login):
