@@ -1,3 +1,5 @@
+import importlib
+
 import factory
 
 from conventions.factories import CollectivityFactory, ConventionFactory
@@ -5,9 +7,26 @@ from conventions.factories import CollectivityFactory, ConventionFactory
 from .models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic, Thematic
 
 
+def ensure_reference_data() -> None:
+    """Reload the thematics and statistic definitions of the data migration if they are
+    missing (a transactional test, e.g. one with a live server, flushes the database)."""
+    if Thematic.objects.exists() and StatisticDefinition.objects.exists():
+        return
+    from django.apps import apps
+
+    migration = importlib.import_module("diagnostics.migrations.0002_reference_thematics")
+    migration.load(apps, None)
+
+
 def thematic(code: str) -> Thematic:
     """A thematic of the reference list loaded by the data migration."""
+    ensure_reference_data()
     return Thematic.objects.get(code=code)
+
+
+def statistic_definition(code: str) -> StatisticDefinition:
+    ensure_reference_data()
+    return StatisticDefinition.objects.get(code=code)
 
 
 class DiagnosticFactory(factory.django.DjangoModelFactory):
@@ -33,6 +52,6 @@ class TerritoryStatisticFactory(factory.django.DjangoModelFactory):
         model = TerritoryStatistic
 
     collectivity = factory.SubFactory(CollectivityFactory)
-    statistic = factory.LazyFunction(lambda: StatisticDefinition.objects.get(code="allocataires"))
+    statistic = factory.LazyFunction(lambda: statistic_definition("allocataires"))
     year = 2023
     value = 1200

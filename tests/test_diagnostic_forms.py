@@ -8,9 +8,21 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from diagnostics import services
-from diagnostics.factories import DiagnosticFactory, FindingFactory, thematic
+from diagnostics.factories import DiagnosticFactory, FindingFactory, ensure_reference_data, thematic
 from diagnostics.formatting import evolution, format_number
-from diagnostics.models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic
+from diagnostics.models import (
+    Diagnostic,
+    Finding,
+    StatisticDefinition,
+    TerritoryStatistic,
+    Thematic,
+)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(db):
+    """Thematics and statistic definitions, even after a test that flushed the database."""
+    ensure_reference_data()
 
 
 @pytest.fixture
@@ -260,3 +272,16 @@ def test_the_history_of_the_diagnostic_header_is_recorded(world, login, conventi
         "Première",
         "Seconde",
     ]
+
+
+# --- test support ------------------------------------------------------------------
+
+
+def test_the_reference_data_comes_back_after_a_flush(db):
+    StatisticDefinition.objects.all().delete()
+    Diagnostic.objects.all().delete()
+    Thematic.objects.all().delete()
+    assert thematic("jeunesse").label == "Jeunesse"
+    assert StatisticDefinition.objects.get(code="taux-couverture").thematic.code == (
+        "petite-enfance"
+    )

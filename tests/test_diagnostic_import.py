@@ -9,8 +9,15 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from diagnostics import imports
-from diagnostics.factories import TerritoryStatisticFactory
+from diagnostics.factories import TerritoryStatisticFactory, ensure_reference_data
 from diagnostics.models import StatisticDefinition, TerritoryStatistic
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(db):
+    """Thematics and statistic definitions, even after a test that flushed the database."""
+    ensure_reference_data()
+
 
 # --- pure parsing ------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from diagnostics.factories import (
     DiagnosticFactory,
     FindingFactory,
     TerritoryStatisticFactory,
+    ensure_reference_data,
     thematic,
 )
 from diagnostics.models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic
@@ -20,6 +21,12 @@ from diagnostics.models import Diagnostic, Finding, StatisticDefinition, Territo
 READERS = ["caf_staff", "coordinator", "elected", "member_caf", "member_territory", "superuser"]
 REFUSED_WRITERS = ["coordinator", "elected", "member_caf", "member_territory"]
 OUT_OF_SCOPE = ["other_caf_staff", "other_elected", "outsider"]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(db):
+    """Thematics and statistic definitions, even after a test that flushed the database."""
+    ensure_reference_data()
 
 
 def definition(code: str) -> StatisticDefinition:
