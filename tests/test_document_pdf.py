@@ -340,3 +340,18 @@ def test_the_convention_header_offers_the_download(world, login):
     body = response.content.decode()
     assert "Télécharger la convention (PDF)" in body
     assert reverse("conventions:document", args=[world.convention.pk]) in body
+
+
+def test_many_signatories_keep_the_title_page_on_one_page(world):
+    from conventions.factories import CollectivityFactory, SignatoryFactory
+
+    for index in range(12):
+        commune = CollectivityFactory(name=f"Commune n° {index}", caf=world.caf)
+        SignatoryFactory(convention=world.convention, collectivity=commune)
+    pdf = render_convention_pdf(data=convention_document_data(convention=world.convention))
+    reader, _text = pdf_text(pdf)
+    first, second = (flat(reader.pages[i].extract_text()) for i in (0, 1))
+    assert "Commune n° 11" in first
+    assert "du 1er janvier 2022 au 31 décembre 2025" in first
+    assert "document établi le" in first
+    assert "Préambule" in second
