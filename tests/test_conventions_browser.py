@@ -2,8 +2,6 @@
 
 (The committee and the PDF of the same scenario are in tests/test_committees_browser.py.)"""
 
-from importlib import import_module
-
 import pytest
 
 from conventions.models import Convention
@@ -12,17 +10,8 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def reference_data(transactional_db):
-    """The thematics of the data migration: a live-server test that ran before may have
-    flushed them (transactional tests empty the database when they end)."""
-    from django.apps import apps
-
-    import_module("diagnostics.migrations.0002_reference_thematics").load(apps, None)
-
-
 def test_caf_staff_create_a_convention_with_two_signatories(
-    reference_data, world, live_server, page, chromium_available
+    world, live_server, page, chromium_available
 ):
     page.set_default_timeout(15000)
     page.goto(f"{live_server.url}/connexion/")
