@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test venv lint format migrate seed clean
+.PHONY: run test venv lint format migrate seed clean bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,17 @@ test: venv
 	$(VENV)/bin/ruff check .
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Performance at national scale: DATABASE_URL when set, otherwise bench/bench.sqlite3
+# (never the demo db.sqlite3). Production-like settings: DEBUG off, cached templates.
+BENCH_ENV = DEBUG=0 SECRET_KEY=bench-only ALLOWED_HOSTS=testserver \
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/bench/bench.sqlite3} \
+	MEDIA_ROOT=$(CURDIR)/bench/media CELERY_TASK_ALWAYS_EAGER=1 LOG_LEVEL=WARNING
+
+bench: venv
+	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v0
+	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput -v0
+	$(BENCH_ENV) $(PY) manage.py bench $(BENCH_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,805 @@
+"""A national-size data set for the benchmark (``generate_scale_data``).
+
+Everything hangs off Cafs named ``Caf … (jeu d'échelle)``: their collectivities,
+conventions and everything below, plus the users of those Cafs and
+collectivities and the bench users (``…@jeu-echelle.ctg.test``). That is how
+:func:`reset` finds the scale data and only it; demo and test data are never
+touched (département codes and official codes already used are skipped).
+
+Proportions for ``conventions=N`` (N=1,300 is a country): about ``N × 101/1300``
+Cafs (at most one per département), ``N × 1250/1300`` EPCIs of 5 to 15 communes,
+one convention per EPCI and renewals for the rest, 10 to 30 fiches per
+convention (20 on average; the first convention of the first Caf, the largest
+Caf, has 40), about 3.8 indicators per fiche and up to 22 monthly, quarterly,
+half-yearly or yearly measurements per indicator.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from actions.models import ActionSheet, Approval, FundingLine, Objective, Stake
+from conventions.models import (
+    Caf,
+    Collectivity,
+    Committee,
+    CommitteeMember,
+    Convention,
+    Meeting,
+    Side,
+    Signatory,
+    User,
+    siren_is_valid,
+)
+from diagnostics.models import (
+    Diagnostic,
+    Finding,
+    StatisticDefinition,
+    TerritoryStatistic,
+    Thematic,
+)
+from evaluation.imports import period_ends as _period_ends
+from evaluation.models import (
+    ChangeSought,
+    Indicator,
+    Measurement,
+    Observation,
+    ProgressMarker,
+)
+
+from .fastinsert import FastWriter, bulk_load_session
+
+SUFFIX = "(jeu d'échelle)"
+EMAIL_DOMAIN = "jeu-echelle.ctg.test"
+BENCH_EMAILS = {
+    "caf_staff": f"agent.caf@{EMAIL_DOMAIN}",
+    "coordinator": f"coordination@{EMAIL_DOMAIN}",
+    "elected": f"elu@{EMAIL_DOMAIN}",
+    "member": f"membre.copil@{EMAIL_DOMAIN}",
+}
+
+DEPARTMENTS = [
+    ("01", "Ain"), ("02", "Aisne"), ("03", "Allier"), ("04", "Alpes-de-Haute-Provence"),
+    ("05", "Hautes-Alpes"), ("06", "Alpes-Maritimes"), ("07", "Ardèche"), ("08", "Ardennes"),
+    ("09", "Ariège"), ("10", "Aube"), ("11", "Aude"), ("12", "Aveyron"),
+    ("13", "Bouches-du-Rhône"), ("14", "Calvados"), ("15", "Cantal"), ("16", "Charente"),
+    ("17", "Charente-Maritime"), ("18", "Cher"), ("19", "Corrèze"), ("2A", "Corse-du-Sud"),
+    ("2B", "Haute-Corse"), ("21", "Côte-d'Or"), ("22", "Côtes-d'Armor"), ("23", "Creuse"),
+    ("24", "Dordogne"), ("25", "Doubs"), ("26", "Drôme"), ("27", "Eure"),
+    ("28", "Eure-et-Loir"), ("29", "Finistère"), ("30", "Gard"), ("31", "Haute-Garonne"),
+    ("32", "Gers"), ("33", "Gironde"), ("34", "Hérault"), ("35", "Ille-et-Vilaine"),
+    ("36", "Indre"), ("37", "Indre-et-Loire"), ("38", "Isère"), ("39", "Jura"),
+    ("40", "Landes"), ("41", "Loir-et-Cher"), ("42", "Loire"), ("43", "Haute-Loire"),
+    ("44", "Loire-Atlantique"), ("45", "Loiret"), ("46", "Lot"), ("47", "Lot-et-Garonne"),
+    ("48", "Lozère"), ("49", "Maine-et-Loire"), ("50", "Manche"), ("51", "Marne"),
+    ("52", "Haute-Marne"), ("53", "Mayenne"), ("54", "Meurthe-et-Moselle"), ("55", "Meuse"),
+    ("56", "Morbihan"), ("57", "Moselle"), ("58", "Nièvre"), ("59", "Nord"),
+    ("60", "Oise"), ("61", "Orne"), ("62", "Pas-de-Calais"), ("63", "Puy-de-Dôme"),
+    ("64", "Pyrénées-Atlantiques"), ("65", "Hautes-Pyrénées"), ("66", "Pyrénées-Orientales"),
+    ("67", "Bas-Rhin"), ("68", "Haut-Rhin"), ("69", "Rhône"), ("70", "Haute-Saône"),
+    ("71", "Saône-et-Loire"), ("72", "Sarthe"), ("73", "Savoie"), ("74", "Haute-Savoie"),
+    ("75", "Paris"), ("76", "Seine-Maritime"), ("77", "Seine-et-Marne"), ("78", "Yvelines"),
+    ("79", "Deux-Sèvres"), ("80", "Somme"), ("81", "Tarn"), ("82", "Tarn-et-Garonne"),
+    ("83", "Var"), ("84", "Vaucluse"), ("85", "Vendée"), ("86", "Vienne"),
+    ("87", "Haute-Vienne"), ("88", "Vosges"), ("89", "Yonne"), ("90", "Territoire de Belfort"),
+    ("91", "Essonne"), ("92", "Hauts-de-Seine"), ("93", "Seine-Saint-Denis"),
+    ("94", "Val-de-Marne"), ("95", "Val-d'Oise"), ("971", "Guadeloupe"), ("972", "Martinique"),
+    ("973", "Guyane"), ("974", "La Réunion"), ("976", "Mayotte"),
+]  # fmt: skip
+
+FIRST_NAMES = [
+    "Anne", "Bruno", "Camille", "David", "Élodie", "Fabrice", "Gaëlle", "Hugo", "Inès",
+    "Julien", "Karine", "Laurent", "Marion", "Nicolas", "Océane", "Pierre", "Quentin",
+    "Sophie", "Thomas", "Valérie", "Yann", "Zoé",
+]  # fmt: skip
+LAST_NAMES = [
+    "Martin", "Bernard", "Dubois", "Durand", "Lefebvre", "Moreau", "Laurent", "Simon",
+    "Michel", "Garcia", "Roux", "Fournier", "Girard", "Bonnet", "Dupont", "Lambert",
+    "Fontaine", "Rousseau", "Vincent", "Muller", "Faure", "André", "Mercier", "Blanc",
+]  # fmt: skip
+PLACE_ROOTS = [
+    "Saint-Martin", "Beaumont", "Villeneuve", "Montagnac", "Castelnau", "Fontenay",
+    "Roquefort", "Belleville", "Champagne", "Mirabel", "Sauveterre", "Valence",
+    "Clairefont", "Lavergne", "Puylaurens", "Bellegarde", "Montfort", "Rochefort",
+]  # fmt: skip
+PLACE_SUFFIXES = [
+    "sur-Loire", "les-Bains", "en-Vallée", "le-Haut", "la-Forêt", "du-Lac", "des-Prés",
+    "sur-Mer", "le-Vieux", "en-Plaine", "les-Vignes", "du-Pont",
+]  # fmt: skip
+SHEET_TITLES = [
+    "Développer l'offre d'accueil du jeune enfant",
+    "Créer un relais petite enfance itinérant",
+    "Soutenir les lieux d'accueil enfants-parents",
+    "Structurer l'accueil de loisirs du mercredi",
+    "Accompagner les initiatives des jeunes",
+    "Ouvrir un espace de vie sociale",
+    "Renforcer l'accès aux droits en milieu rural",
+    "Déployer des permanences numériques",
+    "Prévenir les ruptures de parcours logement",
+    "Favoriser l'inclusion des enfants en situation de handicap",
+    "Coordonner l'accompagnement social des familles",
+    "Mobiliser les habitants dans la vie locale",
+    "Faciliter la mobilité des jeunes",
+    "Promouvoir la santé des familles",
+]  # fmt: skip
+INDICATOR_NAMES = [
+    ("Nombre de places d'accueil ouvertes", "places"),
+    ("Nombre de familles accompagnées", "familles"),
+    ("Taux de fréquentation", "%"),
+    ("Nombre de jeunes participants", "jeunes"),
+    ("Nombre de séances organisées", "séances"),
+    ("Nombre de partenaires mobilisés", "partenaires"),
+    ("Budget consommé", "€"),
+    ("Nombre de démarches accompagnées", "démarches"),
+]  # fmt: skip
+FUNDERS = ["Caf", "Intercommunalité", "Département", "État", "MSA"]
+
+# Share of the conventions in each phase (the rest are renewals of closed ones).
+PHASE_WEIGHTS = [
+    (Convention.Phase.IMPLEMENTATION, 66),
+    (Convention.Phase.EVALUATION, 9),
+    (Convention.Phase.CLOSED, 4),
+    (Convention.Phase.SIGNATURE, 4),
+    (Convention.Phase.ACTION_PLAN, 7),
+    (Convention.Phase.DIAGNOSTIC, 6),
+    (Convention.Phase.PREPARATION, 4),
+]
+S = ActionSheet.Status
+SHEET_STATUS_WEIGHTS = {
+    "early": [(S.DRAFT, 1)],
+    Convention.Phase.ACTION_PLAN: [(S.DRAFT, 4), (S.SUBMITTED, 4), (S.VALIDATED, 3), (S.TO_REVIEW, 1)],
+    Convention.Phase.SIGNATURE: [(S.VALIDATED, 9), (S.SUBMITTED, 1)],
+    Convention.Phase.IMPLEMENTATION: [
+        (S.IN_PROGRESS, 50), (S.VALIDATED, 14), (S.DONE, 15), (S.SUBMITTED, 8),
+        (S.TO_REVIEW, 4), (S.DRAFT, 5), (S.ABANDONED, 4),
+    ],
+    "late": [(S.DONE, 60), (S.IN_PROGRESS, 25), (S.ABANDONED, 10), (S.VALIDATED, 5)],
+}  # fmt: skip
+MEASURED_PHASES = {
+    Convention.Phase.IMPLEMENTATION,
+    Convention.Phase.EVALUATION,
+    Convention.Phase.CLOSED,
+    Convention.Phase.RENEWED,
+}
+MEASURED_SHEET_STATUSES = {S.VALIDATED, S.IN_PROGRESS, S.DONE, S.ABANDONED}
+APPROVED_STATUSES = {S.VALIDATED, S.IN_PROGRESS, S.DONE}
+FREQUENCY_WEIGHTS = [("monthly", 62), ("quarterly", 30), ("half_yearly", 6), ("yearly", 2)]
+
+
+@functools.lru_cache(maxsize=4096)
+def period_ends(start: datetime.date, end: datetime.date, frequency: str) -> tuple:
+    return tuple(_period_ends(start, end, frequency))
+
+
+def scale_cafs() -> models.QuerySet[Caf]:
+    return Caf.objects.filter(name__endswith=SUFFIX)
+
+
+def existing_summary() -> dict[str, int] | None:
+    cafs = scale_cafs()
+    if not cafs.exists():
+        return None
+    return {
+        "cafs": cafs.count(),
+        "conventions": Convention.objects.filter(caf__in=cafs).count(),
+    }
+
+
+def _weighted(rng: random.Random, choices):
+    values = [c for c, _ in choices]
+    weights = [w for _, w in choices]
+    return rng.choices(values, weights)[0]
+
+
+def _month_start(year: int, month: int) -> datetime.date:
+    year += (month - 1) // 12
+    return datetime.date(year, (month - 1) % 12 + 1, 1)
+
+
+def _add_years(day: datetime.date, years: int) -> datetime.date:
+    return day.replace(year=day.year + years)
+
+
+def _luhn_siren(payload: str) -> str:
+    for digit in "0123456789":
+        if siren_is_valid(payload + digit):
+            return payload + digit
+    raise AssertionError("unreachable")
+
+
+def _money(value: float) -> str:
+    """A non-negative amount with two decimals, as the database takes it."""
+    return f"{max(value, 0):.2f}"
+
+
+@dataclass
+class Plan:
+    """What to build, decided before writing (sizes and the largest objects)."""
+
+    conventions: int
+    cafs: list[tuple[str, str]]  # (code, name) of free départements
+    epcis_per_caf: list[int]
+    conventions_per_caf: list[int]
+
+
+@dataclass
+class Result:
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    reused: bool = False
+    phases: dict[str, float] = field(default_factory=dict)
+
+
+def make_plan(conventions: int) -> Plan:
+    taken = set(Caf.objects.values_list("department_code", flat=True))
+    free = [(code, name) for code, name in DEPARTMENTS if code not in taken]
+    if not free:
+        raise ValueError("Aucun département libre pour créer les Cafs du jeu d'échelle.")
+    n_cafs = max(1, min(len(free), round(conventions * 101 / 1300)))
+    n_epcis = max(1, min(conventions, round(conventions * 1250 / 1300)))
+    n_epcis = max(n_epcis, n_cafs) if conventions >= n_cafs else n_epcis
+    n_cafs = min(n_cafs, n_epcis)
+    # The first Caf is the largest: six shares, the others one each.
+    first = n_epcis if n_cafs == 1 else max(1, round(n_epcis * 6 / (n_cafs + 5)))
+    epcis = [first] + [0] * (n_cafs - 1)
+    for i in range(n_epcis - first):
+        epcis[1 + i % (n_cafs - 1)] += 1
+    # Extra conventions are renewals, given to the Cafs in proportion.
+    per_caf = list(epcis)
+    for i in range(conventions - n_epcis):
+        per_caf[i % n_cafs] += 1
+    return Plan(conventions, free[:n_cafs], epcis, per_caf)
+
+
+class Generator:
+    def __init__(self, *, conventions: int, seed: int, today: datetime.date | None = None):
+        self.rng = random.Random(seed)
+        self.n = conventions
+        self.today = today or timezone.localdate()
+        self.now = timezone.now()
+        self.w = FastWriter()
+        self.thematics = list(Thematic.objects.filter(is_active=True).values_list("pk", flat=True))
+        if not self.thematics:
+            raise ValueError("Aucune thématique : appliquez les migrations d'abord.")
+        self.statistics = list(StatisticDefinition.objects.values_list("pk", "code"))
+        self.taken_codes = set(Collectivity.objects.values_list("kind", "code"))
+        self.siren_counter = 24_900_000
+        self.largest_convention_id: int | None = None
+        self.largest_epci_id: int | None = None
+        self.largest_copil_member_id: int | None = None
+        self.password_hash = ""
+        self.member_user_id: int | None = None
+        self.first_convention_of: dict[int, tuple[int, datetime.date]] = {}
+        w = self.w
+        # Tables in parent-first order (flushed in this order at the end).
+        self.t_caf = w.table(Caf, ["id", "name", "department_code"])
+        self.t_coll = w.table(
+            Collectivity, ["id", "kind", "name", "code", "population", "parent_epci_id", "caf_id"]
+        )
+        self.t_user = w.table(
+            User,
+            [
+                "id", "password", "email", "first_name", "last_name", "role", "caf_id",
+                "collectivity_id", "job_title", "is_active", "date_joined",
+            ],
+        )  # fmt: skip
+        self.t_conv = w.table(
+            Convention,
+            [
+                "id", "caf_id", "name", "start_date", "end_date", "phase", "signed_on",
+                "vision", "horizon_year", "previous_id", "reporting_frequency",
+            ],
+        )  # fmt: skip
+        self.t_conv_them = w.table(Convention.thematics.through, ["convention_id", "thematic_id"])
+        self.t_conv_terr = w.table(
+            Convention.territories.through, ["convention_id", "collectivity_id"]
+        )
+        self.t_sign = w.table(
+            Signatory,
+            [
+                "id", "convention_id", "collectivity_id", "caf_id", "partner_kind",
+                "partner_name", "role", "representative_name", "representative_title",
+                "resolution_reference", "resolution_date", "signed_on", "order",
+            ],
+        )  # fmt: skip
+        self.t_committee = w.table(
+            Committee, ["id", "convention_id", "kind", "name", "approvals_required_per_side"]
+        )
+        self.t_member = w.table(
+            CommitteeMember, ["id", "committee_id", "side", "name", "function", "user_id"]
+        )
+        self.t_meeting = w.table(Meeting, ["committee_id", "date", "location", "agenda"])
+        self.t_diag = w.table(
+            Diagnostic, ["id", "convention_id", "method", "start_date", "end_date", "summary"]
+        )
+        self.t_finding = w.table(
+            Finding, ["diagnostic_id", "thematic_id", "kind", "text", "priority", "source"]
+        )
+        self.t_stake = w.table(Stake, ["id", "convention_id", "thematic_id", "title"])
+        self.t_objective = w.table(
+            Objective,
+            ["id", "convention_id", "thematic_id", "stake_id", "parent_id", "level", "title"],
+        )
+        self.t_sheet = w.table(
+            ActionSheet,
+            [
+                "id", "convention_id", "number", "title", "thematic_id", "objective_id",
+                "context", "goals", "target_public", "lead", "partners", "start_date",
+                "end_date", "status", "version", "approved_version",
+            ],
+        )  # fmt: skip
+        self.t_funding = w.table(
+            FundingLine, ["sheet_id", "funder", "year", "planned_amount", "spent_amount"]
+        )
+        self.t_approval = w.table(
+            Approval, ["sheet_id", "member_id", "version", "decision", "comment", "decided_at"]
+        )
+        self.t_indicator = w.table(
+            Indicator,
+            [
+                "id", "action_sheet_id", "objective_id", "name", "kind", "unit",
+                "baseline_value", "baseline_date", "target_value", "target_date",
+                "direction", "source", "frequency",
+            ],
+        )  # fmt: skip
+        self.t_measure = w.table(Measurement, ["indicator_id", "date", "value"])
+        self.t_change = w.table(
+            ChangeSought, ["id", "convention_id", "thematic_id", "actor", "title"]
+        )
+        self.t_marker = w.table(ProgressMarker, ["id", "change_id", "level", "text", "order"])
+        self.t_observation = w.table(Observation, ["marker_id", "date", "degree", "text"])
+        self.t_stat = w.table(
+            TerritoryStatistic, ["collectivity_id", "statistic_id", "year", "value", "source"]
+        )
+
+    # ------------------------------------------------------------------ helpers
+    def person(self) -> str:
+        return f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"
+
+    def next_siren(self) -> str:
+        while True:
+            self.siren_counter += 1
+            code = _luhn_siren(str(self.siren_counter))
+            if ("epci", code) not in self.taken_codes:
+                return code
+
+    # -------------------------------------------------------------------- build
+    def run(self) -> dict[str, int]:
+        from django.contrib.auth.hashers import make_password
+
+        self.password_hash = make_password(None)  # unusable: the bench logs in with force_login
+        plan = make_plan(self.n)
+        for caf_index, ((code, dep_name), n_epcis, n_conv) in enumerate(
+            zip(plan.cafs, plan.epcis_per_caf, plan.conventions_per_caf, strict=True)
+        ):
+            caf_id = self.w.next_id(Caf)
+            self.t_caf.add((caf_id, f"Caf {code} {dep_name} {SUFFIX}", code))
+            self.t_user.add(
+                (
+                    self.w.next_id(User), self.password_hash,
+                    f"agent{caf_id}.caf{code.lower()}@{EMAIL_DOMAIN}", self.rng.choice(FIRST_NAMES),
+                    self.rng.choice(LAST_NAMES), User.Role.CAF_STAFF, caf_id, None,
+                    "Conseiller·ère territorial·e", True, self.now,
+                )
+            )  # fmt: skip
+            epcis = self.build_territory(caf_id, code, dep_name, n_epcis)
+            # Extra conventions renew the earlier convention of the last EPCIs.
+            renewed = [(len(epcis) - 1 - k) % len(epcis) for k in range(n_conv - len(epcis))]
+            for i, (epci_id, communes) in enumerate(epcis):
+                largest = caf_index == 0 and i == 0
+                self.build_convention(
+                    caf_id, epci_id, communes, largest=largest, renewal_of=None,
+                    renewed=i in renewed and not largest,
+                )  # fmt: skip
+            for index in renewed:
+                epci_id, communes = epcis[index]
+                previous = self.first_convention_of[epci_id]
+                self.build_convention(caf_id, epci_id, communes, largest=False, renewal_of=previous)
+            if caf_index == 0:
+                self.build_bench_users(caf_id)
+        return self.w.finish()
+
+    def build_territory(self, caf_id: int, code: str, dep_name: str, n_epcis: int):
+        """EPCIs (valid SIREN) and their communes (INSEE codes of the département)."""
+        insee_capacity = 99 if len(code) == 3 else 999
+        insee_next = 1
+        epcis = []
+        for e in range(n_epcis):
+            epci_id = self.w.next_id(Collectivity)
+            root = self.rng.choice(PLACE_ROOTS)
+            self.t_coll.add(
+                (
+                    epci_id, Collectivity.Kind.EPCI,
+                    f"CC {root} {dep_name} n° {e + 1}", self.next_siren(),
+                    self.rng.randint(8_000, 120_000), None, caf_id,
+                )
+            )  # fmt: skip
+            communes = []
+            wanted = 20 if (e == 0 and not self.largest_epci_id) else self.rng.randint(5, 15)
+            for _ in range(wanted):
+                while insee_next <= insee_capacity:
+                    suffix = f"{insee_next:02d}" if len(code) == 3 else f"{insee_next:03d}"
+                    insee_next += 1
+                    insee = code + suffix
+                    if ("commune", insee) not in self.taken_codes:
+                        break
+                else:
+                    break  # the département is full: fewer communes
+                commune_id = self.w.next_id(Collectivity)
+                name = f"{self.rng.choice(PLACE_ROOTS)}-{self.rng.choice(PLACE_SUFFIXES)}"
+                self.t_coll.add(
+                    (
+                        commune_id, Collectivity.Kind.COMMUNE, f"{name} ({insee})", insee,
+                        self.rng.randint(300, 15_000), epci_id, caf_id,
+                    )
+                )  # fmt: skip
+                communes.append(commune_id)
+            if self.largest_epci_id is None:
+                self.largest_epci_id = epci_id
+            self.build_statistics(epci_id, [2021, 2022, 2023], scale=10)
+            for commune_id in communes:
+                self.build_statistics(commune_id, [2022, 2023], scale=1)
+            epcis.append((epci_id, communes))
+        return epcis
+
+    def build_statistics(self, collectivity_id: int, years: list[int], scale: int) -> None:
+        rng = self.rng
+        for stat_id, code in self.statistics:
+            base = {
+                "allocataires": 400 * scale,
+                "enfants-moins-3-ans": 60 * scale,
+                "taux-couverture": 55,
+                "allocataires-bas-revenus": 120 * scale,
+                "part-dependants-prestations": 18,
+            }.get(code, 100)
+            value = base * rng.uniform(0.6, 1.4)
+            for year in years:
+                value *= rng.uniform(0.97, 1.04)
+                self.t_stat.add((collectivity_id, stat_id, year, _money(value), "Caf / Insee"))
+
+    def convention_dates(self, phase: str, *, renewal_of) -> tuple[datetime.date, datetime.date]:
+        rng, today = self.rng, self.today
+        years = rng.choice([4, 4, 5])
+        if renewal_of is not None:
+            start = renewal_of[1] + datetime.timedelta(days=1)
+            return start, _add_years(start, years) - datetime.timedelta(days=1)
+        months_today = today.year * 12 + today.month - 1
+        if phase == Convention.Phase.IMPLEMENTATION:
+            # Started at least 6 months ago, ends at least 2 months from now.
+            latest = months_today - 6
+            earliest = max(2020 * 12, months_today - years * 12 + 3)
+        elif phase == Convention.Phase.EVALUATION:
+            latest = months_today - years * 12 + 3
+            earliest = latest - 8
+        elif phase in (Convention.Phase.CLOSED, Convention.Phase.RENEWED):
+            latest = months_today - years * 12 - 1
+            earliest = max(2019 * 12, latest - 18)
+        else:  # preparation … signature: starting about now
+            earliest = months_today - 3
+            latest = months_today + 9
+        month = rng.randint(min(earliest, latest), latest)
+        start = _month_start(month // 12, month % 12 + 1)
+        return start, _add_years(start, years) - datetime.timedelta(days=1)
+
+    def build_convention(
+        self, caf_id, epci_id, communes, *, largest: bool, renewal_of, renewed: bool = False
+    ) -> None:
+        rng, w = self.rng, self.w
+        conv_id = w.next_id(Convention)
+        if largest:
+            phase = Convention.Phase.IMPLEMENTATION
+            start = _month_start(self.today.year - 2, 1)
+            end = _add_years(start, 5) - datetime.timedelta(days=1)
+            self.largest_convention_id = conv_id
+        elif renewal_of is not None:
+            phase = Convention.Phase.IMPLEMENTATION
+            start, end = self.convention_dates(phase, renewal_of=renewal_of)
+            if start > self.today - datetime.timedelta(days=180):
+                phase = Convention.Phase.SIGNATURE
+        else:
+            phase = Convention.Phase.RENEWED if renewed else _weighted(rng, PHASE_WEIGHTS)
+            start, end = self.convention_dates(phase, renewal_of=None)
+        if epci_id not in self.first_convention_of:
+            self.first_convention_of[epci_id] = (conv_id, end)
+        previous_id = renewal_of[0] if renewal_of else None
+        signed = phase in MEASURED_PHASES
+        signed_on = start - datetime.timedelta(days=rng.randint(10, 60)) if signed else None
+        self.t_conv.add(
+            (
+                conv_id, caf_id, f"CTG n° {conv_id} {SUFFIX}", start, end, phase, signed_on,
+                "Un territoire où chaque famille trouve une réponse à ses besoins.",
+                end.year, previous_id, rng.choice(["yearly", "yearly", "half_yearly"]),
+            )
+        )  # fmt: skip
+        thematics = rng.sample(self.thematics, k=min(len(self.thematics), rng.randint(4, 7)))
+        for thematic_id in thematics:
+            self.t_conv_them.add((conv_id, thematic_id))
+        for coll_id in [epci_id, *communes]:
+            self.t_conv_terr.add((conv_id, coll_id))
+        # Signatories: the Caf, the EPCI (lead), some communes, the Département.
+        order = 0
+        for collectivity_id, caf, partner_kind, partner_name, role in [
+            (None, caf_id, "", "", Signatory.Role.SIGNATORY),
+            (epci_id, None, "", "", Signatory.Role.LEAD),
+            *[(c, None, "", "", Signatory.Role.SIGNATORY) for c in communes[: rng.randint(1, 3)]],
+            (None, None, Signatory.PartnerKind.DEPARTEMENT, "Conseil départemental", "signataire"),
+        ]:
+            resolution = signed_on - datetime.timedelta(days=20) if signed_on else None
+            self.t_sign.add(
+                (
+                    w.next_id(Signatory), conv_id, collectivity_id, caf, partner_kind,
+                    partner_name, role, self.person(), "Président·e" if order else "Directeur·rice",
+                    f"DEL-{conv_id}-{order}" if signed_on else "", resolution, signed_on, order,
+                )
+            )  # fmt: skip
+            order += 1
+        # Committees: COPIL and technical committee, members on both sides.
+        seats = {}
+        for kind, label in [
+            (Committee.Kind.COPIL, "Comité de pilotage"),
+            (Committee.Kind.TECHNICAL, "Comité technique"),
+        ]:
+            committee_id = w.next_id(Committee)
+            self.t_committee.add((committee_id, conv_id, kind, label, 1))
+            caf_n = rng.randint(2, 4)
+            territory_n = caf_n if rng.random() < 0.8 else caf_n + rng.choice([-1, 1])
+            members = {Side.CAF: [], Side.TERRITORY: []}
+            for side, n in [(Side.CAF, caf_n), (Side.TERRITORY, territory_n)]:
+                for _ in range(n):
+                    member_id = w.next_id(CommitteeMember)
+                    function = "Conseiller·ère Caf" if side == Side.CAF else "Élu·e référent·e"
+                    self.t_member.add(
+                        (member_id, committee_id, side, self.person(), function, None)
+                    )
+                    members[side].append(member_id)
+            seats[kind] = members
+            # Meetings: COPIL yearly, technical twice a year, one coming soon if active.
+            per_year = 1 if kind == Committee.Kind.COPIL else 2
+            day = start + datetime.timedelta(days=150)
+            while day <= min(end, self.today):
+                self.t_meeting.add((committee_id, self._at(day), "Mairie", "Point d'étape"))
+                day += datetime.timedelta(days=365 // per_year)
+            if phase == Convention.Phase.IMPLEMENTATION:
+                soon = self.today + datetime.timedelta(days=rng.randint(5, 120))
+                self.t_meeting.add((committee_id, self._at(soon), "Siège de l'EPCI", "Bilan"))
+        if largest:
+            self.largest_copil_member_id = seats[Committee.Kind.COPIL][Side.TERRITORY][0]
+        # Diagnostic, findings, stakes, objectives.
+        diag_id = w.next_id(Diagnostic)
+        diag_end = start - datetime.timedelta(days=30)
+        self.t_diag.add(
+            (
+                diag_id, conv_id, "Ateliers, questionnaires et données Caf",
+                diag_end - datetime.timedelta(days=180), diag_end,
+                "Un territoire rural où l'offre d'accueil reste à consolider.",
+            )
+        )  # fmt: skip
+        for thematic_id in thematics:
+            self.t_finding.add(
+                (diag_id, thematic_id, rng.choice(["atout", "faiblesse", "besoin", "offre"]),
+                 "Constat partagé lors des ateliers.", rng.randint(1, 3), "atelier")
+            )  # fmt: skip
+        general, operational = [], []
+        for thematic_id in thematics[:3]:
+            stake_id = w.next_id(Stake)
+            self.t_stake.add((stake_id, conv_id, thematic_id, "Répondre aux besoins des familles"))
+            general_id = w.next_id(Objective)
+            self.t_objective.add(
+                (general_id, conv_id, thematic_id, stake_id, None, "general",
+                 "Améliorer la réponse aux besoins des familles")
+            )  # fmt: skip
+            general.append((general_id, thematic_id))
+            for k in range(2):
+                op_id = w.next_id(Objective)
+                self.t_objective.add(
+                    (op_id, conv_id, thematic_id, stake_id, general_id, "operational",
+                     f"Objectif opérationnel {k + 1}")
+                )  # fmt: skip
+                operational.append((op_id, thematic_id))
+        # Fiches action.
+        if largest:
+            n_sheets = 40
+        else:
+            n_sheets = rng.randint(10, 30)
+        if phase in MEASURED_PHASES - {Convention.Phase.IMPLEMENTATION}:
+            weights = SHEET_STATUS_WEIGHTS["late"]
+        elif phase in (Convention.Phase.PREPARATION, Convention.Phase.DIAGNOSTIC):
+            weights = SHEET_STATUS_WEIGHTS["early"]
+        else:
+            weights = SHEET_STATUS_WEIGHTS[phase]
+        measured_convention = phase in MEASURED_PHASES
+        caf_seats = seats[Committee.Kind.COPIL][Side.CAF]
+        territory_seats = seats[Committee.Kind.COPIL][Side.TERRITORY]
+        for number in range(1, n_sheets + 1):
+            sheet_id = w.next_id(ActionSheet)
+            status = _weighted(rng, weights)
+            objective_id, thematic_id = rng.choice(operational)
+            approved = status in APPROVED_STATUSES
+            self.t_sheet.add(
+                (
+                    sheet_id, conv_id, f"FA-{number:02d}", rng.choice(SHEET_TITLES), thematic_id,
+                    objective_id, "Constat issu du diagnostic partagé.",
+                    "Améliorer l'offre et sa lisibilité.", "Familles du territoire",
+                    self.person(), "Caf, communes, associations", start, end, status, 1,
+                    1 if approved else None,
+                )
+            )  # fmt: skip
+            for funder in rng.sample(FUNDERS, k=rng.randint(1, 2)):
+                for year in range(start.year, start.year + rng.randint(1, 2)):
+                    planned = rng.uniform(2_000, 60_000)
+                    spent = planned * rng.uniform(0, 1) if measured_convention else 0
+                    self.t_funding.add((sheet_id, funder, year, _money(planned), _money(spent)))
+            if approved or status == S.SUBMITTED:
+                decided = self._at(start - datetime.timedelta(days=40))
+                self.t_approval.add((sheet_id, rng.choice(caf_seats), 1, "favorable", "", decided))
+                if approved:
+                    self.t_approval.add(
+                        (sheet_id, rng.choice(territory_seats), 1, "favorable", "", decided)
+                    )
+            elif status == S.TO_REVIEW:
+                self.t_approval.add(
+                    (sheet_id, rng.choice(territory_seats), 1, "a_revoir",
+                     "Préciser le calendrier.", self._at(start - datetime.timedelta(days=40)))
+                )  # fmt: skip
+            measured = measured_convention and status in MEASURED_SHEET_STATUSES
+            for _ in range(rng.choice([3, 3, 4, 4, 4, 5])):
+                self.build_indicator(sheet_id, None, start, end, measured)
+        for objective_id, _ in general:
+            self.build_indicator(None, objective_id, start, end, measured_convention)
+        # Qualitative follow-up.
+        for thematic_id in thematics[:2]:
+            change_id = w.next_id(ChangeSought)
+            self.t_change.add(
+                (change_id, conv_id, thematic_id, "Les familles",
+                 "Les familles connaissent l'offre du territoire")
+            )  # fmt: skip
+            for order, level in enumerate(["attendu", "souhaite", "ideal"]):
+                marker_id = w.next_id(ProgressMarker)
+                self.t_marker.add((marker_id, change_id, level, "Les familles s'informent", order))
+                if measured_convention and level == "attendu":
+                    self.t_observation.add(
+                        (marker_id, min(self.today, end), "partiel", "Observé en réunion.")
+                    )
+
+    def build_indicator(self, sheet_id, objective_id, start, end, measured: bool) -> None:
+        rng = self.rng
+        indicator_id = self.w.next_id(Indicator)
+        name, unit = rng.choice(INDICATOR_NAMES)
+        direction = _weighted(rng, [("hausse", 75), ("baisse", 15), ("maintien", 10)])
+        baseline = rng.uniform(10, 500)
+        if direction == "hausse":
+            target = baseline * rng.uniform(1.2, 2.0)
+        elif direction == "baisse":
+            target = baseline * rng.uniform(0.5, 0.85)
+        else:
+            target = baseline
+        frequency = _weighted(rng, FREQUENCY_WEIGHTS)
+        self.t_indicator.add(
+            (
+                indicator_id, sheet_id, objective_id, name,
+                rng.choice(["realisation", "resultat", "moyens"]), unit, _money(baseline), start,
+                _money(target), end, direction, "Suivi du pilote", frequency,
+            )
+        )  # fmt: skip
+        if not measured:
+            return
+        last = min(end, self.today)
+        dates = [d for d in period_ends(start, last, frequency) if d < last or d == end]
+        wanted = rng.randint(18, 34)
+        dates = dates[-wanted:]
+        if not dates:
+            return
+        span = max(1, (end - start).days)
+        pace = rng.uniform(0.5, 1.3)
+        delta = target - baseline
+        for day in dates:
+            share = (day - start).days / span
+            value = baseline + delta * share * pace + baseline * rng.uniform(-0.03, 0.03)
+            self.t_measure.add((indicator_id, day, _money(value)))
+
+    def _at(self, day: datetime.date) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(14, 0)))
+
+    def build_bench_users(self, caf_id: int) -> None:
+        """The users the bench logs in as, around the largest convention."""
+        rng, w = self.rng, self.w
+        for key, role, caf, coll, title in [
+            ("caf_staff", User.Role.CAF_STAFF, caf_id, None, "Conseillère territoriale"),
+            ("coordinator", User.Role.COORDINATOR, None, self.largest_epci_id, "Chargée de coopération"),
+            ("elected", User.Role.ELECTED, None, self.largest_epci_id, "Vice-président"),
+            ("member", User.Role.OTHER, None, None, "Membre du COPIL"),
+        ]:  # fmt: skip
+            user_id = w.next_id(User)
+            self.t_user.add(
+                (
+                    user_id, self.password_hash, BENCH_EMAILS[key], rng.choice(FIRST_NAMES),
+                    "Banc d'essai", role, caf, coll, title, True, self.now,
+                )
+            )  # fmt: skip
+            if key == "member":
+                self.member_user_id = user_id
+
+
+def generate(*, conventions: int, seed: int = 42, today: datetime.date | None = None) -> Result:
+    """Build the data set (or report that it exists). One transaction."""
+    started = time.monotonic()
+    existing = existing_summary()
+    if existing:
+        return Result(counts=existing, seconds=time.monotonic() - started, reused=True)
+    generator = Generator(conventions=conventions, seed=seed, today=today)
+    with transaction.atomic(), bulk_load_session() as triggers_off:
+        generator.w.defer_indexes(
+            Measurement, TerritoryStatistic, Indicator, FundingLine, Approval, ActionSheet
+        )
+        counts = generator.run()
+        if triggers_off:
+            generator.w.check_foreign_keys()
+        # The COPIL seat held by the bench member (ids are known only now).
+        CommitteeMember.objects.filter(pk=generator.largest_copil_member_id).update(
+            user_id=generator.member_user_id
+        )
+        before_commit = time.monotonic()
+    committed = time.monotonic()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    done = time.monotonic()
+    writing = generator.w.write_seconds
+    indexing = generator.w.index_seconds
+    return Result(
+        counts=counts,
+        seconds=done - started,
+        phases={
+            "génération (Python)": before_commit - started - writing - indexing,
+            "écriture (COPY / INSERT)": writing,
+            "index reconstruits": indexing,
+            "validation (contraintes, COMMIT)": committed - before_commit,
+            "statistiques (ANALYZE)": done - committed,
+        },
+    )
+
+
+# ---------------------------------------------------------------------- reset
+
+
+def _delete_tree(model, qs, *, path: tuple, counts: Counter) -> None:
+    """Delete the rows of ``qs`` and, first, every row that references them.
+
+    Raw deletes (no signals, no per-object work): the children are found through
+    the model's reverse relations, recursively; SET_NULL relations are cleared.
+    """
+    for rel in model._meta.get_fields(include_hidden=True):
+        if not (rel.auto_created and not rel.concrete and (rel.one_to_many or rel.one_to_one)):
+            continue
+        child = rel.related_model
+        on_delete = rel.on_delete
+        if on_delete is models.DO_NOTHING or child in path:
+            continue
+        filter_ = {f"{rel.field.name}__in": qs.values("pk")}
+        if on_delete is models.SET_NULL:
+            child._base_manager.filter(**filter_).update(**{rel.field.name: None})
+        elif child is model:
+            continue  # self-reference: the rows are in the same set
+        else:
+            _delete_tree(child, child._base_manager.filter(**filter_), path=path + (child,),
+                         counts=counts)  # fmt: skip
+    counts[model._meta.label] += qs._raw_delete(qs.db)
+
+
+def reset() -> dict[str, int]:
+    """Remove the scale data (and only it), bottom-up, with raw deletes."""
+    counts: Counter = Counter()
+    with transaction.atomic(), bulk_load_session():
+        cafs = Caf.objects.filter(name__endswith=SUFFIX)
+        users = User.objects.filter(email__endswith=f"@{EMAIL_DOMAIN}")
+        _delete_tree(User, users, path=(User,), counts=counts)
+        _delete_tree(Caf, cafs, path=(Caf,), counts=counts)
+    return {label: n for label, n in counts.items() if n}
