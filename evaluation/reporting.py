@@ -26,8 +26,8 @@ from django.utils import timezone
 
 from conventions.models import CommitteeMember, Convention, Meeting
 
-from .models import ProgressReport, ReportDelivery
-from .schedule import REPORTING_PHASES, report_period_due
+from .models import Indicator, Measurement, ProgressReport, ReportDelivery
+from .schedule import REPORTING_PHASES, latest_due_period, report_period_due
 
 logger = logging.getLogger(__name__)
 
@@ -144,8 +144,71 @@ def report_url(report: ProgressReport) -> str:
     )
 
 
+def measurements_due(*, convention: Convention, today: datetime.date) -> dict:
+    """Indicators of the fiches being carried out whose last ended measurement period
+    has no measurement, grouped by the lead's user account (two queries)."""
+    from actions.models import ActionSheet
+
+    indicators = list(
+        Indicator.objects.filter(
+            action_sheet__convention=convention,
+            action_sheet__status__in=[
+                ActionSheet.Status.VALIDATED,
+                ActionSheet.Status.IN_PROGRESS,
+            ],
+            action_sheet__lead_user__isnull=False,
+            action_sheet__lead_user__is_active=True,
+        )
+        .exclude(action_sheet__lead_user__email="")
+        .select_related("action_sheet__lead_user")
+        .order_by("action_sheet__number", "pk")
+    )
+    periods = {}
+    for indicator in indicators:
+        period = latest_due_period(
+            start=indicator.baseline_date,
+            end=indicator.target_date,
+            frequency=indicator.frequency,
+            today=today,
+        )
+        if period is not None:
+            periods[indicator.pk] = period
+    if not periods:
+        return {}
+    earliest = min(period.start for period in periods.values())
+    measured = set(
+        Measurement.objects.filter(indicator_id__in=periods, date__gte=earliest).values_list(
+            "indicator_id", "date"
+        )
+    )
+    due: dict = {}
+    for indicator in indicators:
+        period = periods.get(indicator.pk)
+        if period is None:
+            continue
+        if any(
+            indicator_id == indicator.pk and period.start <= day <= period.end
+            for indicator_id, day in measured
+        ):
+            continue
+        lead = indicator.action_sheet.lead_user
+        due.setdefault(lead, []).append(
+            {
+                "sheet": indicator.action_sheet,
+                "indicator": indicator,
+                "period_start": period.start,
+                "period_end": period.end,
+            }
+        )
+    return due
+
+
 def report_deliver(*, report_id: int) -> int:
-    """Send the report to each recipient not yet served; returns how many were sent."""
+    """Send the report to each recipient not yet served; returns how many were sent.
+
+    A meeting pack also reminds the leads (*pilotes*) of the fiches whose
+    measurements are due; a lead who sits on a committee gets both in one e-mail.
+    """
     report = ProgressReport.objects.select_related("convention__caf").get(pk=report_id)
     if report.status != ProgressReport.Status.READY:
         raise ReportError("Seul un rapport prêt peut être envoyé.")
@@ -153,11 +216,23 @@ def report_deliver(*, report_id: int) -> int:
     if report.pdf and report.pdf.size <= ATTACHMENT_MAX_BYTES:
         with report.pdf.open("rb") as handle:
             attachment = handle.read()
-    sent = 0
+    recipients: dict[str, dict] = {}
     for member in report_recipients(report.convention):
+        recipients[member.user.email.lower()] = {"member": member, "name": member.name, "due": []}
+    if report.kind == ProgressReport.Kind.MEETING_PACK:
+        for lead, rows in measurements_due(
+            convention=report.convention, today=report.period_end
+        ).items():
+            entry = recipients.setdefault(
+                lead.email.lower(), {"member": None, "name": str(lead), "due": []}
+            )
+            entry["due"] = rows
+    sent = 0
+    for email, entry in recipients.items():
+        member = entry["member"]
         try:
             delivery, _ = ReportDelivery.objects.get_or_create(
-                report=report, email=member.user.email.lower(), defaults={"member": member}
+                report=report, email=email, defaults={"member": member}
             )
         except IntegrityError:
             # Another worker created it at the same moment: it is theirs to send.
@@ -168,19 +243,21 @@ def report_deliver(*, report_id: int) -> int:
             "report": report,
             "convention": report.convention,
             "member": member,
+            "name": entry["name"],
+            "due": entry["due"],
             "url": report_url(report),
-            "attached": attachment is not None,
+            "attached": attachment is not None and member is not None,
             "summary": (report.snapshot or {}).get("summary", {}),
         }
         message = EmailMultiAlternatives(
             subject=render_to_string("emails/evaluation/report_subject.txt", context).strip(),
             body=render_to_string("emails/evaluation/report.txt", context),
-            to=[delivery.email],
+            to=[email],
         )
         message.attach_alternative(
             render_to_string("emails/evaluation/report.html", context), "text/html"
         )
-        if attachment is not None:
+        if context["attached"]:
             message.attach(
                 f"rapport-{report.period_end:%Y-%m-%d}.pdf", attachment, "application/pdf"
             )

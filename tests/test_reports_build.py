@@ -412,3 +412,50 @@ def test_amounts_are_frozen_as_numbers(plan):
     assert report.snapshot["funding"] == [{"funder": "Caf", "planned": 20000.0, "spent": 5000.0}]
     assert isinstance(report.snapshot["summary"]["planned_total"], float)
     assert Decimal(str(report.snapshot["summary"]["spent_total"])) == Decimal("5000")
+
+
+def test_a_meeting_pack_reminds_the_leads_whose_measurements_are_due(
+    plan, django_capture_on_commit_callbacks, mailoutbox
+):
+    crèche = plan.convention.action_sheets.get(number="FA-01")
+    crèche.lead_user = plan.coordinator
+    crèche.save()
+    youth = plan.convention.action_sheets.get(number="FA-02")
+    youth.status = ActionSheet.Status.IN_PROGRESS
+    youth.lead_user = plan.member_caf  # a lead who also sits on the COPIL
+    youth.save()
+    crèche.indicators.update(frequency="quarterly")
+    youth.indicators.update(frequency="quarterly")
+    meeting_at = datetime.datetime(2023, 10, 20, 14, 0, tzinfo=datetime.UTC)
+    MeetingFactory(committee=plan.committee, date=meeting_at)
+    with django_capture_on_commit_callbacks(execute=True):
+        reporting.dispatch_meeting_packs(
+            now=datetime.datetime(2023, 10, 15, 8, 0, tzinfo=datetime.UTC)
+        )
+    by_recipient = {m.to[0]: m for m in mailoutbox}
+    assert sorted(by_recipient) == ["corinne@ccdr.fr", "marc@caf82.fr", "maud@ccdr.fr"]
+    # The coordinator leads FA-01: the Q3 2023 measurement of its indicator is missing.
+    reminder = by_recipient["corinne@ccdr.fr"]
+    assert reminder.subject.startswith("Mesures à saisir avant la réunion")
+    assert "FA-01 — Places de micro-crèche ouvertes" in reminder.body
+    assert "1 juillet 2023 au 30 septembre 2023" in reminder.body
+    assert reminder.attachments == []
+    # Marc sits on the COPIL and leads FA-02 (last measured in March): one e-mail for both.
+    both = by_recipient["marc@caf82.fr"]
+    assert both.attachments and "FA-02 — Jeunes participant au conseil" in both.body
+    assert "Rappel" not in by_recipient["maud@ccdr.fr"].body
+    # Delivering again sends nothing more.
+    pack = ProgressReport.objects.get(kind=ProgressReport.Kind.MEETING_PACK)
+    assert reporting.report_deliver(report_id=pack.pk) == 0
+
+
+def test_a_measurement_in_the_period_silences_the_reminder(plan):
+    crèche = plan.convention.action_sheets.get(number="FA-01")
+    crèche.lead_user = plan.coordinator
+    crèche.save()
+    indicator = crèche.indicators.get()
+    indicator.frequency = "quarterly"
+    indicator.save()
+    assert reporting.measurements_due(convention=plan.convention, today=D(2023, 10, 20))
+    MeasurementFactory(indicator=indicator, date=D(2023, 9, 30), value=3)
+    assert reporting.measurements_due(convention=plan.convention, today=D(2023, 10, 20)) == {}
