@@ -32,18 +32,18 @@ PostgreSQL and a number on SQLite.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
 from django.db.models import (
-    Avg,
     Case,
+    CharField,
     Count,
-    DateField,
-    DecimalField,
     Exists,
     F,
+    FilteredRelation,
     FloatField,
     Func,
     IntegerField,
@@ -56,6 +56,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Abs, Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.lookups import GreaterThan, LessThan
 from django.utils import timezone
 
 from actions.models import ActionSheet, Approval, FundingLine
@@ -125,13 +126,7 @@ def _int(expr):
     return Cast(expr, IntegerField())
 
 
-def day_number(expr):
-    """Julian day number of a date expression (Fliegel & Van Flandern), portable SQL.
-
-    Integer division truncates toward zero on SQLite and PostgreSQL alike, which
-    is what the formula expects; the extracted parts are cast to integers because
-    PostgreSQL's EXTRACT returns a numeric.
-    """
+def _portable_day_number(expr):
     y, m, d = _int(ExtractYear(expr)), _int(ExtractMonth(expr)), _int(ExtractDay(expr))
     a = (m - Value(14)) / Value(12)
     return (
@@ -141,6 +136,52 @@ def day_number(expr):
         + Value(367) * (m - Value(2) - a * Value(12)) / Value(12)
         - Value(3) * ((y + Value(4900) + a) / Value(100)) / Value(4)
     )
+
+
+class DayNumber(Func):
+    """Julian day number of a date expression.
+
+    PostgreSQL and SQLite compute it natively (a date difference, ``julianday``);
+    other databases get the Fliegel & Van Flandern formula from year/month/day,
+    whose integer division truncates toward zero as the formula expects. The
+    native forms keep the SQL small: the formula, repeated in every expression
+    built on it, made the progress queries tens of kilobytes long and slow to
+    compile (performance at scale, see bench/).
+    """
+
+    arity = 1
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="(CAST(%(expressions)s AS date) - DATE '2000-01-01' + 2451545)",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) + 0.5 AS INTEGER)",
+            **extra,
+        )
+
+    def as_sql(self, compiler, connection, function=None, template=None, **extra):
+        if template is None:
+            return compiler.compile(_portable_day_number(self.source_expressions[0]))
+        return super().as_sql(compiler, connection, function, template, **extra)
+
+
+def day_number(expr):
+    """Julian day number of a date expression (see :class:`DayNumber`)."""
+    return DayNumber(expr)
+
+
+def julian_day(day: datetime.date) -> int:
+    """The Julian day number of a date, as :func:`day_number` computes it in SQL."""
+    return day.toordinal() + 1721425
 
 
 def with_progress(
@@ -155,60 +196,61 @@ def with_progress(
     the end of its period).
     """
     today = today or timezone.localdate()
-    last = Measurement.objects.filter(indicator=OuterRef("pk")).order_by("-date", "-id")
+    measurements = Measurement.objects.filter(indicator=OuterRef("pk"))
     if as_of is not None:
-        last = last.filter(date__lte=as_of)
+        measurements = measurements.filter(date__lte=as_of)
+    # The latest measurement is JOINed once (a filtered relation on its id), so that
+    # every term below is plain column arithmetic. Built on correlated subqueries
+    # instead, the status repeated them dozens of times per row, and Django spent
+    # most of a dashboard's time resolving those nested expressions.
+    qs = qs.alias(
+        p_last_id=Subquery(measurements.order_by("-date", "-id").values("pk")[:1])
+    ).annotate(
+        p_last=FilteredRelation("measurements", condition=Q(measurements__pk=F("p_last_id")))
+    )
+    span_days = day_number(F("target_date")) - day_number(F("baseline_date"))
     qs = qs.annotate(
-        last_value=Subquery(
-            last.values("value")[:1], output_field=DecimalField(max_digits=14, decimal_places=2)
-        ),
-        last_date=Subquery(last.values("date")[:1], output_field=DateField()),
+        last_value=F("p_last__value"),
+        last_date=F("p_last__date"),
         measurement_count=Coalesce(
             Subquery(
-                Measurement.objects.filter(indicator=OuterRef("pk"))
-                .order_by()
-                .annotate(n=Func(F("pk"), function="COUNT"))
-                .values("n")[:1],
+                measurements.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1],
                 output_field=IntegerField(),
             ),
             0,
         ),
+        span_days=span_days,
+    )
+    # Without measurement, the expected share is measured today.
+    ref_day = Coalesce(day_number(F("p_last__date")), Value(julian_day(today)))
+    qs = qs.annotate(
+        expected_pct=_clamp(
+            Cast(ref_day - day_number(F("baseline_date")), FLOAT)
+            * Value(100.0)
+            / Cast(span_days, FLOAT)
+        ),
+        p_drift=Abs(Cast("p_last__value", FLOAT) - Cast("target_value", FLOAT)),
+        p_band=Abs(Cast("target_value", FLOAT)) * Value(MAINTAIN_TOLERANCE),
     )
     qs = qs.annotate(
-        ref_date=Coalesce("last_date", Value(today, output_field=DateField())),
-        span_days=day_number(F("target_date")) - day_number(F("baseline_date")),
-    )
-    qs = qs.annotate(
-        elapsed_days=day_number(F("ref_date")) - day_number(F("baseline_date")),
-        gain=Cast("last_value", FLOAT) - Cast("baseline_value", FLOAT),
-        delta=Cast("target_value", FLOAT) - Cast("baseline_value", FLOAT),
-        maintain_gap=Abs(Cast("last_value", FLOAT) - Cast("target_value", FLOAT)),
-        maintain_band=Abs(Cast("target_value", FLOAT)) * Value(MAINTAIN_TOLERANCE),
-    )
-    qs = qs.annotate(
-        expected_raw=Cast("elapsed_days", FLOAT) * Value(100.0) / Cast("span_days", FLOAT),
         progress_pct=Case(
-            When(last_value__isnull=True, then=Value(None, output_field=FLOAT)),
+            When(p_last__value__isnull=True, then=Value(None, output_field=FLOAT)),
             When(
                 direction=Indicator.Direction.MAINTAIN,
                 then=Case(
-                    When(maintain_gap__lte=F("maintain_band"), then=Value(100.0)),
+                    When(p_drift__lte=F("p_band"), then=Value(100.0)),
                     default=Value(0.0),
                     output_field=FLOAT,
                 ),
             ),
             When(target_value=F("baseline_value"), then=Value(None, output_field=FLOAT)),
-            default=F("gain") * Value(100.0) / F("delta"),
+            default=(Cast("p_last__value", FLOAT) - Cast("baseline_value", FLOAT))
+            * Value(100.0)
+            / (Cast("target_value", FLOAT) - Cast("baseline_value", FLOAT)),
             output_field=FLOAT,
-        ),
+        )
     )
     qs = qs.annotate(
-        expected_pct=Case(
-            When(expected_raw__lt=0, then=Value(0.0)),
-            When(expected_raw__gt=100, then=Value(100.0)),
-            default=F("expected_raw"),
-            output_field=FLOAT,
-        ),
         progress_bar_pct=Case(
             When(progress_pct__isnull=True, then=Value(None, output_field=FLOAT)),
             When(progress_pct__lt=0, then=Value(0.0)),
@@ -216,15 +258,15 @@ def with_progress(
             default=F("progress_pct"),
             output_field=FLOAT,
         ),
+        schedule_gap=F("progress_pct") - F("expected_pct"),
     )
-    qs = qs.annotate(schedule_gap=F("progress_pct") - F("expected_pct"))
     return qs.annotate(
         status=Case(
-            When(last_value__isnull=True, then=Value(NO_MEASURE)),
+            When(p_last__value__isnull=True, then=Value(NO_MEASURE)),
             When(
                 direction=Indicator.Direction.MAINTAIN,
                 then=Case(
-                    When(maintain_gap__lte=F("maintain_band"), then=Value(ON_TRACK)),
+                    When(p_drift__lte=F("p_band"), then=Value(ON_TRACK)),
                     default=Value(LATE),
                 ),
             ),
@@ -232,14 +274,31 @@ def with_progress(
             When(schedule_gap__gt=SCHEDULE_TOLERANCE, then=Value(AHEAD)),
             When(schedule_gap__lt=-SCHEDULE_TOLERANCE, then=Value(LATE)),
             default=Value(ON_TRACK),
+            output_field=CharField(),
         )
     )
 
 
-def convention_indicators(convention: Convention) -> QuerySet[Indicator]:
-    return Indicator.objects.filter(
-        Q(action_sheet__convention=convention) | Q(objective__convention=convention)
+def _clamp(expr):
+    """The expression bounded to 0–100 (a share in %)."""
+    return Case(
+        When(GreaterThan(expr, Value(100.0)), then=Value(100.0)),
+        When(LessThan(expr, Value(0.0)), then=Value(0.0)),
+        default=expr,
+        output_field=FLOAT,
     )
+
+
+def convention_indicators(convention: Convention) -> QuerySet[Indicator]:
+    # A UNION of the two holders, not an OR across two outer joins: with the OR the
+    # database could use no index and scanned every indicator of the country.
+    ids = (
+        Indicator.objects.filter(action_sheet__convention=convention)
+        .order_by()
+        .values("pk")
+        .union(Indicator.objects.filter(objective__convention=convention).order_by().values("pk"))
+    )
+    return Indicator.objects.filter(pk__in=ids)
 
 
 def indicators_of(
@@ -267,70 +326,113 @@ def measurements_of(*, indicator: Indicator) -> QuerySet[Measurement]:
     return indicator.measurements.select_related("entered_by").order_by("date")
 
 
-def _summary_aggregates() -> dict:
-    return {
-        "indicator_count": Count("pk"),
-        "avg_progress": Avg("progress_bar_pct"),
-        "avg_expected": Avg("expected_pct", filter=Q(progress_pct__isnull=False)),
-        "ahead": Count("pk", filter=Q(status=AHEAD)),
-        "on_track": Count("pk", filter=Q(status=ON_TRACK)),
-        "late": Count("pk", filter=Q(status=LATE)),
-        "no_measure": Count("pk", filter=Q(status=NO_MEASURE)),
-        "undefined": Count("pk", filter=Q(status=UNDEFINED)),
-    }
+STATUS_KEYS = {
+    AHEAD: "ahead",
+    ON_TRACK: "on_track",
+    LATE: "late",
+    NO_MEASURE: "no_measure",
+    UNDEFINED: "undefined",
+}
+MEASURED = (AHEAD, ON_TRACK, LATE)  # the statuses that have a progress value
+
+
+def _summaries(qs: QuerySet, keys: Sequence[str]) -> list[dict]:
+    """Count, sum of capped progress and of expected share, per group and status.
+
+    The database groups by (group, status) — each expression appears once in the
+    SQL — and the handful of rows are then folded into one summary per group:
+    ``indicator_count``, ``avg_progress`` (capped to 0–100), ``avg_expected`` (of
+    the measured indicators) and the count of each status.
+    """
+    rows = (
+        qs.order_by()
+        .values(*keys, "status")
+        .annotate(
+            n=Count("pk"),
+            bar_sum=Sum("progress_bar_pct"),
+            expected_sum=Sum("expected_pct"),
+        )
+    )
+    groups: dict[tuple, dict] = {}
+    for row in rows:
+        key = tuple(row[k] for k in keys)
+        group = groups.setdefault(
+            key,
+            {
+                **{k: row[k] for k in keys},
+                "indicator_count": 0,
+                "measured": 0,
+                "bar_sum": 0.0,
+                "expected_sum": 0.0,
+                **dict.fromkeys(STATUS_KEYS.values(), 0),
+            },
+        )
+        group["indicator_count"] += row["n"]
+        group[STATUS_KEYS[row["status"]]] += row["n"]
+        if row["status"] in MEASURED:
+            group["measured"] += row["n"]
+            group["bar_sum"] += row["bar_sum"] or 0.0
+            group["expected_sum"] += row["expected_sum"] or 0.0
+    result = []
+    for group in groups.values():
+        measured = group.pop("measured")
+        bar_sum, expected_sum = group.pop("bar_sum"), group.pop("expected_sum")
+        group["avg_progress"] = bar_sum / measured if measured else None
+        group["avg_expected"] = expected_sum / measured if measured else None
+        result.append(group)
+    return result
 
 
 def progress_by_sheet(*, convention: Convention, today: datetime.date | None = None) -> list[dict]:
     """Per fiche: number of indicators, average capped progress, counts per status."""
-    return list(
-        with_progress(Indicator.objects.filter(action_sheet__convention=convention), today=today)
-        .order_by()
-        .values("action_sheet_id", "action_sheet__number", "action_sheet__title")
-        .annotate(**_summary_aggregates())
-        .order_by("action_sheet__number")
+    rows = _summaries(
+        with_progress(Indicator.objects.filter(action_sheet__convention=convention), today=today),
+        ["action_sheet_id", "action_sheet__number", "action_sheet__title"],
     )
+    return sorted(rows, key=lambda r: r["action_sheet__number"])
 
 
 def progress_by_objective(
     *, convention: Convention, today: datetime.date | None = None
 ) -> list[dict]:
     """Per objective: its own indicators and those of the fiches attached to it."""
-    return list(
+    rows = _summaries(
         with_progress(convention_indicators(convention), today=today)
-        .order_by()
         .annotate(
             group_id=Coalesce("objective_id", "action_sheet__objective_id"),
             group_title=Coalesce("objective__title", "action_sheet__objective__title"),
         )
-        .filter(group_id__isnull=False)
-        .values("group_id", "group_title")
-        .annotate(**_summary_aggregates())
-        .order_by("group_title")
+        .filter(group_id__isnull=False),
+        ["group_id", "group_title"],
     )
+    return sorted(rows, key=lambda r: (r["group_title"], r["group_id"]))
 
 
 def progress_by_thematic(
     *, convention: Convention, today: datetime.date | None = None
 ) -> list[dict]:
     """Per thematic (the fiche's main thematic, or the objective's)."""
-    return list(
-        with_progress(convention_indicators(convention), today=today)
-        .order_by()
-        .annotate(
+    rows = _summaries(
+        with_progress(convention_indicators(convention), today=today).annotate(
             group_id=Coalesce("action_sheet__thematic_id", "objective__thematic_id"),
             group_title=Coalesce("action_sheet__thematic__label", "objective__thematic__label"),
             group_order=Coalesce("action_sheet__thematic__order", "objective__thematic__order"),
-        )
-        .values("group_id", "group_title", "group_order")
-        .annotate(**_summary_aggregates())
-        .order_by("group_order", "group_title")
+        ),
+        ["group_id", "group_title", "group_order"],
     )
+    return sorted(rows, key=lambda r: (r["group_order"] or 0, r["group_title"] or ""))
 
 
 def progress_of_convention(*, convention: Convention, today: datetime.date | None = None) -> dict:
-    return with_progress(convention_indicators(convention), today=today).aggregate(
-        **_summary_aggregates()
-    )
+    rows = _summaries(with_progress(convention_indicators(convention), today=today), [])
+    if rows:
+        return rows[0]
+    return {
+        "indicator_count": 0,
+        "avg_progress": None,
+        "avg_expected": None,
+        **dict.fromkeys(STATUS_KEYS.values(), 0),
+    }
 
 
 def status_segments(summary: dict) -> list[charts.Segment]:
@@ -615,11 +717,12 @@ def portfolio(
     sheets = ActionSheet.objects.filter(convention=OuterRef("pk")).exclude(
         status=ActionSheet.Status.ABANDONED
     )
-    indicators = with_progress(
-        Indicator.objects.filter(
-            Q(action_sheet__convention=OuterRef("pk")) | Q(objective__convention=OuterRef("pk"))
-        ),
-        today=today,
+    # Indicators held by a fiche and by an objective are counted apart: an OR across
+    # the two outer joins could use no index (every indicator of the country was
+    # read for each convention; performance at scale, see bench/).
+    holders = (
+        Indicator.objects.filter(action_sheet__convention=OuterRef("pk")),
+        Indicator.objects.filter(objective__convention=OuterRef("pk")),
     )
     members = CommitteeMember.objects.filter(committee=OuterRef("pk"))
     committees = Committee.objects.filter(convention=OuterRef("pk")).annotate(
@@ -629,12 +732,9 @@ def portfolio(
     qs = qs.annotate(
         sheet_count=_count_subquery(sheets),
         validated_count=_count_subquery(sheets.filter(status__in=VALIDATED_STATUSES)),
-        indicator_count=_count_subquery(
-            Indicator.objects.filter(
-                Q(action_sheet__convention=OuterRef("pk")) | Q(objective__convention=OuterRef("pk"))
-            )
-        ),
-        late_count=_count_subquery(indicators.filter(status=LATE)),
+        indicator_count=_count_subquery(holders[0]) + _count_subquery(holders[1]),
+        late_count=_count_subquery(with_progress(holders[0], today=today).filter(status=LATE))
+        + _count_subquery(with_progress(holders[1], today=today).filter(status=LATE)),
         unbalanced_committees=_count_subquery(committees.exclude(caf_n=F("territory_n"))),
         renewal_due=Case(
             When(end_date__gte=today, end_date__lte=renewal_limit, then=Value(True)),
