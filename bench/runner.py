@@ -77,13 +77,17 @@ def find_subjects() -> Subjects:
     caf = cafs.annotate(n=Count("conventions")).order_by("-n", "pk").first()
     if caf is None:
         raise BenchError("Pas de jeu d'échelle : lancez generate_scale_data.")
-    convention = (
-        Convention.objects.filter(caf__in=cafs)
-        .annotate(n=Count("action_sheets"))
-        .order_by("-n", "pk")
-        .first()
-    )
-    users = {key: User.objects.get(email=email) for key, email in scale.BENCH_EMAILS.items()}
+    users = {
+        key: User.objects.filter(email=email).first() for key, email in scale.BENCH_EMAILS.items()
+    }
+    if not all(users.values()):
+        raise BenchError(
+            "Utilisateurs du banc d'essai absents : recréez le jeu d'échelle (--reset)."
+        )
+    # The largest convention, as generated: the one whose COPIL the bench member sits on.
+    convention = Convention.objects.filter(
+        caf__in=cafs, committees__members__user=users["member"]
+    ).first()
     from evaluation.models import Indicator
 
     # The indicator with the most measurements of the largest convention.
@@ -121,13 +125,16 @@ def dashboard_raw_sql(convention_id: int) -> Callable[[], list]:
                              ELSE (m.value - i.baseline_value) * 100.0
                                   / (i.target_value - i.baseline_value) END),
                COUNT(m.value)
-        FROM {indicators} i
-        LEFT JOIN {sheets} s ON s.id = i.action_sheet_id
-        LEFT JOIN {objectives} o ON o.id = i.objective_id
+        FROM (
+            SELECT i1.* FROM {indicators} i1
+            JOIN {sheets} s ON s.id = i1.action_sheet_id WHERE s.convention_id = %s
+            UNION ALL
+            SELECT i2.* FROM {indicators} i2
+            JOIN {objectives} o ON o.id = i2.objective_id WHERE o.convention_id = %s
+        ) i
         LEFT JOIN {measures} m ON m.id = (
             SELECT m2.id FROM {measures} m2 WHERE m2.indicator_id = i.id
             ORDER BY m2.date DESC, m2.id DESC LIMIT 1)
-        WHERE s.convention_id = %s OR o.convention_id = %s
         """,
         f"""
         SELECT f.funder, SUM(f.planned_amount), SUM(f.spent_amount)
@@ -315,11 +322,13 @@ class Bench:
 
         def build():
             # A new period each time (one report per period), built synchronously.
+            # A yearly report (the usual reporting frequency) ending in the recent past.
             offset[0] += 1
+            period_end = today - datetime.timedelta(days=offset[0])
             report = ProgressReport.objects.create(
                 convention=conv,
-                period_start=conv.start_date,
-                period_end=today - datetime.timedelta(days=offset[0]),
+                period_start=max(conv.start_date, period_end - datetime.timedelta(days=364)),
+                period_end=period_end,
             )
             made.append(report)
             report_build(report_id=report.pk)

@@ -171,7 +171,7 @@ MEASURED_PHASES = {
 }
 MEASURED_SHEET_STATUSES = {S.VALIDATED, S.IN_PROGRESS, S.DONE, S.ABANDONED}
 APPROVED_STATUSES = {S.VALIDATED, S.IN_PROGRESS, S.DONE}
-FREQUENCY_WEIGHTS = [("monthly", 62), ("quarterly", 30), ("half_yearly", 6), ("yearly", 2)]
+FREQUENCY_WEIGHTS = [("monthly", 72), ("quarterly", 22), ("half_yearly", 4), ("yearly", 2)]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -260,8 +260,16 @@ def make_plan(conventions: int) -> Plan:
 
 
 class Generator:
-    def __init__(self, *, conventions: int, seed: int, today: datetime.date | None = None):
+    def __init__(
+        self,
+        *,
+        conventions: int,
+        seed: int,
+        today: datetime.date | None = None,
+        largest_fiches: int = 40,
+    ):
         self.rng = random.Random(seed)
+        self.largest_fiches = largest_fiches
         self.n = conventions
         self.today = today or timezone.localdate()
         self.now = timezone.now()
@@ -606,7 +614,7 @@ class Generator:
                 operational.append((op_id, thematic_id))
         # Fiches action.
         if largest:
-            n_sheets = 40
+            n_sheets = self.largest_fiches
         else:
             n_sheets = rng.randint(10, 30)
         if phase in MEASURED_PHASES - {Convention.Phase.IMPLEMENTATION}:
@@ -693,7 +701,7 @@ class Generator:
             return
         last = min(end, self.today)
         dates = [d for d in period_ends(start, last, frequency) if d < last or d == end]
-        wanted = rng.randint(18, 34)
+        wanted = rng.randint(22, 42)
         dates = dates[-wanted:]
         if not dates:
             return
@@ -728,13 +736,21 @@ class Generator:
                 self.member_user_id = user_id
 
 
-def generate(*, conventions: int, seed: int = 42, today: datetime.date | None = None) -> Result:
+def generate(
+    *,
+    conventions: int,
+    seed: int = 42,
+    today: datetime.date | None = None,
+    largest_fiches: int = 40,
+) -> Result:
     """Build the data set (or report that it exists). One transaction."""
     started = time.monotonic()
     existing = existing_summary()
     if existing:
         return Result(counts=existing, seconds=time.monotonic() - started, reused=True)
-    generator = Generator(conventions=conventions, seed=seed, today=today)
+    generator = Generator(
+        conventions=conventions, seed=seed, today=today, largest_fiches=largest_fiches
+    )
     with transaction.atomic(), bulk_load_session() as triggers_off:
         generator.w.defer_indexes(
             Measurement, TerritoryStatistic, Indicator, FundingLine, Approval, ActionSheet

@@ -122,10 +122,22 @@ def render_html(report: ProgressReport, snapshot: dict) -> str:
     return render_to_string("evaluation/report_document.html", report_context(report, snapshot))
 
 
+# Beyond this many measurements in the period the PDF points to the XLSX workbook,
+# which lists them all: a long table costs WeasyPrint tens of seconds and pages
+# nobody reads (performance at scale, see bench/).
+PDF_MEASUREMENT_ROWS_MAX = 150
+
+
 def render_pdf(report: ProgressReport, snapshot: dict) -> bytes:
     from weasyprint import HTML
 
-    html = render_html(report, snapshot)
+    html = render_to_string(
+        "evaluation/report_document.html",
+        {
+            **report_context(report, snapshot),
+            "pdf_measurement_rows_max": PDF_MEASUREMENT_ROWS_MAX,
+        },
+    )
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 

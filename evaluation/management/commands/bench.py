@@ -13,6 +13,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--conventions", type=int, default=1300)
         parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument(
+            "--largest-fiches",
+            type=int,
+            default=40,
+            help="Fiches de la plus grande convention (40 ; moins pour des essais rapides).",
+        )
         parser.add_argument("--repeat", type=int, default=10)
         parser.add_argument(
             "--report-repeat",
@@ -27,7 +33,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--output", default=str(runner.RESULTS_PATH))
 
-    def handle(self, *args, conventions, seed, repeat, report_repeat, skip_generate, output, **kw):
+    def handle(
+        self, *args, conventions, seed, largest_fiches, repeat, report_repeat, skip_generate,
+        output, **kw,
+    ):  # fmt: skip
         if repeat < 1:
             raise CommandError("--repeat doit être au moins 1.")
         if settings.DEBUG:
@@ -38,7 +47,9 @@ class Command(BaseCommand):
         db = settings.DATABASES["default"]
         self.stdout.write(f"Base : {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}")
         if not skip_generate:
-            result = scale.generate(conventions=conventions, seed=seed)
+            result = scale.generate(
+                conventions=conventions, seed=seed, largest_fiches=largest_fiches
+            )
             if result.reused:
                 self.stdout.write(
                     f"Jeu d'échelle réutilisé : {result.counts['conventions']} conventions."

@@ -17,10 +17,16 @@ class Command(BaseCommand):
         parser.add_argument("--conventions", type=int, default=1300)
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument(
+            "--largest-fiches",
+            type=int,
+            default=40,
+            help="Fiches de la plus grande convention (40 ; moins pour des essais rapides).",
+        )
+        parser.add_argument(
             "--reset", action="store_true", help="Supprime d'abord le jeu d'échelle existant."
         )
 
-    def handle(self, *args, conventions, seed, reset, **options):
+    def handle(self, *args, conventions, seed, largest_fiches, reset, **options):
         if conventions < 1:
             raise CommandError("--conventions doit être au moins 1.")
         if reset:
@@ -33,7 +39,9 @@ class Command(BaseCommand):
             for label, n in sorted(removed.items()):
                 self.stdout.write(f"  {label:<40} {n:>10}")
         try:
-            result = scale.generate(conventions=conventions, seed=seed)
+            result = scale.generate(
+                conventions=conventions, seed=seed, largest_fiches=largest_fiches
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if result.reused:
