@@ -18,7 +18,7 @@ migrate: venv
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 
 seed: migrate
-	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo --with-report
 
 run: seed
 	@echo "CTG sur http://127.0.0.1:8000 (Ctrl+C pour arrêter)"

@@ -82,7 +82,11 @@ def report_request(request, pk: int):
         period_end=form.cleaned_data["period_end"],
         by=request.user,
     )
-    if queued:
+    report.refresh_from_db(fields=["status"])
+    if report.status == ProgressReport.Status.READY and queued:
+        # Without a broker the build ran in-process: the report is already there.
+        messages.success(request, "Le rapport est prêt et a été envoyé aux membres des instances.")
+    elif queued:
         messages.success(
             request,
             "Le rapport est demandé : il sera produit en arrière-plan et envoyé aux membres "

@@ -459,3 +459,15 @@ def test_a_measurement_in_the_period_silences_the_reminder(plan):
     assert reporting.measurements_due(convention=plan.convention, today=D(2023, 10, 20))
     MeasurementFactory(indicator=indicator, date=D(2023, 9, 30), value=3)
     assert reporting.measurements_due(convention=plan.convention, today=D(2023, 10, 20)) == {}
+
+
+def test_the_demo_has_one_report_built_once(db, mailoutbox):
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--with-report", stdout=io.StringIO())
+    call_command("seed_demo", "--with-report", stdout=io.StringIO())
+    report = ProgressReport.objects.get()
+    assert report.status == ProgressReport.Status.READY
+    assert report.convention.name.startswith("CTG de la communauté de communes Quercy")
+    assert (report.period_start, report.period_end) == (D(2024, 1, 1), D(2024, 12, 31))
+    assert mailoutbox == []  # the demo report is not sent to anybody

@@ -1,6 +1,8 @@
+import datetime
+
 from django.core.management.base import BaseCommand
 
-from conventions.demo import DEMO_PASSWORD, seed_demo
+from conventions.demo import DEMO_PASSWORD, QRGA_NAME, seed_demo
 
 
 class Command(BaseCommand):
@@ -10,8 +12,18 @@ class Command(BaseCommand):
         "commande ne change rien, et aucune donnée existante n'est modifiée ni supprimée."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--with-report",
+            action="store_true",
+            help="Produit aussi un rapport d'avancement de démonstration (PDF + XLSX), "
+            "une seule fois.",
+        )
+
     def handle(self, *args, **options):
         result = seed_demo()
+        if options["with_report"]:
+            self.demo_report()
         if result.total_created:
             self.stdout.write(
                 self.style.SUCCESS(
@@ -42,3 +54,23 @@ class Command(BaseCommand):
             self.stdout.write(f"  {'':<{width}}  {'':<14}  → {login.scope}")
         self.stdout.write("")
         self.stdout.write("Connexion : http://127.0.0.1:8000/connexion/")
+
+    def demo_report(self):
+        """The yearly report of the QRGA convention's last year, built once (no e-mail)."""
+        from conventions.models import Convention
+        from evaluation.models import ProgressReport
+        from evaluation.reporting import report_build
+
+        convention = Convention.objects.filter(name=QRGA_NAME).first()
+        if convention is None:
+            return
+        year = convention.end_date.year
+        report, _ = ProgressReport.objects.get_or_create(
+            convention=convention,
+            kind=ProgressReport.Kind.PERIODIC,
+            period_start=max(datetime.date(year, 1, 1), convention.start_date),
+            period_end=convention.end_date,
+        )
+        if report.status != ProgressReport.Status.READY:
+            report_build(report_id=report.pk)
+            self.stdout.write(self.style.SUCCESS(f"Rapport de démonstration produit : {report}"))
