@@ -24,7 +24,15 @@ def test_caf_staff_build_a_balanced_committee_and_download_the_pdf(
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/conventions/**")
 
-    page.goto(f"{live_server.url}/conventions/{convention.pk}/gouvernance/")
+    build_a_balanced_committee_and_download_the_pdf(
+        page, live_server.url, convention, world.caf_staff
+    )
+
+
+def build_a_balanced_committee_and_download_the_pdf(page, base_url, convention, caf_user):
+    """From the convention's Gouvernance tab: a committee with one member per side, then
+    the convention document (also used by the convention creation walk-through)."""
+    page.goto(f"{base_url}/conventions/{convention.pk}/gouvernance/")
     page.get_by_role("link", name="Nouvelle instance").click()
     page.select_option("#id_kind", "technical")
     page.fill("#id_name", "Comité opérationnel")
@@ -36,7 +44,7 @@ def test_caf_staff_build_a_balanced_committee_and_download_the_pdf(
     # One member on the Caf side, linked to her account.
     page.get_by_role("link", name="Ajouter côté Caf").click()
     assert page.is_checked("input[name=side][value=caf]")
-    page.select_option("#id_user", str(world.caf_staff.pk))
+    page.select_option("#id_user", str(caf_user.pk))
     page.fill("#id_function", "Conseillère territoriale")
     page.get_by_role("button", name="Enregistrer").click()
     page.get_by_text("Parité non respectée : 1 membre côté Caf, 0 côté territoire").wait_for()
@@ -51,7 +59,7 @@ def test_caf_staff_build_a_balanced_committee_and_download_the_pdf(
 
     committee = Committee.objects.get(convention=convention, name="Comité opérationnel")
     assert sorted(committee.members.values_list("side", "name")) == [
-        ("caf", world.caf_staff.get_full_name()),
+        ("caf", caf_user.get_full_name()),
         ("territory", "Jeanne Martin"),
     ]
 

@@ -6,6 +6,7 @@ import pytest
 
 from conventions.models import Convention
 from tests.conftest import PASSWORD
+from tests.test_committees_browser import build_a_balanced_committee_and_download_the_pdf
 
 pytestmark = pytest.mark.browser
 
@@ -73,3 +74,8 @@ def test_caf_staff_create_a_convention_with_two_signatories(
     stepper = page.get_by_label("Cycle de vie de la convention")
     assert stepper.locator("[aria-current=step]").inner_text().startswith("Diagnostic")
     page.screenshot(path="/tmp/conventions_browser.png", full_page=True)
+
+    # Then a balanced committee, and the convention document.
+    build_a_balanced_committee_and_download_the_pdf(
+        page, live_server.url, convention, world.caf_staff
+    )
