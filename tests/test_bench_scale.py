@@ -101,8 +101,12 @@ def test_its_data_satisfies_the_model_rules(small_scale):
     )
     assert not duplicates.exists()
     today = datetime.date.today()
-    for m in Measurement.objects.select_related("indicator__action_sheet__convention")[:500]:
-        convention = m.indicator.action_sheet.convention
+    measurements = Measurement.objects.select_related(
+        "indicator__action_sheet__convention", "indicator__objective__convention"
+    ).order_by("pk")[:500]
+    for m in measurements:
+        holder = m.indicator.action_sheet or m.indicator.objective
+        convention = holder.convention
         assert convention.start_date <= m.date <= min(convention.end_date, today)
     # Validated fiches carry favourable opinions from both sides.
     for sheet in sheets.filter(status=ActionSheet.Status.VALIDATED)[:20]:

@@ -462,3 +462,18 @@ def test_ten_times_more_data_costs_no_extra_query(diag, login, name):
         response = client.get(url)
     assert "Commune 19" in response.content.decode()
     assert len(large) == len(small)
+
+
+def test_identifiers_are_never_written_with_a_thousands_separator(world, login):
+    from diagnostics.models import Thematic
+
+    big = Thematic.objects.create(pk=12345, code="culture", label="Culture", order=999)
+    world.convention.thematics.add(big)
+    from actions.factories import ActionSheetFactory
+
+    ActionSheetFactory(convention=world.convention, thematic=big)
+    client = login(world.caf_staff)
+    body = client.get(reverse("diagnostics:detail", args=[world.convention.pk])).content.decode()
+    assert 'id="h-theme-12345"' in body and 'href="#theme-12345"' in body
+    plan = client.get(reverse("actions:plan", args=[world.convention.pk])).content.decode()
+    assert 'value="12345"' in plan
