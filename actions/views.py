@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from conventions.permissions import get_convention_or_404
+from ctg.forms import add_service_errors
 
 from . import selectors, services
 from .exports import export_sheets
@@ -53,20 +54,6 @@ def _sheet_or_404(convention, sheet_id: int) -> ActionSheet:
         convention=convention,
         pk=sheet_id,
     )
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            for error in errors:
-                message = " ".join(error.messages)
-                if name in form.fields:
-                    form.add_error(name, message)
-                else:
-                    form.add_error(None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 # --------------------------------------------------------------------------- plan and list
@@ -137,7 +124,7 @@ def objective_edit(request, pk: int, objective_id: int | None = None):
                 convention=convention, by=request.user, data=data, objective=objective
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Objectif « {saved.title} » enregistré.")
             return redirect("actions:plan", pk=convention.pk)
@@ -214,7 +201,7 @@ def sheet_edit(request, pk: int, sheet_id: int | None = None):
                 messages.error(request, exc.message)
                 form.add_error(None, exc.message)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 if sheet is not None and saved.version != sheet.version:
                     messages.success(

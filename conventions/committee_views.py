@@ -16,21 +16,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
 
+from ctg.forms import add_service_errors
+
 from . import selectors, services
 from .committee_forms import CommitteeForm, CommitteeMemberForm, MeetingForm
 from .models import Committee, CommitteeMember, Meeting
 from .permissions import get_convention_or_404
 
 TEMPLATE_DIR = "conventions/committees"
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """Put a service's validation errors on the form fields they concern."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _editable(request, pk: int):
@@ -84,7 +77,7 @@ def committee_create(request, pk: int):
                 approvals_required_per_side=data["approvals_required_per_side"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"L'instance « {committee.name} » a été créée.")
             return redirect(_committee_url(committee))
@@ -120,7 +113,7 @@ def committee_update(request, pk: int, committee_pk: int):
                 token=data["token"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"L'instance « {committee.name} » a été modifiée.")
             return redirect(_committee_url(committee))
@@ -196,7 +189,7 @@ def member_create(request, pk: int, committee_pk: int):
                 user=data["user"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -205,7 +198,7 @@ def member_create(request, pk: int, committee_pk: int):
             return redirect(_committee_url(committee))
     return render(
         request,
-        f"{TEMPLATE_DIR}/member_form.html",
+        f"{TEMPLATE_DIR}/object_form.html",
         _context(convention, access, committee, form=form, title="Ajouter un membre"),
     )
 
@@ -243,13 +236,13 @@ def member_update(request, pk: int, committee_pk: int, member_pk: int):
                 token=data["token"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Le membre {member.name} a été modifié.")
             return redirect(_committee_url(committee))
     return render(
         request,
-        f"{TEMPLATE_DIR}/member_form.html",
+        f"{TEMPLATE_DIR}/object_form.html",
         _context(
             convention, access, committee, form=form, member=member, title=f"Modifier {member.name}"
         ),
@@ -337,7 +330,7 @@ def meeting_create(request, pk: int, committee_pk: int):
                 decisions=data["decisions"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "La réunion a été enregistrée.")
             return redirect(
@@ -348,7 +341,7 @@ def meeting_create(request, pk: int, committee_pk: int):
             )
     return render(
         request,
-        f"{TEMPLATE_DIR}/meeting_form.html",
+        f"{TEMPLATE_DIR}/object_form.html",
         _context(convention, access, committee, form=form, title="Nouvelle réunion"),
     )
 
@@ -373,7 +366,7 @@ def meeting_update(request, pk: int, committee_pk: int, meeting_pk: int):
                 token=data["token"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "La réunion a été modifiée.")
             return redirect(
@@ -384,7 +377,7 @@ def meeting_update(request, pk: int, committee_pk: int, meeting_pk: int):
             )
     return render(
         request,
-        f"{TEMPLATE_DIR}/meeting_form.html",
+        f"{TEMPLATE_DIR}/object_form.html",
         _context(
             convention,
             access,

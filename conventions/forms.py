@@ -5,20 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from ctg.forms import add_service_errors  # noqa: F401 - used as forms.add_service_errors
 from diagnostics.models import Thematic
 
 from .models import Caf, Collectivity, Convention, Signatory, User
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form (unknown fields go to the top)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 # --- Convention -------------------------------------------------------------------------------

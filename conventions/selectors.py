@@ -295,7 +295,9 @@ class Parity:
                 f"Parité non respectée : {members(self.territory)} côté territoire, "
                 f"{self.caf} côté Caf"
             )
-        return f"Parité non respectée : {members(self.caf)} côté Caf, {self.territory} côté territoire"
+        return (
+            f"Parité non respectée : {members(self.caf)} côté Caf, {self.territory} côté territoire"
+        )
 
 
 def approval_warnings(committee: Committee, parity: Parity) -> list[str]:
@@ -325,9 +327,7 @@ def _with_governance_facts(committee: Committee, now) -> Committee:
     committee.upcoming_meetings = [m for m in meetings if m.date >= now]
     committee.past_meetings = [m for m in reversed(meetings) if m.date < now]
     committee.meeting_count = len(meetings)
-    committee.next_meeting = (
-        committee.upcoming_meetings[0] if committee.upcoming_meetings else None
-    )
+    committee.next_meeting = committee.upcoming_meetings[0] if committee.upcoming_meetings else None
     committee.last_meeting = committee.past_meetings[0] if committee.past_meetings else None
     return committee
 

@@ -38,9 +38,7 @@ STALE_MESSAGE = (
 
 def history_token(instance) -> str:
     """Optimistic-locking token of a model with history: the id of its latest record."""
-    latest = (
-        instance.history.order_by("-history_id").values_list("history_id", flat=True).first()
-    )
+    latest = instance.history.order_by("-history_id").values_list("history_id", flat=True).first()
     return str(latest or "")
 
 
@@ -71,7 +69,9 @@ def create_committee(
     thematic=None,
     approvals_required_per_side: int = 1,
 ) -> Committee:
-    name, thematic = _committee_fields(convention=convention, kind=kind, name=name, thematic=thematic)
+    name, thematic = _committee_fields(
+        convention=convention, kind=kind, name=name, thematic=thematic
+    )
     committee = Committee(
         convention=convention,
         kind=kind,
@@ -159,9 +159,7 @@ def _save_member(member: CommitteeMember) -> CommitteeMember:
         with transaction.atomic():
             member.save()
     except IntegrityError as exc:  # a concurrent insert of the same account
-        raise ValidationError(
-            {"user": "Cette personne est déjà membre de l'instance."}
-        ) from exc
+        raise ValidationError({"user": "Cette personne est déjà membre de l'instance."}) from exc
     return member
 
 
@@ -631,7 +629,9 @@ def collectivities_import(*, caf: Caf, rows: list[CollectivityRow], by: User) ->
                 )
             elif epci.caf_id != caf.pk:
                 errors.append(
-                    RowError(row.line, f"l'EPCI {row.epci_code} relève d'une autre Caf ({epci.caf}).")
+                    RowError(
+                        row.line, f"l'EPCI {row.epci_code} relève d'une autre Caf ({epci.caf})."
+                    )
                 )
     if errors:
         raise ImportRejected(errors)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from conventions.permissions import get_convention_or_404
+from ctg.forms import add_service_errors
 
 from . import imports, selectors, services
 from .forms import DiagnosticForm, FindingForm, StatisticImportForm, TerritoryStatisticForm
@@ -37,17 +38,6 @@ def _editable(request, pk: int):
 def _posted(request):
     """The submitted data on POST (even empty, so that the form reports what is missing)."""
     return request.POST if request.method == "POST" else None
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            target = field if field in form.fields else None
-            for item in errors:
-                form.add_error(target, item)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _detail_url(convention, thematic_id=None) -> str:
@@ -84,7 +74,7 @@ def diagnostic_edit(request, pk: int):
         try:
             services.save_diagnostic(convention=convention, **data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Le diagnostic a été enregistré.")
             return redirect("diagnostics:detail", pk=convention.pk)
@@ -107,7 +97,7 @@ def finding_create(request, pk: int):
         try:
             finding = services.create_finding(convention=convention, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, f"Le constat a été ajouté à la thématique « {finding.thematic} »."
@@ -144,7 +134,7 @@ def finding_edit(request, pk: int, finding_pk: int):
         try:
             services.update_finding(finding=finding, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Le constat a été modifié.")
             return redirect(_detail_url(convention, finding.thematic_id))
@@ -191,7 +181,7 @@ def statistics_manage(request, pk: int):
                 convention=convention, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             verb = "enregistrée" if created else "mise à jour (elle existait déjà)"
             messages.success(

@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from conventions.models import Convention
 from conventions.permissions import get_convention_or_404, is_caf_staff
+from ctg.forms import add_service_errors
 
 from . import charts, selectors, services
 from .forms import ChangeSoughtForm, MarkerForm, ObservationForm
-from .indicator_views import _add_errors
 
 
 def _ctx(convention, access, crumb, **extra):
@@ -56,7 +56,7 @@ def change_create(request, pk: int):
         try:
             services.create_change(convention=convention, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Le changement recherché est enregistré.")
             return redirect("evaluation:changes", pk=convention.pk)
@@ -86,7 +86,7 @@ def marker_create(request, pk: int, change_pk: int):
         try:
             services.add_marker(change=change, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Le marqueur de progrès est ajouté.")
             return redirect("evaluation:changes", pk=convention.pk)
@@ -117,7 +117,7 @@ def observation_create(request, pk: int, marker_pk: int):
         try:
             services.add_observation(marker=marker, user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "L'observation est enregistrée.")
             return redirect("evaluation:changes", pk=convention.pk)

@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from conventions.permissions import get_convention_or_404
+from ctg.forms import add_service_errors
 
 from . import charts, imports, selectors, services
 from .forms import MeasurementForm, WorkbookUploadForm
@@ -65,7 +66,7 @@ def indicator_detail(request, pk: int, indicator_pk: int):
                     user=request.user,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, "La mesure est enregistrée.")
                 return redirect("evaluation:indicator", pk=convention.pk, indicator_pk=indicator.pk)
@@ -93,14 +94,6 @@ def indicator_detail(request, pk: int, indicator_pk: int):
             "form": form,
         },
     )
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @login_required
