@@ -35,6 +35,10 @@ HEADER_ALIASES = {
     "population": {"population", "pop", "pmun", "population_municipale"},
 }
 REQUIRED_COLUMNS = ("code", "name", "kind")
+CSV_MALFORMED = (
+    "Le fichier CSV est mal formé : une cellule est démesurément longue "
+    "(guillemet ouvrant jamais refermé ?)."
+)
 
 KIND_ALIASES = {
     "commune": Collectivity.Kind.COMMUNE,
@@ -114,8 +118,17 @@ def parse_collectivities_csv(content: bytes) -> ParseResult:
         result.errors.append(RowError(0, "Le fichier est vide ou sa première ligne est vide."))
         return result
     delimiter = ";" if lines[0].count(";") >= lines[0].count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader)
+    try:
+        table = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error:
+        # A cell longer than the csv module's limit (131 072 characters), in practice a
+        # quote that is never closed and swallows the rest of the file.
+        result.errors.append(RowError(0, CSV_MALFORMED))
+        return result
+    if not table:
+        result.errors.append(RowError(0, "Le fichier est vide ou sa première ligne est vide."))
+        return result
+    header, data_rows = table[0], table[1:]
     columns: dict[str, int] = {}
     for index, raw in enumerate(header):
         key = _normalise(raw)
@@ -136,7 +149,7 @@ def parse_collectivities_csv(content: bytes) -> ParseResult:
         return result
 
     seen: dict[tuple[str, str], int] = {}
-    for line_number, values in enumerate(reader, start=2):
+    for line_number, values in enumerate(data_rows, start=2):
         if not any(v.strip() for v in values):
             continue
 

@@ -17,7 +17,6 @@ import csv
 import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -156,7 +155,12 @@ def parse_year(cell: Any) -> int:
         raise ValueError("l'année est vide")
     if not re.fullmatch(r"\d+", text):
         raise ValueError(f"l'année « {text} » n'est pas un nombre entier")
-    year = int(text)
+    # Checked before int(): Python refuses to convert strings of more than 4 300 digits.
+    year = int(text) if len(text) <= 4 else MAX_YEAR + 1
+    if year > MAX_YEAR:
+        raise ValueError(
+            f"l'année « {text[:12]} » n'est pas comprise entre {MIN_YEAR} et {MAX_YEAR}"
+        )
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise ValueError(f"l'année {year} n'est pas comprise entre {MIN_YEAR} et {MAX_YEAR}")
     return year
@@ -193,7 +197,15 @@ def read_csv(content: bytes) -> list[RawRow]:
     if "\t" in first_line and first_line.count("\t") > first_line.count(delimiter):
         delimiter = "\t"
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [RawRow(line=reader.line_num, cells=tuple(cells)) for cells in reader]
+    try:
+        return [RawRow(line=reader.line_num, cells=tuple(cells)) for cells in reader]
+    except csv.Error as exc:
+        # A cell longer than the csv module's limit (131 072 characters), in practice a
+        # quote that is never closed and swallows the rest of the file.
+        raise ImportFileError(
+            "Le fichier CSV est mal formé : une cellule est démesurément longue "
+            "(guillemet ouvrant jamais refermé ?)."
+        ) from exc
 
 
 def read_xlsx(content: bytes) -> list[RawRow]:
@@ -201,13 +213,15 @@ def read_xlsx(content: bytes) -> list[RawRow]:
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 — zip, XML or openpyxl errors alike
         raise ImportFileError("Le fichier XLSX est illisible ou endommagé.") from exc
     rows: list[RawRow] = []
     try:
         for sheet in workbook.worksheets:
             for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
                 rows.append(RawRow(line=line, cells=tuple(cells), sheet=sheet.title))
+    except Exception as exc:  # noqa: BLE001 — a sheet is read lazily: any broken XML inside
+        raise ImportFileError("Le fichier XLSX est illisible ou endommagé.") from exc
     finally:
         workbook.close()
     return rows
@@ -288,12 +302,18 @@ def parse_rows(
             reasons.append("la valeur est vide")
         else:
             try:
-                value = parse_decimal(cells[3]).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+                value = parse_decimal(cells[3])
+                if not value.is_finite():
+                    raise ValueError("not a number")
             except (ValueError, InvalidOperation):
-                reasons.append(f"la valeur « {value_text} » n'est pas un nombre")
+                reasons.append(f"la valeur « {value_text[:40]} » n'est pas un nombre")
+                value = None
             else:
-                if abs(value) > MAX_ABS_VALUE:
-                    reasons.append(f"la valeur « {value_text} » est trop grande")
+                # Compared before rounding: quantize() fails beyond 28 digits.
+                if abs(value) > MAX_ABS_VALUE or (
+                    abs(value := value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)) > MAX_ABS_VALUE
+                ):
+                    reasons.append(f"la valeur « {value_text[:40]} » est trop grande")
                     value = None
 
         source = _text(cells[4])

@@ -183,7 +183,9 @@ def parse_number(raw) -> Decimal:
     """
     if isinstance(raw, bool):
         raise ValueError(f"« {'VRAI' if raw else 'FAUX'} » n'est pas un nombre.")
-    if isinstance(raw, int | float | Decimal):
+    if isinstance(raw, int | Decimal):
+        value = Decimal(raw)
+    elif isinstance(raw, float):
         value = Decimal(str(raw))
     else:
         text = str(raw).strip()
@@ -193,6 +195,9 @@ def parse_number(raw) -> Decimal:
         value = Decimal(compact)
     if not value.is_finite():
         raise ValueError(f"« {raw} » n'est pas un nombre.")
+    # Compared before rounding too: quantize() fails beyond 28 digits.
+    if abs(value) > MAX_VALUE:
+        raise ValueError("le nombre est trop grand.")
     value = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     if abs(value) > MAX_VALUE:
         raise ValueError("le nombre est trop grand.")
@@ -271,6 +276,11 @@ def parse_workbook(
                 )
                 break
             _parse_row(list(row), row_number, period_columns, known, seen_ids, result)
+    except Exception:  # noqa: BLE001 — the sheet is read lazily: any broken XML inside
+        result.values.clear()
+        result.errors.append(
+            CellError("", None, None, "Le fichier n'est pas un classeur Excel (.xlsx) lisible.")
+        )
     finally:
         wb.close()
     return result
