@@ -55,8 +55,16 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Abs, Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear
-from django.db.models.lookups import GreaterThan, LessThan
+from django.db.models.functions import (
+    Abs,
+    Cast,
+    Coalesce,
+    ExtractDay,
+    ExtractMonth,
+    ExtractYear,
+    Greatest,
+    Least,
+)
 from django.utils import timezone
 
 from actions.models import ActionSheet, Approval, FundingLine
@@ -253,9 +261,7 @@ def with_progress(
     qs = qs.annotate(
         progress_bar_pct=Case(
             When(progress_pct__isnull=True, then=Value(None, output_field=FLOAT)),
-            When(progress_pct__lt=0, then=Value(0.0)),
-            When(progress_pct__gt=100, then=Value(100.0)),
-            default=F("progress_pct"),
+            default=_clamp(F("progress_pct")),
             output_field=FLOAT,
         ),
         schedule_gap=F("progress_pct") - F("expected_pct"),
@@ -280,13 +286,9 @@ def with_progress(
 
 
 def _clamp(expr):
-    """The expression bounded to 0–100 (a share in %)."""
-    return Case(
-        When(GreaterThan(expr, Value(100.0)), then=Value(100.0)),
-        When(LessThan(expr, Value(0.0)), then=Value(0.0)),
-        default=expr,
-        output_field=FLOAT,
-    )
+    """The expression bounded to 0–100 (a share in %). ``expr`` must not be NULL:
+    GREATEST ignores NULLs on PostgreSQL where SQLite's MAX returns NULL."""
+    return Least(Greatest(expr, Value(0.0)), Value(100.0), output_field=FLOAT)
 
 
 def convention_indicators(convention: Convention) -> QuerySet[Indicator]:
@@ -336,15 +338,12 @@ STATUS_KEYS = {
 MEASURED = (AHEAD, ON_TRACK, LATE)  # the statuses that have a progress value
 
 
-def _summaries(qs: QuerySet, keys: Sequence[str]) -> list[dict]:
+def _status_rows(qs: QuerySet, keys: Sequence[str]) -> list[dict]:
     """Count, sum of capped progress and of expected share, per group and status.
 
-    The database groups by (group, status) — each expression appears once in the
-    SQL — and the handful of rows are then folded into one summary per group:
-    ``indicator_count``, ``avg_progress`` (capped to 0–100), ``avg_expected`` (of
-    the measured indicators) and the count of each status.
+    The database groups by (group, status): each expression appears once in the SQL.
     """
-    rows = (
+    return list(
         qs.order_by()
         .values(*keys, "status")
         .annotate(
@@ -353,6 +352,12 @@ def _summaries(qs: QuerySet, keys: Sequence[str]) -> list[dict]:
             expected_sum=Sum("expected_pct"),
         )
     )
+
+
+def _fold(rows: list[dict], keys: Sequence[str]) -> list[dict]:
+    """The handful of (group, status) rows folded into one summary per group:
+    ``indicator_count``, ``avg_progress`` (capped to 0–100), ``avg_expected`` (of
+    the measured indicators) and the count of each status."""
     groups: dict[tuple, dict] = {}
     for row in rows:
         key = tuple(row[k] for k in keys)
@@ -383,6 +388,18 @@ def _summaries(qs: QuerySet, keys: Sequence[str]) -> list[dict]:
     return result
 
 
+def _summaries(qs: QuerySet, keys: Sequence[str]) -> list[dict]:
+    return _fold(_status_rows(qs, keys), keys)
+
+
+EMPTY_SUMMARY = {
+    "indicator_count": 0,
+    "avg_progress": None,
+    "avg_expected": None,
+    **dict.fromkeys(STATUS_KEYS.values(), 0),
+}
+
+
 def progress_by_sheet(*, convention: Convention, today: datetime.date | None = None) -> list[dict]:
     """Per fiche: number of indicators, average capped progress, counts per status."""
     rows = _summaries(
@@ -408,31 +425,51 @@ def progress_by_objective(
     return sorted(rows, key=lambda r: (r["group_title"], r["group_id"]))
 
 
-def progress_by_thematic(
-    *, convention: Convention, today: datetime.date | None = None
-) -> list[dict]:
-    """Per thematic (the fiche's main thematic, or the objective's)."""
-    rows = _summaries(
+THEMATIC_KEYS = ["group_id", "group_title", "group_order"]
+
+
+def _thematic_status_rows(*, convention: Convention, today: datetime.date | None) -> list[dict]:
+    return _status_rows(
         with_progress(convention_indicators(convention), today=today).annotate(
             group_id=Coalesce("action_sheet__thematic_id", "objective__thematic_id"),
             group_title=Coalesce("action_sheet__thematic__label", "objective__thematic__label"),
             group_order=Coalesce("action_sheet__thematic__order", "objective__thematic__order"),
         ),
-        ["group_id", "group_title", "group_order"],
+        THEMATIC_KEYS,
     )
-    return sorted(rows, key=lambda r: (r["group_order"] or 0, r["group_title"] or ""))
+
+
+def _by_thematic(rows: list[dict]) -> list[dict]:
+    return sorted(
+        _fold(rows, THEMATIC_KEYS),
+        key=lambda r: (r["group_order"] or 0, r["group_title"] or ""),
+    )
+
+
+def _total(rows: list[dict]) -> dict:
+    folded = _fold(rows, [])
+    return folded[0] if folded else dict(EMPTY_SUMMARY)
+
+
+def progress_by_thematic(
+    *, convention: Convention, today: datetime.date | None = None
+) -> list[dict]:
+    """Per thematic (the fiche's main thematic, or the objective's)."""
+    return _by_thematic(_thematic_status_rows(convention=convention, today=today))
 
 
 def progress_of_convention(*, convention: Convention, today: datetime.date | None = None) -> dict:
-    rows = _summaries(with_progress(convention_indicators(convention), today=today), [])
-    if rows:
-        return rows[0]
-    return {
-        "indicator_count": 0,
-        "avg_progress": None,
-        "avg_expected": None,
-        **dict.fromkeys(STATUS_KEYS.values(), 0),
-    }
+    return _total(_status_rows(with_progress(convention_indicators(convention), today=today), []))
+
+
+def progress_by_thematic_and_total(
+    *, convention: Convention, today: datetime.date | None = None
+) -> tuple[list[dict], dict]:
+    """Per thematic and for the whole convention, from one grouped query: every
+    indicator falls in exactly one thematic group (possibly none), so the total is
+    the fold of the groups' rows."""
+    rows = _thematic_status_rows(convention=convention, today=today)
+    return _by_thematic(rows), _total(rows)
 
 
 def status_segments(summary: dict) -> list[charts.Segment]:
@@ -552,7 +589,7 @@ class ConventionDashboard:
 def convention_dashboard(
     *, convention: Convention, today: datetime.date | None = None
 ) -> ConventionDashboard:
-    """Everything the Synthèse tab shows, in a fixed number of queries (about 8)."""
+    """Everything the Synthèse tab shows, in a fixed number of queries (7)."""
     today = today or timezone.localdate()
     labels = dict(ActionSheet.Status.choices)
     counts = dict(
@@ -602,12 +639,13 @@ def convention_dashboard(
         )
         .order_by("number")[:6]
     )
+    thematic_progress, summary = progress_by_thematic_and_total(convention=convention, today=today)
     return ConventionDashboard(
         convention=convention,
         today=today,
         sheets_by_status=sheets_by_status,
-        thematic_progress=progress_by_thematic(convention=convention, today=today),
-        summary=progress_of_convention(convention=convention, today=today),
+        thematic_progress=thematic_progress,
+        summary=summary,
         late_indicators=late,
         funding=funding,
         next_meeting=next_meeting,

@@ -10,8 +10,7 @@ from . import charts, selectors
 def overview(request, pk: int):
     convention, access = get_convention_or_404(request.user, pk)
     # A fixed number of queries, whatever the number of indicators and measurements.
-    summary = selectors.progress_of_convention(convention=convention)
-    by_thematic = selectors.progress_by_thematic(convention=convention)
+    by_thematic, summary = selectors.progress_by_thematic_and_total(convention=convention)
     return render(
         request,
         "evaluation/overview.html",

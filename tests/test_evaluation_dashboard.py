@@ -120,9 +120,11 @@ def test_the_dashboard_selector_query_count_does_not_grow(world, django_assert_n
         dashboard = selectors.convention_dashboard(convention=convention)
         str(dashboard.thematic_figure), str(dashboard.funding_figure)
 
-    with django_assert_num_queries(8):
+    # Fiches by status, progress per thematic (the total is folded from it), late
+    # indicators, funding, next meeting, pending fiches, latest reports.
+    with django_assert_num_queries(7):
         render(world.convention)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         render(world.other_convention)
 
 
