@@ -112,7 +112,9 @@ def _svg_open(
     size = (
         f'width="{width}" height="{height}"'
         if fixed
-        else f'width="100%" preserveAspectRatio="xMinYMin meet" style="max-width:{width}px"'
+        # No style= attribute (the Content-Security-Policy refuses inline styles):
+        # the CSS caps the width at the container's (max-width: 100%; height: auto).
+        else f'width="{width}" preserveAspectRatio="xMinYMin meet"'
     )
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '

@@ -1,0 +1,30 @@
+/* CTG page behaviours, loaded by every page (no inline script: the
+   Content-Security-Policy forbids it). Each behaviour is declared in the
+   markup with a data- attribute. */
+(function () {
+  "use strict";
+
+  // <form data-confirm="Question ?">: ask before submitting.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+
+  // <button data-add-row="prefix">: add one form to the formset "prefix",
+  // from <template id="prefix-template"> into #prefix-rows.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-add-row]");
+    if (!button) return;
+    var prefix = button.getAttribute("data-add-row");
+    var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+    var template = document.getElementById(prefix + "-template");
+    var rows = document.getElementById(prefix + "-rows");
+    if (!total || !template || !rows) return;
+    var html = template.innerHTML.replace(/__prefix__/g, total.value);
+    rows.insertAdjacentHTML("beforeend", html);
+    total.value = parseInt(total.value, 10) + 1;
+  });
+})();
