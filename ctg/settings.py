@@ -100,8 +100,6 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 # Login by e-mail; django-axes first, so that a locked-out person is refused
 # before the password is even checked.
 AUTHENTICATION_BACKENDS = [
@@ -110,6 +108,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 # Messages in French come from Django's own translations (LANGUAGE_CODE fr).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
@@ -172,6 +172,11 @@ CACHES = {
     )
 }
 
+# ---------------------------------------------------------------- security
+# Production (DEBUG off) is HTTPS-only behind a reverse proxy that sets
+# X-Forwarded-Proto. SECURE_SSL_REDIRECT=0, SESSION_COOKIE_SECURE=0 and
+# CSRF_COOKIE_SECURE=0 switch HTTPS off for a plain-http run on 127.0.0.1
+# (load test); `check --deploy` then warns, as it should.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
@@ -186,18 +191,6 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # A working day, and the session ends with the browser.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
-
-LOGGING = {
-# ---------------------------------------------------------------- security
-# Production (DEBUG off) is HTTPS-only behind a reverse proxy that sets
-# X-Forwarded-Proto. SECURE_SSL_REDIRECT=0, SESSION_COOKIE_SECURE=0 and
-# CSRF_COOKIE_SECURE=0 switch HTTPS off for a plain-http run on 127.0.0.1
-# (load test); `check --deploy` then warns, as it should.
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-}
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Content-Security-Policy (django-csp 4): no inline script, no inline style,
@@ -233,3 +226,10 @@ AXES_LOCKOUT_CALLABLE = "ctg.security.axes_lockout"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 MAX_IMPORT_SIZE = env.int("MAX_IMPORT_SIZE", default=5 * 1024 * 1024)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+}
