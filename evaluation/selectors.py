@@ -778,7 +778,10 @@ def portfolio(
             When(end_date__gte=today, end_date__lte=renewal_limit, then=Value(True)),
             default=Value(False),
         ),
-    ).annotate(
+    ).alias(
+        # Only for sorting: selected, each share would repeat its two count
+        # subqueries (the late count is the costly one). Pages show the shares
+        # of their rows with portfolio_shares().
         validated_pct=Case(
             When(sheet_count=0, then=Value(None, output_field=FLOAT)),
             default=Cast("validated_count", FLOAT) * Value(100.0) / Cast("sheet_count", FLOAT),
@@ -795,6 +798,20 @@ def portfolio(
     if order.startswith("-"):
         return qs.order_by(nulls.desc(nulls_last=True), "name", "pk")
     return qs.order_by(nulls.asc(nulls_last=True), "name", "pk")
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part * 100.0 / whole if whole else None
+
+
+def portfolio_shares(rows) -> list[Convention]:
+    """The rows of a portfolio page with their shares of fiches validated and of
+    indicators late (in %, None when there is nothing to count)."""
+    rows = list(rows)
+    for row in rows:
+        row.validated_pct = _share(row.validated_count, row.sheet_count)
+        row.late_pct = _share(row.late_count, row.indicator_count)
+    return rows
 
 
 # ----------------------------------------------------- territory comparison

@@ -136,3 +136,26 @@ def test_the_portfolio_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.get(URL, {"tri": "retard"})
     assert response.status_code == 200
+
+
+def test_it_sorts_by_share_of_fiches_validated_and_of_indicators_late(world, login):
+    populate(world.convention, sheets=5)  # 3 of 5 fiches validated, some indicators late
+    today = timezone.localdate()
+    ConventionFactory(
+        caf=world.caf,
+        name="CTG sans fiche",
+        start_date=today - datetime.timedelta(days=30),
+        end_date=today + datetime.timedelta(days=1500),
+    )
+    client = login(world.caf_staff)
+
+    def rows(tri):
+        return client.get(URL, {"tri": tri}).context["page"].object_list
+
+    by_validated = rows("validees")
+    # Ascending, conventions without fiche (no share) last.
+    assert [c.name for c in by_validated] == ["CTG des Deux Rives", "CTG sans fiche"]
+    assert by_validated[0].validated_pct == pytest.approx(60.0)
+    by_late = rows("retard")
+    assert by_late[0].name == "CTG des Deux Rives" and by_late[0].late_pct > 0
+    assert by_late[-1].late_pct is None
