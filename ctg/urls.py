@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from conventions import views as convention_views
 from conventions.auth_forms import EmailAuthenticationForm
+from ctg import health
 
 admin.site.site_header = "CTG — administration"
 admin.site.site_title = "CTG"
@@ -25,6 +26,7 @@ urlpatterns = [
     path("", include("actions.urls")),
     path("", include("evaluation.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
 ]
 
 if settings.DEBUG:
