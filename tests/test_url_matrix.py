@@ -1,0 +1,460 @@
+"""Permission matrix over every URL of the project.
+
+The patterns come from the URL resolver, so a new page cannot escape the matrix: a pattern
+that is missing from ``EXPECTED`` (or a name listed there that no longer exists) fails
+``test_every_url_pattern_is_in_the_matrix``. For each role, every pattern is requested with
+GET and, where the page has a form or an action, with POST (an empty body), and the answer is
+compared with what ``conventions/permissions.py`` and DOMAIN.md say:
+
+- anonymous: 302 to the login page, with ``next`` set to the requested path;
+- out of the convention's scope (another Caf's staff, another territory's elected official,
+  a person without any link): 404, so nobody learns which conventions exist;
+- in scope without the right: 403;
+- allowed: 200 (or the page's own redirect), and the declared content type for downloads;
+  a POST by an allowed role is a 200 with form errors, a 302 or a 400 (rejected form);
+- never a 500.
+
+Each role gets its own fresh database (one test per role, every mismatch listed in one
+message). Objects that an allowed POST deletes or moves (committee, member, meeting,
+signatory, finding, value, objective, fiche transition) are spares, so that the other
+patterns keep their objects.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from actions.factories import ActionSheetFactory, ObjectiveFactory
+from actions.models import ActionSheet
+from conventions.factories import CommitteeFactory, CommitteeMemberFactory, MeetingFactory
+from conventions.models import Side, Signatory
+from diagnostics.factories import (
+    DiagnosticFactory,
+    FindingFactory,
+    TerritoryStatisticFactory,
+    thematic,
+)
+from evaluation import reporting
+from evaluation.factories import IndicatorFactory, MeasurementFactory
+from evaluation.models import ChangeSought, ProgressMarker, ProgressReport
+
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv"
+
+ROLES = [
+    "anonymous",
+    "caf_staff",
+    "other_caf_staff",
+    "coordinator",
+    "elected",
+    "other_elected",
+    "member_caf",
+    "outsider",
+    "superuser",
+]
+
+# Who may see world.convention (its Caf's staff, the coordinator of a signatory EPCI, an
+# elected official of a signatory commune, a member of its committee, the superuser).
+IN_SCOPE = {"caf_staff", "coordinator", "elected", "member_caf", "superuser"}
+
+# Access levels: which logged-in roles are allowed; in-scope roles outside the level get
+# 403, out-of-scope roles 404 (convention pages) or 403 (pages outside any convention).
+PUBLIC = "public"  # no login (the monitoring's health check)
+LOGGED_IN = "logged_in"  # any logged-in user, no convention involved
+VIEW = "view"  # anyone who sees the convention
+EDIT = "edit"  # convention, signatories, committees, diagnostic: the Caf's staff
+ACT = "act"  # fiches, indicators, measurements, observations: Caf staff and coordinators
+APPROVE = "approve"  # opinions on fiches: committee members
+CAF = "caf"  # Caf-level pages (portfolio, referential, new convention): any Caf staff
+CAF_OWN = "caf_own"  # a collectivity of the referential: its own Caf's staff (else 404)
+
+ALLOWED = {
+    PUBLIC: set(ROLES),
+    LOGGED_IN: set(ROLES) - {"anonymous"},
+    VIEW: IN_SCOPE,
+    EDIT: {"caf_staff", "superuser"},
+    ACT: {"caf_staff", "coordinator", "superuser"},
+    APPROVE: {"member_caf"},
+    CAF: {"caf_staff", "other_caf_staff", "superuser"},
+    CAF_OWN: {"caf_staff", "superuser"},
+}
+
+# What a POST by an allowed role may answer: the form again (with its errors), a redirect
+# after success, or a 400 for a rejected request.
+POST_OK = {200, 302, 400}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a pattern answers.
+
+    ``get``: the access level of GET, or None when the pattern only takes POST (then a
+    logged-in GET is a 405). ``post``: the access level of POST, or None when the page has
+    no form. ``ok``: the status of an allowed GET. ``content_type``: of an allowed GET
+    (downloads). ``objects``: kwarg overrides (spare objects for destructive POSTs).
+    """
+
+    get: str | None = VIEW
+    post: str | None = None
+    ok: int = 200
+    content_type: str | None = None
+    objects: dict = field(default_factory=dict)
+
+
+def edit_form(level: str = EDIT, **kwargs) -> Rule:
+    return Rule(get=level, post=level, **kwargs)
+
+
+def post_only(level: str, **kwargs) -> Rule:
+    return Rule(get=None, post=level, **kwargs)
+
+
+EXPECTED: dict[str, Rule] = {
+    "home": Rule(get=LOGGED_IN, ok=302),
+    "healthz": Rule(get=PUBLIC, content_type="application/json"),
+    # conventions
+    "conventions:list": Rule(get=LOGGED_IN),
+    "conventions:detail": Rule(),
+    "conventions:governance": Rule(),
+    "conventions:history": Rule(),
+    "conventions:document": Rule(content_type=PDF),
+    "conventions:create": edit_form(CAF),
+    "conventions:edit": edit_form(),
+    "conventions:lifecycle": edit_form(),
+    "conventions:sign": edit_form(),
+    "conventions:renew": edit_form(),
+    "conventions:signatory_create": edit_form(),
+    "conventions:signatory_edit": edit_form(),
+    "conventions:signatory_delete": edit_form(objects={"signatory_pk": "spare_signatory"}),
+    "conventions:committee_create": edit_form(),
+    "conventions:committee_detail": Rule(),
+    "conventions:committee_update": edit_form(),
+    "conventions:committee_delete": edit_form(objects={"committee_pk": "spare_committee"}),
+    "conventions:member_create": edit_form(),
+    "conventions:member_update": edit_form(),
+    "conventions:member_delete": edit_form(objects={"member_pk": "spare_member"}),
+    "conventions:meeting_create": edit_form(),
+    "conventions:meeting_detail": Rule(),
+    "conventions:meeting_update": edit_form(),
+    "conventions:meeting_delete": edit_form(objects={"meeting_pk": "spare_meeting"}),
+    "conventions:collectivities": Rule(get=CAF),
+    "conventions:collectivity_create": edit_form(CAF),
+    "conventions:collectivity_edit": edit_form(CAF_OWN),
+    "conventions:collectivity_import": edit_form(CAF),
+    # diagnostics
+    "diagnostics:detail": Rule(),
+    "diagnostics:edit": edit_form(),
+    "diagnostics:finding_create": edit_form(),
+    "diagnostics:finding_edit": edit_form(),
+    "diagnostics:finding_delete": edit_form(objects={"finding_pk": "spare_finding"}),
+    "diagnostics:statistics": edit_form(),
+    "diagnostics:statistic_delete": edit_form(objects={"statistic_pk": "spare_statistic"}),
+    "diagnostics:statistics_import": edit_form(),
+    "diagnostics:statistics_template": Rule(get=EDIT, content_type=CSV),
+    # actions
+    "actions:plan": Rule(),
+    "actions:export": Rule(content_type=XLSX),
+    "actions:objective_create": edit_form(ACT),
+    "actions:objective_update": edit_form(ACT),
+    "actions:objective_delete": edit_form(ACT, objects={"objective_id": "spare_objective"}),
+    "actions:sheet_create": edit_form(ACT),
+    "actions:sheet": Rule(),
+    "actions:sheet_update": edit_form(ACT),
+    "actions:sheet_transition": post_only(ACT, objects={"sheet_id": "spare_sheet"}),
+    "actions:sheet_opinion": post_only(APPROVE, objects={"sheet_id": "submitted_sheet"}),
+    "actions:inbox": Rule(get=LOGGED_IN),
+    # evaluation
+    "evaluation:overview": Rule(),
+    "evaluation:indicator": Rule(get=VIEW, post=ACT),
+    "evaluation:workbook": Rule(get=ACT, content_type=XLSX),
+    "evaluation:workbook_upload": edit_form(ACT),
+    "evaluation:workbook_confirm": post_only(ACT),
+    "evaluation:changes": Rule(),
+    "evaluation:change_create": edit_form(),
+    "evaluation:marker_create": edit_form(),
+    "evaluation:observation_create": edit_form(ACT),
+    "evaluation:territories": Rule(),
+    "evaluation:portfolio": Rule(get=CAF),
+    "evaluation:reports": Rule(),
+    "evaluation:report_request": post_only(EDIT),
+    "evaluation:report_detail": Rule(),
+    "evaluation:report_pdf": Rule(content_type=PDF),
+    "evaluation:report_xlsx": Rule(content_type=XLSX),
+}
+
+# Tested on their own (test_login_logout_and_admin): the authentication pages and the admin.
+OUTSIDE_MATRIX = {"login", "logout"}
+
+
+# --------------------------------------------------------------------------- the resolver
+
+
+@dataclass(frozen=True)
+class Pattern:
+    name: str  # "namespace:name"
+    route: str
+    kwargs: tuple[str, ...]
+
+
+def _walk(patterns, prefix: str = "", namespace: str = ""):
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if entry.app_name == "admin":
+                continue
+            space = namespace
+            if entry.namespace:
+                space = f"{namespace}{entry.namespace}:"
+            yield from _walk(entry.url_patterns, route, space)
+        elif isinstance(entry, URLPattern):
+            if entry.callback.__module__ == "django.views.static":
+                continue  # media files served in development
+            name = f"{namespace}{entry.name}" if entry.name else f"<unnamed {route}>"
+            yield Pattern(name, route, tuple(re.findall(r"<(?:\w+:)?(\w+)>", route)))
+
+
+def project_patterns() -> list[Pattern]:
+    return [p for p in _walk(get_resolver().url_patterns) if p.name not in OUTSIDE_MATRIX]
+
+
+def test_every_url_pattern_is_in_the_matrix():
+    patterns = project_patterns()
+    names = [p.name for p in patterns]
+    missing = sorted(set(names) - set(EXPECTED))
+    stale = sorted(set(EXPECTED) - set(names))
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    assert not missing, f"URL patterns without a rule in EXPECTED: {missing}"
+    assert not stale, f"Rules in EXPECTED for URL patterns that no longer exist: {stale}"
+    assert not duplicated, f"Several URL patterns share a name: {duplicated}"
+    assert len(patterns) == len(EXPECTED)
+
+
+# --------------------------------------------------------------------------- the objects
+
+
+def build_objects(convention, committee, collectivity) -> dict[str, int | str]:
+    """One object of every kind the URLs name, on a convention, and the spares."""
+    convention.thematics.set([thematic("petite-enfance")])
+    spare_committee = CommitteeFactory(convention=convention, name="Groupe à supprimer")
+    member = CommitteeMemberFactory(committee=committee, side=Side.TERRITORY, name="Paul Élu")
+    spare_member = CommitteeMemberFactory(committee=committee, side=Side.CAF, name="Zoé Partie")
+    meeting = MeetingFactory(committee=committee)
+    spare_meeting = MeetingFactory(
+        committee=committee, date=datetime.datetime(2024, 11, 5, 10, 0, tzinfo=datetime.UTC)
+    )
+    signatory = convention.signatories.first()
+    spare_signatory = Signatory.objects.create(
+        convention=convention, partner_kind=Signatory.PartnerKind.MSA, partner_name="MSA"
+    )
+    diagnostic = DiagnosticFactory(convention=convention)
+    finding = FindingFactory(diagnostic=diagnostic)
+    spare_finding = FindingFactory(diagnostic=diagnostic, text="Constat à supprimer")
+    statistic = TerritoryStatisticFactory(collectivity=collectivity, year=2022)
+    spare_statistic = TerritoryStatisticFactory(collectivity=collectivity, year=2023)
+    objective = ObjectiveFactory(convention=convention)
+    spare_objective = ObjectiveFactory(convention=convention, title="Objectif à supprimer")
+    sheet = ActionSheetFactory(convention=convention, number="FA-01", objective=objective)
+    spare_sheet = ActionSheetFactory(convention=convention, number="FA-02")
+    submitted = ActionSheetFactory(
+        convention=convention, number="FA-03", status=ActionSheet.Status.SUBMITTED
+    )
+    indicator = IndicatorFactory(action_sheet=sheet)
+    MeasurementFactory(indicator=indicator)
+    change = ChangeSought.objects.create(
+        convention=convention, title="Les familles connaissent l'offre", actor="Familles"
+    )
+    marker = ProgressMarker.objects.create(change=change, level="attendu", text="Elles demandent")
+    report, _ = reporting.report_request(
+        convention=convention,
+        period_start=datetime.date(2023, 1, 1),
+        period_end=datetime.date(2023, 12, 31),
+    )
+    report = reporting.report_build(report_id=report.pk)
+    assert report.status == ProgressReport.Status.READY
+    return {
+        "pk": convention.pk,
+        "committee_pk": committee.pk,
+        "spare_committee": spare_committee.pk,
+        "member_pk": member.pk,
+        "spare_member": spare_member.pk,
+        "meeting_pk": meeting.pk,
+        "spare_meeting": spare_meeting.pk,
+        "signatory_pk": signatory.pk,
+        "spare_signatory": spare_signatory.pk,
+        "collectivity_pk": collectivity.pk,
+        "finding_pk": finding.pk,
+        "spare_finding": spare_finding.pk,
+        "statistic_pk": statistic.pk,
+        "spare_statistic": spare_statistic.pk,
+        "objective_id": objective.pk,
+        "spare_objective": spare_objective.pk,
+        "sheet_id": sheet.pk,
+        "spare_sheet": spare_sheet.pk,
+        "submitted_sheet": submitted.pk,
+        "action": "submit",
+        "indicator_pk": indicator.pk,
+        "change_pk": change.pk,
+        "marker_pk": marker.pk,
+        "report_pk": report.pk,
+    }
+
+
+def url_of(pattern: Pattern, objects: dict) -> str:
+    rule = EXPECTED[pattern.name]
+    kwargs = {}
+    for name in pattern.kwargs:
+        key = rule.objects.get(name, name)
+        assert key in objects, f"{pattern.name}: no object for the URL kwarg {name!r}"
+        kwargs[name] = objects[key]
+    return reverse(pattern.name, kwargs=kwargs)
+
+
+# --------------------------------------------------------------------------- expectations
+
+
+def expected_refusal(level: str | None, role: str, method: str) -> int | str | None:
+    """The refusal a role gets (``"login"``, 403, 404, 405), None when allowed."""
+    if level is not None and role in ALLOWED[level]:
+        return None
+    if role == "anonymous":
+        return "login"
+    if level is None:
+        return 405
+    if level in (LOGGED_IN, CAF):
+        return 403
+    if level == CAF_OWN:
+        return 404 if role in ALLOWED[CAF] else 403
+    return 403 if role in IN_SCOPE else 404
+
+
+def check(client, role: str, method: str, pattern: Pattern, url: str) -> str | None:
+    """A mismatch message, or None when the answer is the expected one."""
+    rule = EXPECTED[pattern.name]
+    level = rule.get if method == "GET" else rule.post
+    refusal = expected_refusal(level, role, method)
+    response = client.get(url) if method == "GET" else client.post(url, {})
+    status = response.status_code
+    where = f"{method} {pattern.name} ({url}) as {role}"
+    if status >= 500:
+        return f"{where}: server error {status}"
+    if refusal == "login":
+        target = urlsplit(response.get("Location", ""))
+        if status != 302 or target.path != "/connexion/":
+            return f"{where}: expected 302 to the login page, got {status} {target.geturl()}"
+        if parse_qs(target.query).get("next") != [url]:
+            return f"{where}: the login redirect does not come back to {url}: {target.geturl()}"
+        return None
+    if refusal is not None:
+        return None if status == refusal else f"{where}: expected {refusal}, got {status}"
+    if method == "POST":
+        return None if status in POST_OK else f"{where}: expected 200/302/400, got {status}"
+    if status != rule.ok:
+        return f"{where}: expected {rule.ok}, got {status}"
+    if rule.content_type and not response["Content-Type"].startswith(rule.content_type):
+        return f"{where}: expected {rule.content_type}, got {response['Content-Type']}"
+    return None
+
+
+@pytest.fixture
+def matrix_world(world):
+    objects = build_objects(world.convention, world.committee, world.epci)
+    return SimpleNamespace(world=world, objects=objects)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_permission_matrix(matrix_world, client, role):
+    """Every pattern, GET then POST, answers as the matrix says for this role."""
+    world, objects = matrix_world.world, matrix_world.objects
+    if role != "anonymous":
+        client.force_login(getattr(world, role))
+    patterns = project_patterns()
+    urls = {p.name: url_of(p, objects) for p in patterns}
+    mismatches = []
+    requests = 0
+    for method in ("GET", "POST"):
+        for pattern in patterns:
+            rule = EXPECTED[pattern.name]
+            if method == "POST" and rule.post is None:
+                continue
+            requests += 1
+            problem = check(client, role, method, pattern, urls[pattern.name])
+            if problem:
+                mismatches.append(problem)
+    assert requests >= len(patterns)
+    assert not mismatches, f"{len(mismatches)} of {requests} answers differ:\n" + "\n".join(
+        mismatches
+    )
+
+
+# --------------------------------------------------------------------------- outside the matrix
+
+
+def test_login_logout_and_admin(world, client):
+    """The login page is public, logout takes a POST, only the superuser enters the admin."""
+    assert client.get(reverse("login")).status_code == 200
+    admin_login = "/admin/login/?next=/admin/"
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response["Location"] == admin_login
+    for role in ROLES[1:-1]:
+        client.force_login(getattr(world, role))
+        response = client.get("/admin/")
+        assert (response.status_code, response["Location"]) == (302, admin_login), role
+    client.force_login(world.superuser)
+    assert client.get("/admin/").status_code == 200
+    assert client.get(reverse("login")).status_code == 302  # already logged in
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    response = client.get(reverse("conventions:list"))
+    assert response.status_code == 302 and response["Location"].startswith("/connexion/")
+
+
+def test_a_convention_that_does_not_exist_answers_like_one_out_of_scope(world, client):
+    """404 for a missing convention as for one out of scope: nothing tells them apart."""
+    client.force_login(world.caf_staff)
+    missing = world.other_convention.pk + 1000
+    for name in ("conventions:detail", "actions:plan", "conventions:document"):
+        assert client.get(reverse(name, kwargs={"pk": missing})).status_code == 404
+        other = reverse(name, kwargs={"pk": world.other_convention.pk})
+        assert client.get(other).status_code == 404
+
+
+CHILD_OBJECT_ROLES = ["caf_staff", "coordinator", "member_caf", "superuser"]
+
+
+def test_objects_of_another_convention_are_not_found_through_this_one(world, client):
+    """A fiche, committee, report… of another convention, reached through the address of a
+    convention one may edit, is a 404 for every role allowed on that page (no object leaks
+    from one convention into another)."""
+    mine = build_objects(world.convention, world.committee, world.epci)
+    theirs = build_objects(world.other_convention, world.other_committee, world.other_commune)
+    mismatches = []
+    requests = 0
+    for pattern in project_patterns():
+        rule = EXPECTED[pattern.name]
+        children = [k for k in pattern.kwargs if k not in ("pk", "action", "collectivity_pk")]
+        if "pk" not in pattern.kwargs or not children:
+            continue
+        objects = dict(theirs, pk=mine["pk"], action=mine["action"])
+        url = url_of(pattern, objects)
+        for role in CHILD_OBJECT_ROLES:
+            client.force_login(getattr(world, role))
+            for method, level in (("GET", rule.get), ("POST", rule.post)):
+                if level is None or role not in ALLOWED[level]:
+                    continue
+                requests += 1
+                response = client.get(url) if method == "GET" else client.post(url, {})
+                if response.status_code != 404:
+                    mismatches.append(
+                        f"{method} {pattern.name} ({url}) as {role}: "
+                        f"expected 404, got {response.status_code}"
+                    )
+    assert requests > 50
+    assert not mismatches, "\n".join(mismatches)
