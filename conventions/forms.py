@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from ctg import uploads
 from ctg.forms import add_service_errors  # noqa: F401 - used as forms.add_service_errors
 from diagnostics.models import Thematic
 
@@ -240,10 +241,7 @@ class CollectivityImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".txt")):
-            raise ValidationError("Choisissez un fichier .csv.")
-        if upload.size > 5 * 1024 * 1024:
-            raise ValidationError("Le fichier dépasse 5 Mo.")
+        uploads.validate_import_file(upload, accepted=(uploads.CSV,))
         return upload
 
 

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import os
-
 from django import forms
 from django.core.exceptions import ValidationError
 
 from conventions.models import Collectivity, Convention
+from ctg import uploads
 
 from . import selectors
 from .imports import MAX_YEAR, MIN_YEAR, parse_decimal
 from .models import Diagnostic, Finding, StatisticDefinition, Thematic
-
-MAX_IMPORT_SIZE = 5 * 1024 * 1024
-IMPORT_EXTENSIONS = (".csv", ".xlsx")
 
 
 class DateInput(forms.DateInput):
@@ -205,15 +201,5 @@ class StatisticImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        extension = os.path.splitext(upload.name or "")[1].lower()
-        if extension not in IMPORT_EXTENSIONS:
-            raise ValidationError(
-                "Seuls les fichiers .csv et .xlsx sont acceptés (fichier reçu : « %(name)s »).",
-                params={"name": upload.name},
-            )
-        if upload.size > MAX_IMPORT_SIZE:
-            raise ValidationError(
-                "Le fichier dépasse la taille maximale de 5 Mo (%(size)s Mo).",
-                params={"size": f"{upload.size / 1024 / 1024:.1f}".replace(".", ",")},
-            )
+        uploads.validate_import_file(upload, accepted=(uploads.CSV, uploads.XLSX))
         return upload

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from actions.models import Objective
+from ctg import uploads
 from diagnostics.models import Thematic
 
 from .models import Observation, ProgressMarker
@@ -42,10 +43,7 @@ class WorkbookUploadForm(forms.Form):
 
     def clean_file(self):
         file = self.cleaned_data["file"]
-        if not file.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError("Le fichier doit être un classeur Excel (.xlsx).")
-        if file.size > 5 * 1024 * 1024:
-            raise forms.ValidationError("Le fichier dépasse 5 Mo.")
+        uploads.validate_import_file(file, accepted=(uploads.XLSX,))
         return file
 
 

@@ -292,4 +292,5 @@ def test_the_import_refuses_a_non_csv_file(world, login):
     response = login(world.caf_staff).post(
         reverse("conventions:collectivity_import"), {"file": upload("x", name="communes.xlsx")}
     )
-    assert "Choisissez un fichier .csv." in response.content.decode()
+    page = response.content.decode()
+    assert "Type de fichier non accepté : seuls les fichiers CSV sont acceptés." in page

@@ -246,14 +246,15 @@ def test_a_reimport_updates_a_value_entered_by_form(world, login):
 def test_it_refuses_other_file_types(world, login, name):
     response = upload(login(world.caf_staff), world, name, GOOD_CSV)
     assert response.status_code == 200
-    assert "Seuls les fichiers .csv et .xlsx sont acceptés" in response.content.decode()
+    page = response.content.decode()
+    assert "Type de fichier non accepté : seuls les fichiers CSV et XLSX sont acceptés." in page
     assert TerritoryStatistic.objects.count() == 0
 
 
 def test_it_refuses_a_file_over_five_megabytes(world, login):
     big = GOOD_CSV + b"\n" * (5 * 1024 * 1024)
     response = upload(login(world.caf_staff), world, "stats.csv", big)
-    assert "Le fichier dépasse la taille maximale de 5 Mo" in response.content.decode()
+    assert "Fichier trop volumineux (max 5 Mo)." in response.content.decode()
     assert TerritoryStatistic.objects.count() == 0
 
 

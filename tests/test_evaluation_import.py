@@ -274,7 +274,8 @@ def test_a_file_that_is_not_xlsx_is_refused_by_the_form(world, login, indicators
         reverse("evaluation:workbook_upload", args=[world.convention.pk]),
         {"file": SimpleUploadedFile("mesures.csv", b"a;b")},
     )
-    assert "Le fichier doit être un classeur Excel (.xlsx)." in response.content.decode()
+    page = response.content.decode()
+    assert "Type de fichier non accepté : seuls les fichiers XLSX sont acceptés." in page
 
 
 def test_an_unknown_token_is_refused_clearly(world, login, indicators):
