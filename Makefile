@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test venv lint format migrate seed clean bench
+.PHONY: run test venv lint format migrate seed clean bench load
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ bench: venv
 	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v0
 	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(BENCH_ENV) $(PY) manage.py bench $(BENCH_ARGS)
+
+# Load test, by hand (not in CI): gunicorn + PostgreSQL ctg_load, client on 127.0.0.1 only.
+LOAD_USERS ?= 50
+LOAD_DURATION ?= 60s
+load: venv
+	LOAD_USERS=$(LOAD_USERS) LOAD_DURATION=$(LOAD_DURATION) bash load/run.sh
 
 lint: venv
 	$(VENV)/bin/ruff check .
