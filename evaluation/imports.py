@@ -30,6 +30,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ctg.spreadsheets import safe_cell
+
 SHEET_NAME = "Mesures"
 HELP_SHEET_NAME = "Mode d'emploi"
 FIXED_HEADERS = ("N° indicateur", "Fiche / objectif", "Indicateur", "Unité", "Référence", "Cible")
@@ -99,7 +101,9 @@ def build_workbook(
         cell.fill = HEAD
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for line in lines:
-        row = [line.id, line.holder, line.name, line.unit, line.baseline, line.target]
+        # Written text that a spreadsheet would run as a formula (=, +, -, @) is neutralised.
+        row = [line.id, safe_cell(line.holder), safe_cell(line.name), safe_cell(line.unit)]
+        row += [line.baseline, line.target]
         row += [line.values.get(d) for d in columns]
         ws.append(row)
         r = ws.max_row
