@@ -128,14 +128,52 @@ def render_html(report: ProgressReport, snapshot: dict) -> str:
 PDF_MEASUREMENT_ROWS_MAX = 150
 
 
+# Beyond this many indicators the PDF shows their progress per fiche, and the XLSX
+# workbook lists them one by one: a row per indicator of a large convention made
+# eight pages that took three quarters of the build (performance at scale, bench/).
+PDF_INDICATOR_ROWS_MAX = 60
+
+
+def progress_per_holder(indicators: list[dict]) -> list[dict]:
+    """The frozen indicator rows folded per fiche (or objective): how many, their
+    average progress (capped to 0–100 %, measured ones only), how many late and
+    without measurement."""
+    from .selectors import LATE, NO_MEASURE
+
+    groups: dict[str, dict] = {}
+    for row in indicators:
+        holder = row["fiche"] or row["objective"]
+        group = groups.setdefault(
+            holder, {"holder": holder, "count": 0, "measured": 0, "sum": 0.0, "late": 0, "none": 0}
+        )
+        group["count"] += 1
+        if row["progress"] is not None:
+            group["measured"] += 1
+            group["sum"] += min(max(row["progress"], 0.0), 1.0)
+        group["late"] += row["status"] == LATE
+        group["none"] += row["status"] == NO_MEASURE
+    for group in groups.values():
+        measured = group["measured"]
+        group["progress_display"] = charts.fmt_percent(
+            group["sum"] * 100 / measured if measured else None
+        )
+    return list(groups.values())
+
+
 def render_pdf(report: ProgressReport, snapshot: dict) -> bytes:
     from weasyprint import HTML
 
+    indicators = snapshot["indicators"]
     html = render_to_string(
         "evaluation/report_document.html",
         {
             **report_context(report, snapshot),
             "pdf_measurement_rows_max": PDF_MEASUREMENT_ROWS_MAX,
+            "pdf_progress_per_holder": (
+                progress_per_holder(indicators)
+                if len(indicators) > PDF_INDICATOR_ROWS_MAX
+                else None
+            ),
         },
     )
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()

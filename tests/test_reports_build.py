@@ -126,6 +126,31 @@ def test_the_report_workbook_has_one_sheet_per_part(plan):
     assert indicators["Places de micro-crèche ouvertes"][7] == 10.0
 
 
+def test_a_large_convention_gets_progress_per_fiche_in_the_pdf_and_every_indicator_in_the_xlsx(
+    plan, monkeypatch
+):
+    from evaluation import report_render
+
+    monkeypatch.setattr(report_render, "PDF_INDICATOR_ROWS_MAX", 1)
+    report = build(plan.convention)
+    text = " ".join(pdf_text(report).split())
+    assert "2 indicateurs : leur détail figure dans le classeur XLSX" in text
+    assert "avancement par fiche action" in text
+    # FA-01: one indicator, late, 10 % of the way; FA-02: one, 75 %.
+    assert "FA-01 1 10 % 1 0" in text and "FA-02 1 75 % 0 0" in text
+    assert "Dernière valeur" not in text  # the column of the one-row-per-indicator table
+    with report.xlsx.open("rb") as handle:
+        workbook = load_workbook(io.BytesIO(handle.read()))
+    names = {row[1] for row in workbook["Indicateurs"].iter_rows(min_row=2, values_only=True)}
+    assert names == {"Places de micro-crèche ouvertes", "Jeunes participant au conseil"}
+
+
+def test_a_small_convention_lists_every_indicator_in_the_pdf(plan):
+    text = " ".join(pdf_text(build(plan.convention)).split())
+    assert "Dernière valeur" in text and "Jeunes participant au conseil" in text
+    assert "leur détail figure dans le classeur XLSX" not in text
+
+
 def test_a_cell_that_looks_like_a_formula_is_neutralised(plan):
     ActionSheetFactory(convention=plan.convention, number="FA-03", title='=HYPERLINK("x")')
     report = build(plan.convention)
