@@ -201,7 +201,9 @@ def test_the_convention_pdf_shows_hostile_titles_as_literal_text(world, hostile)
     ActionSheet.objects.filter(pk=hostile.pk).update(
         status=ActionSheet.Status.VALIDATED, approved_version=1
     )
-    text = pdf_text(render_convention_pdf(data=convention_document_data(convention=world.convention)))
+    text = pdf_text(
+        render_convention_pdf(data=convention_document_data(convention=world.convention))
+    )
     assert_literal_in_pdf(text)
 
 
