@@ -68,6 +68,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "ctg.urls"
+# The audit history is read-only: no "revert" from the admin (see ReadOnlyHistoryAdmin).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 WSGI_APPLICATION = "ctg.wsgi.application"
 
 TEMPLATES = [
