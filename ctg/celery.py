@@ -33,6 +33,11 @@ app.autodiscover_tasks()
 
 # Periodic jobs, declared once here; each is safe to run twice.
 app.conf.beat_schedule = {
+    # Also the beat's heartbeat read by /healthz (ctg.health).
+    "dispatch-pending-reports": {
+        "task": "evaluation.tasks.dispatch_pending_reports",
+        "schedule": crontab(minute="*/5"),
+    },
     "dispatch-due-reports": {
         "task": "evaluation.tasks.dispatch_due_reports",
         "schedule": crontab(hour=6, minute=0),

@@ -283,6 +283,9 @@ class ProgressReport(models.Model):
     pdf = models.FileField("PDF", upload_to="reports/pdf/", blank=True)
     xlsx = models.FileField("classeur XLSX", upload_to="reports/xlsx/", blank=True)
     attempts = models.PositiveSmallIntegerField("tentatives", default=0)
+    # Set when the build was handed to the broker; empty while a pending report
+    # waits for the broker to come back (``dispatch_pending_reports``).
+    enqueued_at = models.DateTimeField("mis en file le", null=True, blank=True)
 
     class Meta:
         verbose_name = "rapport d'avancement"

@@ -82,8 +82,15 @@ def report_request(request, pk: int):
         period_end=form.cleaned_data["period_end"],
         by=request.user,
     )
-    report.refresh_from_db(fields=["status"])
-    if report.status == ProgressReport.Status.READY and queued:
+    report.refresh_from_db(fields=["status", "enqueued_at"])
+    if queued and report.status == ProgressReport.Status.PENDING and report.enqueued_at is None:
+        # The broker did not answer: the request is kept and dispatched later.
+        messages.warning(
+            request,
+            "Le service de génération est momentanément indisponible : le rapport est "
+            "enregistré et sera produit dès son rétablissement.",
+        )
+    elif report.status == ProgressReport.Status.READY and queued:
         # Without a broker the build ran in-process: the report is already there.
         messages.success(request, "Le rapport est prêt et a été envoyé aux membres des instances.")
     elif queued:

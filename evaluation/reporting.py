@@ -8,7 +8,9 @@ Each step is a service that takes ids and is safe to run twice:
   report as it was and the redelivered task builds it again;
 - ``report_deliver`` e-mails each committee member with an account once
   (one ``ReportDelivery`` row per recipient);
-- ``dispatch_due_reports`` / ``dispatch_meeting_packs`` are the daily jobs.
+- ``dispatch_due_reports`` / ``dispatch_meeting_packs`` are the daily jobs;
+- ``dispatch_pending_reports`` (every few minutes) queues the reports that were
+  requested while the broker was away.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -33,21 +36,45 @@ logger = logging.getLogger(__name__)
 
 # Beyond this size the e-mail carries the link only.
 ATTACHMENT_MAX_BYTES = getattr(settings, "REPORT_ATTACHMENT_MAX_BYTES", 3 * 1024 * 1024)
+# A pending report handed to the broker this long ago and still not started is
+# queued again (its message was lost, e.g. Redis restarted without persistence).
+REQUEUE_AFTER = getattr(settings, "REPORT_REQUEUE_AFTER", datetime.timedelta(hours=2))
 
 
 class ReportError(Exception):
     """A report request that cannot be honoured; the message is for the user."""
 
 
-def _enqueue_build(report_id: int) -> None:
-    """Queue the build; if the broker is away the report stays pending in the
-    database and the next dispatcher run queues it again."""
+def _enqueue_build(report_id: int) -> bool:
+    """Hand the build of a pending report to the broker; True when it was sent.
+
+    A compare-and-set on ``enqueued_at`` makes it safe to run twice, even at the
+    same moment: only the caller whose UPDATE matched sends the message. If the
+    broker is away the mark is taken back, the report stays pending (with no
+    ``enqueued_at``) and ``dispatch_pending_reports`` sends it later.
+    """
     from .tasks import build_report
 
+    now = timezone.now()
+    claimed = (
+        ProgressReport.objects.filter(pk=report_id, status=ProgressReport.Status.PENDING)
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REQUEUE_AFTER))
+        .update(enqueued_at=now)
+    )
+    if not claimed:
+        return False  # already in the queue, or no longer pending
     try:
-        build_report.delay(report_id)
+        # No result is awaited: with ignore_result the web request does not wait
+        # for the result backend's reconnection attempts when Redis is down.
+        build_report.apply_async((report_id,), ignore_result=True)
     except Exception:  # noqa: BLE001 - the broker may be down; the row is the source of truth
-        logger.warning("Broker unavailable: report %s stays pending", report_id, exc_info=True)
+        # (In eager mode the build itself ran here and already marked the report failed.)
+        logger.warning("Could not queue report %s: it stays pending", report_id, exc_info=True)
+        ProgressReport.objects.filter(
+            pk=report_id, status=ProgressReport.Status.PENDING, enqueued_at=now
+        ).update(enqueued_at=None)
+        return False
+    return True
 
 
 def report_request(
@@ -75,7 +102,8 @@ def report_request(
         if not created and report.status == ProgressReport.Status.FAILED:
             report.status = ProgressReport.Status.PENDING
             report.error = ""
-            report.save(update_fields=["status", "error"])
+            report.enqueued_at = None
+            report.save(update_fields=["status", "error", "enqueued_at"])
         queued = report.status == ProgressReport.Status.PENDING
         if queued:
             transaction.on_commit(lambda: _enqueue_build(report.pk))
@@ -296,13 +324,35 @@ def dispatch_due_reports(*, today: datetime.date | None = None) -> list[int]:
                 queued.append(report.pk)
         except Exception:  # noqa: BLE001 - isolate conventions from each other
             logger.exception("Report dispatch failed for convention %s", convention.pk)
-    for report_id in (
-        ProgressReport.objects.filter(status=ProgressReport.Status.PENDING)
-        .exclude(pk__in=queued)
-        .values_list("pk", flat=True)
-    ):
-        _enqueue_build(report_id)
+    dispatch_pending_reports()
     return queued
+
+
+def dispatch_pending_reports() -> list[int]:
+    """Queue the pending reports the broker has not received (it was away at
+    request time), oldest first; returns the ids sent.
+
+    Safe to run twice, even concurrently (``_enqueue_build`` claims each row).
+    The first failure to reach the broker ends the run: the next one retries.
+    """
+    waiting = (
+        ProgressReport.objects.filter(status=ProgressReport.Status.PENDING)
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=timezone.now() - REQUEUE_AFTER))
+        .order_by("requested_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    sent: list[int] = []
+    for report_id in list(waiting):
+        if _enqueue_build(report_id):
+            sent.append(report_id)
+            continue
+        still_waiting = ProgressReport.objects.filter(
+            pk=report_id, status=ProgressReport.Status.PENDING, enqueued_at__isnull=True
+        ).exists()
+        if still_waiting:
+            logger.warning("Broker still unavailable: %s report(s) stay pending", len(waiting))
+            break
+    return sent
 
 
 def dispatch_meeting_packs(*, now: datetime.datetime | None = None) -> list[int]:

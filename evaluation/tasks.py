@@ -18,6 +18,15 @@ def dispatch_due_reports() -> list[int]:
 
 
 @shared_task
+def dispatch_pending_reports() -> list[int]:
+    """Every few minutes: queue the reports requested while the broker was away."""
+    from ctg.heartbeat import beat_ran
+
+    beat_ran("dispatch_pending_reports")
+    return reporting.dispatch_pending_reports()
+
+
+@shared_task
 def dispatch_meeting_packs() -> list[int]:
     """Daily: queue the packs of the meetings coming soon, and the reminders."""
     return reporting.dispatch_meeting_packs()
