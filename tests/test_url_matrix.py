@@ -264,7 +264,10 @@ def build_objects(convention, committee, collectivity) -> dict[str, int | str]:
     sheet = ActionSheetFactory(convention=convention, number="FA-01", objective=objective)
     spare_sheet = ActionSheetFactory(convention=convention, number="FA-02")
     submitted = ActionSheetFactory(
-        convention=convention, number="FA-03", status=ActionSheet.Status.SUBMITTED
+        convention=convention,
+        number="FA-03",
+        title=f"Ouvrir un relais petite enfance ({convention.name})",
+        status=ActionSheet.Status.SUBMITTED,
     )
     indicator = IndicatorFactory(action_sheet=sheet)
     MeasurementFactory(indicator=indicator)
@@ -458,3 +461,45 @@ def test_objects_of_another_convention_are_not_found_through_this_one(world, cli
                     )
     assert requests > 50
     assert not mismatches, "\n".join(mismatches)
+
+
+def test_lists_show_only_what_is_in_scope(world, client):
+    """The pages without a convention in their address (lists, portfolio, referential,
+    inbox) answer 200 to everyone allowed, but list only what each one may see."""
+    objects = build_objects(world.convention, world.committee, world.epci)
+    submitted = ActionSheet.objects.get(pk=objects["submitted_sheet"])
+    mine, theirs = world.convention.name, world.other_convention.name
+    pages = {
+        # role: {url name: (names shown, names never shown)}
+        "caf_staff": {
+            "conventions:list": ([mine], [theirs]),
+            "evaluation:portfolio": ([mine], [theirs]),
+            "conventions:collectivities": ([world.epci.name], [world.other_commune.name]),
+        },
+        "other_caf_staff": {
+            "conventions:list": ([theirs], [mine]),
+            "evaluation:portfolio": ([theirs], [mine]),
+            "conventions:collectivities": ([world.other_commune.name], [world.epci.name]),
+            "actions:inbox": ([], [submitted.title]),
+        },
+        "coordinator": {"conventions:list": ([mine], [theirs])},
+        "other_elected": {"conventions:list": ([theirs], [mine])},
+        "member_caf": {
+            "conventions:list": ([mine], [theirs]),
+            "actions:inbox": ([submitted.title], []),
+        },
+        "outsider": {
+            "conventions:list": ([], [mine, theirs]),
+            "actions:inbox": ([], [submitted.title]),
+        },
+    }
+    for role, by_page in pages.items():
+        client.force_login(getattr(world, role))
+        for name, (shown, hidden) in by_page.items():
+            response = client.get(reverse(name))
+            assert response.status_code == 200, (role, name)
+            html = response.content.decode()
+            for text in shown:
+                assert text in html, f"{name} as {role} should show {text!r}"
+            for text in hidden:
+                assert text not in html, f"{name} as {role} shows {text!r}"
