@@ -1,11 +1,12 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from ctg.history_admin import NoDeleteHistoryAdmin, ReadOnlyHistoryAdmin
 
 from .models import ActionSheet, ActionSheetTransition, Approval, FundingLine, Objective, Stake
 
 
 @admin.register(Stake)
-class StakeAdmin(SimpleHistoryAdmin):
+class StakeAdmin(ReadOnlyHistoryAdmin):
     list_display = ["title", "convention", "thematic"]
     list_filter = ["thematic"]
     search_fields = ["title", "convention__name"]
@@ -13,7 +14,7 @@ class StakeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Objective)
-class ObjectiveAdmin(SimpleHistoryAdmin):
+class ObjectiveAdmin(ReadOnlyHistoryAdmin):
     list_display = ["title", "level", "convention", "thematic", "parent"]
     list_filter = ["level", "thematic"]
     search_fields = ["title", "change_sought", "convention__name"]
@@ -37,9 +38,16 @@ class TransitionInline(admin.TabularInline):
     readonly_fields = ["from_status", "to_status", "version", "by", "at", "reason"]
     can_delete = False
 
+    # The status changes are the fiche's audit trail: read-only.
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(ActionSheet)
-class ActionSheetAdmin(SimpleHistoryAdmin):
+class ActionSheetAdmin(NoDeleteHistoryAdmin):
     list_display = ["number", "title", "convention", "thematic", "status", "version", "lead"]
     list_filter = ["status", "thematic"]
     search_fields = ["number", "title", "lead", "convention__name"]

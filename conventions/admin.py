@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from simple_history.admin import SimpleHistoryAdmin
+
+from ctg.history_admin import NoDeleteHistoryAdmin, ReadOnlyHistoryAdmin
 
 from .models import (
     Amendment,
@@ -50,7 +51,7 @@ class CafAdmin(admin.ModelAdmin):
 
 
 @admin.register(Collectivity)
-class CollectivityAdmin(SimpleHistoryAdmin):
+class CollectivityAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "kind", "code", "population", "parent_epci", "caf"]
     list_filter = ["kind", "caf"]
     search_fields = ["name", "code"]
@@ -76,7 +77,7 @@ class CommitteeInline(admin.TabularInline):
 
 
 @admin.register(Convention)
-class ConventionAdmin(SimpleHistoryAdmin):
+class ConventionAdmin(NoDeleteHistoryAdmin):
     list_display = ["name", "caf", "phase", "start_date", "end_date", "signed_on"]
     list_filter = ["phase", "caf", "reporting_frequency"]
     search_fields = ["name", "caf__name"]
@@ -88,7 +89,7 @@ class ConventionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Signatory)
-class SignatoryAdmin(SimpleHistoryAdmin):
+class SignatoryAdmin(ReadOnlyHistoryAdmin):
     list_display = ["__str__", "convention", "role", "representative_name", "signed_on"]
     list_filter = ["role", "partner_kind"]
     search_fields = [
@@ -112,7 +113,7 @@ class MeetingInline(admin.StackedInline):
 
 
 @admin.register(Committee)
-class CommitteeAdmin(SimpleHistoryAdmin):
+class CommitteeAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "kind", "convention", "approvals_required_per_side"]
     list_filter = ["kind"]
     search_fields = ["name", "convention__name"]
@@ -121,7 +122,7 @@ class CommitteeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CommitteeMember)
-class CommitteeMemberAdmin(SimpleHistoryAdmin):
+class CommitteeMemberAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "side", "function", "committee", "user"]
     list_filter = ["side", "committee__kind"]
     search_fields = ["name", "function", "committee__name"]
@@ -129,7 +130,7 @@ class CommitteeMemberAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(SimpleHistoryAdmin):
+class MeetingAdmin(ReadOnlyHistoryAdmin):
     list_display = ["committee", "date", "location"]
     list_filter = ["committee__kind"]
     search_fields = ["committee__name", "agenda"]
@@ -137,7 +138,7 @@ class MeetingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Amendment)
-class AmendmentAdmin(SimpleHistoryAdmin):
+class AmendmentAdmin(ReadOnlyHistoryAdmin):
     list_display = ["__str__", "convention", "date"]
     search_fields = ["convention__name", "purpose"]
     filter_horizontal = ["signatories_added"]

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from ctg.history_admin import ReadOnlyHistoryAdmin
 
 from .models import Diagnostic, Facility, Finding, StatisticDefinition, TerritoryStatistic, Thematic
 
@@ -17,7 +18,7 @@ class FindingInline(admin.TabularInline):
 
 
 @admin.register(Diagnostic)
-class DiagnosticAdmin(SimpleHistoryAdmin):
+class DiagnosticAdmin(ReadOnlyHistoryAdmin):
     list_display = ["convention", "start_date", "end_date", "participants_count"]
     search_fields = ["convention__name"]
     autocomplete_fields = ["convention"]
@@ -25,7 +26,7 @@ class DiagnosticAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Finding)
-class FindingAdmin(SimpleHistoryAdmin):
+class FindingAdmin(ReadOnlyHistoryAdmin):
     list_display = ["__str__", "diagnostic", "thematic", "kind", "priority", "source"]
     list_filter = ["kind", "priority", "source", "thematic"]
     search_fields = ["text", "diagnostic__convention__name"]
@@ -38,7 +39,7 @@ class StatisticDefinitionAdmin(admin.ModelAdmin):
 
 
 @admin.register(TerritoryStatistic)
-class TerritoryStatisticAdmin(SimpleHistoryAdmin):
+class TerritoryStatisticAdmin(ReadOnlyHistoryAdmin):
     list_display = ["statistic", "collectivity", "year", "value", "source"]
     list_filter = ["statistic", "year"]
     search_fields = ["collectivity__name", "statistic__label"]

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from ctg.history_admin import ReadOnlyHistoryAdmin
 
 from .models import (
     ChangeSought,
@@ -18,7 +19,7 @@ class MeasurementInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(SimpleHistoryAdmin):
+class IndicatorAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "kind", "action_sheet", "objective", "baseline_value", "target_value"]
     list_filter = ["kind", "direction", "frequency"]
     search_fields = ["name", "action_sheet__title", "objective__title"]
@@ -26,7 +27,7 @@ class IndicatorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(SimpleHistoryAdmin):
+class MeasurementAdmin(ReadOnlyHistoryAdmin):
     list_display = ["indicator", "date", "value", "entered_by"]
     search_fields = ["indicator__name"]
     date_hierarchy = "date"
@@ -38,20 +39,20 @@ class ProgressMarkerInline(admin.TabularInline):
 
 
 @admin.register(ChangeSought)
-class ChangeSoughtAdmin(SimpleHistoryAdmin):
+class ChangeSoughtAdmin(ReadOnlyHistoryAdmin):
     list_display = ["title", "convention", "thematic", "actor"]
     search_fields = ["title", "convention__name"]
     inlines = [ProgressMarkerInline]
 
 
 @admin.register(ProgressMarker)
-class ProgressMarkerAdmin(SimpleHistoryAdmin):
+class ProgressMarkerAdmin(ReadOnlyHistoryAdmin):
     list_display = ["__str__", "change", "level"]
     list_filter = ["level"]
 
 
 @admin.register(Observation)
-class ObservationAdmin(SimpleHistoryAdmin):
+class ObservationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["marker", "date", "degree"]
     list_filter = ["degree"]
 
