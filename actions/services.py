@@ -274,6 +274,14 @@ def _apply_children(
             raise PermissionDenied("Cette ligne n'appartient pas à la fiche.")
         if row.get("delete"):
             if pk is not None:
+                # Deleting an indicator would silently take its measurements with it.
+                measurements = getattr(existing[pk], "measurements", None)
+                if measurements is not None and measurements.exists():
+                    errors.append(
+                        f"L'indicateur « {existing[pk]} » a déjà des mesures : il ne peut pas "
+                        "être supprimé (ses mesures seraient perdues)."
+                    )
+                    continue
                 to_delete.append(existing[pk])
                 changed = True
             continue
