@@ -97,6 +97,14 @@ class Objective(models.Model):
             raise ValidationError({"parent": "L'objectif général doit être de la même convention."})
 
 
+# The fiche's audit trail, communes and other thematics included (their rows are
+# copied with each record); kept by name so that services can record once after
+# setting the many-to-many fields.
+SHEET_HISTORY = HistoricalRecords(
+    excluded_fields=["updated_at"], m2m_fields=["other_thematics", "communes"]
+)
+
+
 class ActionSheet(models.Model):
     """A *fiche action*."""
 
@@ -188,7 +196,7 @@ class ActionSheet(models.Model):
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = SHEET_HISTORY
 
     class Meta:
         verbose_name = "fiche action"

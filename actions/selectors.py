@@ -411,12 +411,19 @@ _FK_MODELS = {
     "objective": Objective,
     "lead_user": User,
     "submitted_by": User,
+    "other_thematics": Thematic,
+    "communes": Collectivity,
 }
+# The many-to-many fields recorded with the fiche, and the key of their target in
+# the recorded through rows.
+_M2M_TARGETS = {"other_thematics": "thematic", "communes": "collectivity"}
 
 
 def _display(model, name: str, value, labels: dict[tuple[str, Any], str]) -> str:
-    if value is None or value == "":
+    if value is None or value == "" or value == ():
         return "—"
+    if isinstance(value, tuple):  # many-to-many: the targets' ids
+        return ", ".join(sorted(labels.get((name, v), f"n° {v}") for v in value))
     try:
         model_field = model._meta.get_field(name)
     except Exception:
@@ -441,7 +448,7 @@ def _fk_labels(pairs: set[tuple[str, Any]]) -> dict[tuple[str, Any], str]:
     by_field: dict[str, set] = defaultdict(set)
     for name, value in pairs:
         if name in _FK_MODELS and value is not None:
-            by_field[name].add(value)
+            by_field[name].update(value if isinstance(value, tuple) else (value,))
     for name, ids in by_field.items():
         for obj in _FK_MODELS[name].objects.filter(pk__in=ids):
             labels[(name, obj.pk)] = str(obj)
@@ -452,7 +459,17 @@ def _changes(model, record, previous, fields=None) -> list[tuple[str, Any, Any]]
     if previous is None:
         return []
     delta = record.diff_against(previous, included_fields=fields)
-    return [(c.field, c.old, c.new) for c in delta.changes]
+    changes = []
+    for c in delta.changes:
+        old, new = c.old, c.new
+        if c.field in _M2M_TARGETS:
+            key = _M2M_TARGETS[c.field]
+            old = tuple(sorted(row[key] for row in old))
+            new = tuple(sorted(row[key] for row in new))
+            if old == new:
+                continue
+        changes.append((c.field, old, new))
+    return changes
 
 
 def sheet_history(*, sheet: ActionSheet) -> list[dict[str, Any]]:
@@ -462,7 +479,7 @@ def sheet_history(*, sheet: ActionSheet) -> list[dict[str, Any]]:
         f.name
         for f in ActionSheet._meta.concrete_fields
         if f.name not in ignored | {"id", "created_at", "updated_at", "convention", "created_by"}
-    ]
+    ] + list(_M2M_TARGETS)
     raw: list[tuple[Any, str, Any, list]] = []
     records = list(
         sheet.history.select_related("history_user").order_by("history_date", "history_id")
@@ -530,6 +547,8 @@ DIFF_SHEET_FIELDS = (
     "start_date",
     "end_date",
     "expected_results",
+    "other_thematics",
+    "communes",
 )
 
 

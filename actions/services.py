@@ -47,7 +47,14 @@ from conventions.models import CommitteeMember, Convention, Side, User
 from conventions.permissions import convention_access
 from evaluation.models import Indicator
 
-from .models import ActionSheet, ActionSheetTransition, Approval, FundingLine, Objective
+from .models import (
+    SHEET_HISTORY,
+    ActionSheet,
+    ActionSheetTransition,
+    Approval,
+    FundingLine,
+    Objective,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -432,13 +439,18 @@ def action_sheet_save(
         sheet.status_reason = change_reason
     sheet._history_user = by
     sheet._change_reason = change_reason or ("Création" if creating else "Modification")
-    if creating:
-        sheet.save()
-    else:
+    if not creating:
         sheet.revision = revision + 1
+    # One audit record once the communes and other thematics are set too: recorded
+    # on each m2m signal, a change of communes read as "all removed" then "added".
+    sheet.skip_history_when_saving = True
+    try:
         sheet.save()
-    for name, values in m2m.items():
-        getattr(sheet, name).set(values)
+        for name, values in m2m.items():
+            getattr(sheet, name).set(values)
+    finally:
+        del sheet.skip_history_when_saving
+    SHEET_HISTORY.create_historical_record(sheet, "+" if creating else "~")
     for obj in funding_delete + indicator_delete:
         obj._history_user = by
         obj._change_reason = change_reason or None

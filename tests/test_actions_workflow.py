@@ -586,3 +586,48 @@ def test_a_send_that_keeps_failing_gives_up_without_touching_the_fiche(
     assert sheet.status == Status.SUBMITTED
     assert len(calls) == 6  # the first try and 5 retries
     assert mail.outbox == []
+
+
+def test_the_diff_and_the_history_show_communes_and_other_thematics(world, sheet):
+    from actions.selectors import sheet_history
+    from conventions.models import Collectivity
+    from diagnostics.factories import thematic
+
+    laguepie = Collectivity.objects.get(name="Laguépie")
+    epci = Collectivity.objects.get(name="CC des Deux Rives")
+    sheet = validated(world, sheet)
+    edit(world, sheet, reason="Étendre au territoire", communes=[laguepie, epci])
+    edit(world, sheet, reason="Ajouter la jeunesse", other_thematics=[thematic("jeunesse")])
+    sheet.refresh_from_db()
+
+    diff = changes_since_approved(sheet=sheet)
+    assert {
+        "field": "communes concernées",
+        "old": "—",
+        "new": "CC des Deux Rives, Laguépie",
+    } in diff["fields"]
+    assert {"field": "autres thématiques", "old": "—", "new": "Jeunesse"} in diff["fields"]
+
+    edit(world, sheet, reason="Laguépie seule", communes=[laguepie])
+    changes = [
+        (entry["reason"], change)
+        for entry in sheet_history(sheet=sheet.__class__.objects.get(pk=sheet.pk))
+        for change in entry["changes"]
+        if change["field"] == "communes concernées"
+    ]
+    # One entry per edit, each with the whole before and after (never "all removed"
+    # then "added" as two steps).
+    assert changes == [
+        (
+            "Laguépie seule",
+            {
+                "field": "communes concernées",
+                "old": "CC des Deux Rives, Laguépie",
+                "new": "Laguépie",
+            },
+        ),
+        (
+            "Étendre au territoire",
+            {"field": "communes concernées", "old": "—", "new": "CC des Deux Rives, Laguépie"},
+        ),
+    ]
