@@ -86,7 +86,8 @@ def main(writes_path: str, manifest_path: str) -> int:
     print(
         f"\nWrites acknowledged: {measurements} measurements, {approvals} opinions "
         f"({len(entries) - len(acked)} not acknowledged); rows from the load accounts in "
-        f"the database: {in_db}; load fiches validated during the run: {validated}."
+        f"the database: {in_db} ({in_db - len(acked) + len(lost)} beyond the acknowledged); "
+        f"load fiches validated during the run: {validated}."
     )
     for e in lost[:20]:
         print(f"  LOST: {e}")
