@@ -9,6 +9,7 @@ expectation and the script exits 1 if one failed.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
@@ -122,6 +123,7 @@ class RedisServer:
 def configure(*, redis_url: str | None, **extra: str) -> Path:
     """Environment of the app and of its workers; returns the media directory."""
     media = Path(tempfile.mkdtemp(prefix="ctg-faults-media-"))
+    atexit.register(shutil.rmtree, media, True)
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "ctg.settings",
