@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test venv lint format migrate seed clean bench load
+.PHONY: run test venv lint format migrate seed clean bench load faults
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,3 +56,8 @@ format: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles .test-media
+
+# Faults against the machine's real PostgreSQL (database ctg_faults), a private
+# redis-server and real Celery workers; restarts PostgreSQL once. Run by hand.
+faults: venv
+	$(PY) -m faults
