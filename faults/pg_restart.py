@@ -23,11 +23,13 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 from faults import common
 from faults.common import expect, say
@@ -189,11 +191,15 @@ def main() -> None:
     connections.close_all()  # only gunicorn's workers hold connections from now on
     port = common.free_port()
     base = f"http://127.0.0.1:{port}"
+    # The server's error log (tracebacks of the failed requests) goes to a file.
+    log = tempfile.NamedTemporaryFile(prefix="ctg-faults-gunicorn-", suffix=".log", delete=False)
     server = subprocess.Popen(
         [str(common.VENV_BIN / "gunicorn"), "ctg.wsgi", "-w", str(WORKERS)]
         + ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "30"],
         cwd=common.ROOT,
         env=os.environ.copy(),
+        stdout=log,
+        stderr=log,
     )
     load = None
     try:
@@ -243,6 +249,9 @@ def main() -> None:
             load.close()
         server.terminate()
         server.wait(timeout=30)
+        log.close()
+        errors = Path(log.name).read_text(errors="replace").count("Internal Server Error")
+        say(f"Journal de gunicorn : {errors} erreur(s) 500 journalisée(s), dans {log.name}")
         if not postgres_answers():
             say("PostgreSQL ne répond pas : démarrage")
             subprocess.run(
