@@ -74,6 +74,7 @@ echo "== gunicorn on 127.0.0.1:$PORT ($WORKERS workers x $THREADS threads)"
 if $PY -c "import socket,sys; s=socket.socket(); sys.exit(1 if s.connect_ex(('127.0.0.1', $PORT)) else 0)"; then
   echo "port $PORT is taken: set LOAD_PORT" >&2; exit 2
 fi
+: > "$RUN_DIR/gunicorn.log"
 .venv/bin/gunicorn ctg.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" --threads "$THREADS" \
   --worker-class gthread --timeout 60 --graceful-timeout 10 \
   --error-logfile "$RUN_DIR/gunicorn.log" --capture-output &
@@ -106,7 +107,8 @@ $PY load/client.py --port "$PORT" --users "$USERS" --spawn-rate 10 --run-time "$
 stop_server
 trap - EXIT INT TERM
 if grep -q -E "Traceback|Error" "$RUN_DIR/gunicorn.log"; then
-  echo "(server errors in $RUN_DIR/gunicorn.log)"; grep -E "Error" "$RUN_DIR/gunicorn.log" | sort | uniq -c | head -10
+  echo "(server errors in $RUN_DIR/gunicorn.log, most frequent first)"
+  grep -E "Error" "$RUN_DIR/gunicorn.log" | sort | uniq -c | sort -rn | sed -n 1,10p || true
 fi
 
 echo "== lost writes"
