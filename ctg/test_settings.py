@@ -15,3 +15,6 @@ MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 # switch this off themselves.
 CELERY_TASK_ALWAYS_EAGER = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Connections of worker threads (real-worker tests) close after each task instead of
+# lingering until the test database is dropped.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -6,6 +6,7 @@ commune, and has a COPIL with one seat per side (`world.caf_seat` held by
 belongs to another Caf and territory: nobody of the first world may see it.
 """
 
+import contextlib
 import os
 import shutil
 from types import SimpleNamespace
@@ -169,3 +170,44 @@ def browser_type_launch_args(browser_type_launch_args):
 def chromium_available():
     if not (shutil.which("chromium") or shutil.which("chromium-browser")):
         skip_or_fail("Chromium est absent (apt-get install chromium)")
+
+
+@contextlib.contextmanager
+def broker(url: str | None, *, queue: str | None = None, backend: str | None = None):
+    """Point the Celery app at this broker (None: eager, in-process), then restore it.
+
+    The app reads the Django settings under the ``CELERY_`` namespace, and those
+    names win over the lowercase ones: they are the ones overridden here.
+    """
+    from ctg.celery import app
+
+    keys = (
+        "CELERY_TASK_ALWAYS_EAGER",
+        "CELERY_BROKER_URL",
+        "CELERY_TASK_DEFAULT_QUEUE",
+        "CELERY_RESULT_BACKEND",
+    )
+    previous = {key: app.conf.get(key) for key in keys}
+
+    def reset_pools():
+        app._pool = None
+        with contextlib.suppress(AttributeError, KeyError):
+            app.__dict__["amqp"]._producer_pool = None
+        with contextlib.suppress(AttributeError):
+            del app._local.backend
+
+    if url is None:
+        app.conf.update(CELERY_TASK_ALWAYS_EAGER=True, CELERY_BROKER_URL="memory://")
+    else:
+        app.conf.update(
+            CELERY_TASK_ALWAYS_EAGER=False,
+            CELERY_BROKER_URL=url,
+            CELERY_TASK_DEFAULT_QUEUE=queue or previous["CELERY_TASK_DEFAULT_QUEUE"] or "celery",
+            CELERY_RESULT_BACKEND=backend,
+        )
+    reset_pools()
+    try:
+        yield app
+    finally:
+        app.conf.update(previous)
+        reset_pools()

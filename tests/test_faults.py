@@ -6,7 +6,6 @@ user is told, and the dispatcher sends it once the broker is back.
 the services test.
 """
 
-import contextlib
 import datetime
 import time
 import uuid
@@ -16,6 +15,7 @@ from django.urls import reverse
 
 from evaluation import reporting
 from evaluation.models import ProgressReport
+from tests.conftest import broker
 from tests.test_healthz import closed_port_url, real_redis_url  # noqa: F401 - fixture
 from tests.test_reports_worker import wait_for
 
@@ -23,47 +23,6 @@ PENDING_MESSAGE = (
     "Le service de génération est momentanément indisponible : le rapport est "
     "enregistré et sera produit dès son rétablissement."
 )
-
-
-@contextlib.contextmanager
-def broker(url: str | None, *, queue: str | None = None, backend: str | None = None):
-    """Point the Celery app at this broker (None: eager, in-process), then restore it.
-
-    The app reads the Django settings under the ``CELERY_`` namespace, and those
-    names win over the lowercase ones: they are the ones overridden here.
-    """
-    from ctg.celery import app
-
-    keys = (
-        "CELERY_TASK_ALWAYS_EAGER",
-        "CELERY_BROKER_URL",
-        "CELERY_TASK_DEFAULT_QUEUE",
-        "CELERY_RESULT_BACKEND",
-    )
-    previous = {key: app.conf.get(key) for key in keys}
-
-    def reset_pools():
-        app._pool = None
-        with contextlib.suppress(AttributeError, KeyError):
-            app.__dict__["amqp"]._producer_pool = None
-        with contextlib.suppress(AttributeError):
-            del app._local.backend
-
-    if url is None:
-        app.conf.update(CELERY_TASK_ALWAYS_EAGER=True, CELERY_BROKER_URL="memory://")
-    else:
-        app.conf.update(
-            CELERY_TASK_ALWAYS_EAGER=False,
-            CELERY_BROKER_URL=url,
-            CELERY_TASK_DEFAULT_QUEUE=queue or previous["CELERY_TASK_DEFAULT_QUEUE"] or "celery",
-            CELERY_RESULT_BACKEND=backend,
-        )
-    reset_pools()
-    try:
-        yield app
-    finally:
-        app.conf.update(previous)
-        reset_pools()
 
 
 def request_report(client, convention, *, start="2023-01-01", end="2023-06-30"):

@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from evaluation.models import ProgressReport, ReportDelivery
-from tests.conftest import skip_or_fail
+from tests.conftest import broker, skip_or_fail
 
 pytestmark = pytest.mark.services
 
@@ -34,25 +34,15 @@ def redis_url():
 def celery_worker(redis_url, transactional_db):
     from celery.contrib.testing.worker import start_worker
 
-    from ctg.celery import app
-
-    previous = {
-        key: app.conf[key]
-        for key in ("task_always_eager", "broker_url", "result_backend", "task_default_queue")
-    }
     # A queue of our own, so that no stale message of another run is consumed.
     queue = f"ctg-test-{uuid.uuid4().hex[:8]}"
-    app.conf.update(
-        task_always_eager=False,
-        broker_url=redis_url,
-        result_backend=redis_url,
-        task_default_queue=queue,
-    )
-    with start_worker(
-        app, pool="solo", perform_ping_check=False, loglevel="WARNING", queues=[queue]
+    with (
+        broker(redis_url, queue=queue, backend=redis_url) as app,
+        start_worker(
+            app, pool="solo", perform_ping_check=False, loglevel="WARNING", queues=[queue]
+        ),
     ):
         yield app
-    app.conf.update(previous)
 
 
 def wait_for(predicate, timeout=90):
@@ -68,6 +58,8 @@ def test_a_real_worker_builds_and_delivers_the_due_reports(world, celery_worker,
     from evaluation.tasks import dispatch_due_reports
 
     result = dispatch_due_reports.delay()
+    # Sent to Redis and run by the worker, not in-process (eager mode returns an EagerResult).
+    assert type(result).__name__ == "AsyncResult"
     queued = result.get(timeout=60)
     assert len(queued) == 2  # the two conventions of the world are in implementation
 
