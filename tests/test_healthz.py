@@ -123,3 +123,10 @@ def test_with_the_cache_unreachable_heartbeats_and_pages_keep_working(world, log
         for name in ("evaluation:reports", "conventions:detail"):
             response = client.get(reverse(name, args=[world.convention.pk]))
             assert response.status_code == 200, name
+
+
+def test_healthz_answers_over_plain_http_when_https_is_enforced(db, client, settings):
+    # A monitoring probe inside the network is not redirected; every other page is.
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get(reverse("healthz")).status_code == 200
+    assert client.get(reverse("login")).status_code == 301
