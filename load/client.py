@@ -2,9 +2,11 @@
 
 One thread per virtual user, started at ``--spawn-rate`` per second; each logs in
 once (GET then POST /connexion/ with the CSRF token; a failed login stops that
-user, never retried, so login throttling is never triggered) and then follows the
-journey of its role, with 1 to 3 seconds of think time between requests, until
-``--run-time`` is over. Traffic goes to 127.0.0.1 only; every request has a
+user, never retried, so login throttling is never triggered). The measured window
+of ``--run-time`` starts when every user has logged in (at most ``--ramp-limit``
+after the start): the logins (PBKDF2, about half a CPU second each) are reported
+apart, as the ramp-up. In the window each user follows the journey of its role,
+with 1 to 3 seconds of think time between requests. Traffic goes to 127.0.0.1 only; every request has a
 timeout, every user a request cap, and the whole run a deadline.
 
 Journeys (accounts and targets come from the manifest written by setup_load.py):
