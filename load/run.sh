@@ -56,6 +56,9 @@ with conn.cursor() as cur:
         print(f"created {name}")
 EOF
 $PY manage.py migrate --noinput -v0
+# The e-mails queued by the opinions go to this Redis database (no worker: emptied at the end).
+$PY -c "import os, redis; redis.Redis.from_url(os.environ['REDIS_URL'], socket_timeout=3).flushdb()" \
+  || { echo "Redis is not answering at $REDIS_URL" >&2; exit 2; }
 
 echo "== data: demo, scale data set ($SCALE conventions), load accounts and fiches"
 # Setup runs its Celery tasks in-process (report build) and keeps its e-mails in memory.
