@@ -30,7 +30,6 @@ export ALLOWED_HOSTS=127.0.0.1,localhost
 export SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 SECURE_HSTS_SECONDS=0
 export MEDIA_ROOT=$PWD/$RUN_DIR/media
 export LOG_LEVEL=WARNING
-export CONN_MAX_AGE=${CONN_MAX_AGE:-60}
 
 case "$DATABASE_URL" in
   postgres://*@127.0.0.1:*|postgres://*@localhost:*) ;;
@@ -68,7 +67,7 @@ env $SETUP_ENV $PY manage.py generate_scale_data --conventions "$SCALE" > "$RUN_
 head -1 "$RUN_DIR/scale.log"
 PER_ROLE=$(( (USERS + 4) / 5 )); (( PER_ROLE < 10 )) && PER_ROLE=10
 SECONDS_RUN=$($PY -c "import sys; sys.path.insert(0, 'load'); from client import parse_duration as p; print(int(p('$DURATION')))")
-SHEETS=$(( SECONDS_RUN / 2 + 20 ))  # more than one member can approve in the time
+SHEETS=$(( SECONDS_RUN / 2 + 20 ))  # more submitted fiches than a member reviews in the run
 env $SETUP_ENV $PY load/setup_load.py --per-role "$PER_ROLE" --sheets "$SHEETS" \
   --manifest "$RUN_DIR/manifest.json"
 $PY manage.py collectstatic --noinput -v0
