@@ -95,8 +95,14 @@ def sheets_awaiting_opinion(*, user: User) -> QuerySet[ActionSheet]:
     given = Approval.objects.filter(
         sheet=OuterRef("pk"), version=OuterRef("version"), member__user=user
     )
+    # First the conventions where the user holds any seat (an index lookup), so the
+    # approving-committee subquery runs for their fiches only, not for every
+    # submitted fiche of the country (it ran on every page, for the menu count).
+    seated_conventions = CommitteeMember.objects.filter(user=user).values(
+        "committee__convention_id"
+    )
     return (
-        ActionSheet.objects.filter(status=Status.SUBMITTED)
+        ActionSheet.objects.filter(status=Status.SUBMITTED, convention_id__in=seated_conventions)
         .filter(Exists(seat))
         .exclude(Exists(given))
         .exclude(submitted_by=user)
