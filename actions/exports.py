@@ -10,18 +10,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from ctg.spreadsheets import safe_cell
+
 from .models import ActionSheet
 from .selectors import funding_totals
-
-#: A cell starting with one of these is a formula for a spreadsheet: neutralise it.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Text that a spreadsheet could run as a formula is prefixed with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _money(value: Decimal) -> float:

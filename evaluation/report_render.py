@@ -12,6 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from actions.models import ActionSheet
+from ctg.spreadsheets import safe_cell
 
 from . import charts
 from .models import ProgressReport
@@ -25,15 +26,6 @@ STATUS_COLORS = {
     ActionSheet.Status.DONE: "#198754",
     ActionSheet.Status.ABANDONED: "#6c757d",
 }
-
-# Cells starting with these would be read as formulas by a spreadsheet.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _date(value: str | None) -> datetime.date | None:
