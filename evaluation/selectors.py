@@ -217,18 +217,7 @@ def with_progress(
         p_last=FilteredRelation("measurements", condition=Q(measurements__pk=F("p_last_id")))
     )
     span_days = day_number(F("target_date")) - day_number(F("baseline_date"))
-    qs = qs.annotate(
-        last_value=F("p_last__value"),
-        last_date=F("p_last__date"),
-        measurement_count=Coalesce(
-            Subquery(
-                measurements.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1],
-                output_field=IntegerField(),
-            ),
-            0,
-        ),
-        span_days=span_days,
-    )
+    qs = qs.annotate(last_value=F("p_last__value"), last_date=F("p_last__date"))
     # Without measurement, the expected share is measured today.
     ref_day = Coalesce(day_number(F("p_last__date")), Value(julian_day(today)))
     qs = qs.annotate(
@@ -237,6 +226,8 @@ def with_progress(
             * Value(100.0)
             / Cast(span_days, FLOAT)
         ),
+    ).alias(
+        # Intermediate terms: used by the expressions below, never selected.
         p_drift=Abs(Cast("p_last__value", FLOAT) - Cast("target_value", FLOAT)),
         p_band=Abs(Cast("target_value", FLOAT)) * Value(MAINTAIN_TOLERANCE),
     )

@@ -164,7 +164,6 @@ def test_without_measurement_there_is_no_progress(convention):
     row = progress(convention, indicator)
     assert row.last_value is None and row.last_date is None
     assert row.progress_pct is None
-    assert row.measurement_count == 0
     assert row.status == selectors.NO_MEASURE
     # The expected share is measured at today's date when nothing was measured.
     assert row.expected_pct == pytest.approx(730 / 1461 * 100)
