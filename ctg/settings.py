@@ -234,6 +234,8 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "ctg.security.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "ctg.security.axes_lockout"
+# No start-up banner on every manage.py command.
+AXES_VERBOSE = False
 
 # Uploads: request bodies (files aside) up to 2.5 MB, files above 2.5 MB go to
 # a temporary file; an import file is refused beyond MAX_IMPORT_SIZE (ctg.uploads).
