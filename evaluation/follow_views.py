@@ -187,7 +187,7 @@ def portfolio(request):
         user=request.user, phase=phase, renewal=renewal, sort=sort, today=today
     )
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    page.object_list = selectors.portfolio_shares(page.object_list)
+    page.object_list = selectors.portfolio_page(page.object_list, today=today)
     by_phase = selectors.portfolio_phase_counts(user=request.user)
     colors = dict(
         zip(

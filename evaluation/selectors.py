@@ -65,6 +65,7 @@ from django.db.models.functions import (
     Greatest,
     Least,
 )
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from actions.models import ActionSheet, Approval, FundingLine
@@ -734,8 +735,9 @@ def portfolio(
     today: datetime.date | None = None,
 ) -> QuerySet[Convention]:
     """Every convention of the Caf of a Caf agent (all of them for a superuser),
-    annotated in one query: fiches validated, indicators late, renewal due,
-    committees without parity."""
+    annotated in one query: fiches validated, renewal due, committees without
+    parity. The indicators (and how many are late) of a page's rows are counted by
+    :func:`portfolio_page`."""
     today = today or timezone.localdate()
     qs = portfolio_scope(user=user).select_related("caf")
     if phase:
@@ -746,13 +748,6 @@ def portfolio(
     sheets = ActionSheet.objects.filter(convention=OuterRef("pk")).exclude(
         status=ActionSheet.Status.ABANDONED
     )
-    # Indicators held by a fiche and by an objective are counted apart: an OR across
-    # the two outer joins could use no index (every indicator of the country was
-    # read for each convention; performance at scale, see bench/).
-    holders = (
-        Indicator.objects.filter(action_sheet__convention=OuterRef("pk")),
-        Indicator.objects.filter(objective__convention=OuterRef("pk")),
-    )
     members = CommitteeMember.objects.filter(committee=OuterRef("pk"))
     committees = Committee.objects.filter(convention=OuterRef("pk")).annotate(
         caf_n=_count_subquery(members.filter(side=Side.CAF)),
@@ -761,29 +756,21 @@ def portfolio(
     qs = qs.annotate(
         sheet_count=_count_subquery(sheets),
         validated_count=_count_subquery(sheets.filter(status__in=VALIDATED_STATUSES)),
-        indicator_count=_count_subquery(holders[0]) + _count_subquery(holders[1]),
-        late_count=_count_subquery(with_progress(holders[0], today=today).filter(status=LATE))
-        + _count_subquery(with_progress(holders[1], today=today).filter(status=LATE)),
         unbalanced_committees=_count_subquery(committees.exclude(caf_n=F("territory_n"))),
         renewal_due=Case(
             When(end_date__gte=today, end_date__lte=renewal_limit, then=Value(True)),
             default=Value(False),
         ),
     ).alias(
-        # Only for sorting: selected, each share would repeat its two count
-        # subqueries (the late count is the costly one). Pages show the shares
-        # of their rows with portfolio_shares().
+        # Sort key only (a page shows the shares of its rows, see portfolio_page).
         validated_pct=Case(
             When(sheet_count=0, then=Value(None, output_field=FLOAT)),
             default=Cast("validated_count", FLOAT) * Value(100.0) / Cast("sheet_count", FLOAT),
             output_field=FLOAT,
         ),
-        late_pct=Case(
-            When(indicator_count=0, then=Value(None, output_field=FLOAT)),
-            default=Cast("late_count", FLOAT) * Value(100.0) / Cast("indicator_count", FLOAT),
-            output_field=FLOAT,
-        ),
     )
+    if sort == "retard":
+        qs = qs.alias(late_pct=_late_share(today))
     order = PORTFOLIO_SORTS.get(sort, PORTFOLIO_SORTS["fin"])[0]
     nulls = F(order.lstrip("-"))
     if order.startswith("-"):
@@ -791,15 +778,66 @@ def portfolio(
     return qs.order_by(nulls.asc(nulls_last=True), "name", "pk")
 
 
+def _late_share(today: datetime.date):
+    """The share of a convention's indicators that are late, as a correlated
+    expression: only to sort the whole portfolio by it (building it costs most of
+    the portfolio's query construction)."""
+    # Indicators held by a fiche and by an objective are counted apart: an OR across
+    # the two outer joins could use no index (every indicator of the country was
+    # read for each convention; performance at scale, see bench/).
+    holders = (
+        Indicator.objects.filter(action_sheet__convention=OuterRef("pk")),
+        Indicator.objects.filter(objective__convention=OuterRef("pk")),
+    )
+    indicators = _count_subquery(holders[0]) + _count_subquery(holders[1])
+    late = _count_subquery(
+        with_progress(holders[0], today=today).filter(status=LATE)
+    ) + _count_subquery(with_progress(holders[1], today=today).filter(status=LATE))
+    return Case(
+        When(
+            GreaterThan(indicators, 0),
+            then=Cast(late, FLOAT) * Value(100.0) / Cast(indicators, FLOAT),
+        ),
+        default=Value(None, output_field=FLOAT),
+        output_field=FLOAT,
+    )
+
+
 def _share(part: int, whole: int) -> float | None:
     return part * 100.0 / whole if whole else None
 
 
-def portfolio_shares(rows) -> list[Convention]:
-    """The rows of a portfolio page with their shares of fiches validated and of
-    indicators late (in %, None when there is nothing to count)."""
+def portfolio_page(rows, *, today: datetime.date | None = None) -> list[Convention]:
+    """The rows of a portfolio page with their indicators, how many are late (one
+    grouped query for the whole page) and the shares, in %, of fiches validated and
+    of indicators late (None when there is nothing to count)."""
+    today = today or timezone.localdate()
     rows = list(rows)
+    ids = [row.pk for row in rows]
+    counts: dict[int, tuple[int, int]] = {}
+    if ids:
+        held = (
+            Indicator.objects.filter(action_sheet__convention_id__in=ids)
+            .order_by()
+            .values("pk")
+            .union(
+                Indicator.objects.filter(objective__convention_id__in=ids).order_by().values("pk")
+            )
+        )
+        grouped = (
+            with_progress(Indicator.objects.filter(pk__in=held), today=today)
+            .annotate(
+                holder_convention=Coalesce(
+                    "action_sheet__convention_id", "objective__convention_id"
+                )
+            )
+            .order_by()
+            .values("holder_convention")
+            .annotate(n=Count("pk"), late=Count("pk", filter=Q(status=LATE)))
+        )
+        counts = {g["holder_convention"]: (g["n"], g["late"]) for g in grouped}
     for row in rows:
+        row.indicator_count, row.late_count = counts.get(row.pk, (0, 0))
         row.validated_pct = _share(row.validated_count, row.sheet_count)
         row.late_pct = _share(row.late_count, row.indicator_count)
     return rows
