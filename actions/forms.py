@@ -10,6 +10,7 @@ from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from conventions.models import Convention
+from ctg.forms import HiddenFieldErrorsMixin
 from diagnostics.models import Finding, Thematic
 from evaluation.models import Indicator
 
@@ -65,7 +66,7 @@ class ObjectiveForm(forms.ModelForm):
         return cleaned
 
 
-class ActionSheetForm(forms.ModelForm):
+class ActionSheetForm(HiddenFieldErrorsMixin, forms.ModelForm):
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
     change_reason = forms.CharField(
         label="Motif de la modification",

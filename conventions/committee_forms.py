@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from ctg.forms import HiddenFieldErrorsMixin
 from diagnostics.models import Thematic
 
 from .models import Committee, Convention, Side, User
@@ -19,7 +20,7 @@ from .selectors import eligible_member_users
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 
 
-class TokenMixin(forms.Form):
+class TokenMixin(HiddenFieldErrorsMixin, forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, required=False)
 
 

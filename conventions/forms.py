@@ -6,7 +6,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from ctg import uploads
-from ctg.forms import add_service_errors  # noqa: F401 - used as forms.add_service_errors
+from ctg.forms import (
+    HiddenFieldErrorsMixin,
+    add_service_errors,  # noqa: F401 - used as forms.add_service_errors
+)
 from diagnostics.models import Thematic
 
 from .models import Caf, Collectivity, Convention, Signatory, User
@@ -17,7 +20,7 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # --- Convention -------------------------------------------------------------------------------
 
 
-class ConventionForm(forms.ModelForm):
+class ConventionForm(HiddenFieldErrorsMixin, forms.ModelForm):
     """Create or edit a convention; the hidden ``version`` is the optimistic-locking token."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -248,7 +251,7 @@ class CollectivityImportForm(forms.Form):
 # --- Lifecycle --------------------------------------------------------------------------------
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(HiddenFieldErrorsMixin, forms.Form):
     to_phase = forms.ChoiceField(choices=Convention.Phase.choices, widget=forms.HiddenInput)
     reason = forms.CharField(
         label="Motif", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=500

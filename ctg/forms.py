@@ -12,3 +12,28 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+class HiddenFieldErrorsMixin:
+    """A hidden field (version, token, target phase) has nowhere to show its error: a
+    tampered or stale value would give back the form without any message. Its errors go
+    to the top of the form instead."""
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound:
+            return
+        hidden = [
+            name
+            for name in list(self._errors or {})
+            if name in self.fields and self.fields[name].widget.is_hidden
+        ]
+        for name in hidden:
+            del self._errors[name]
+            self.cleaned_data.pop(name, None)
+        if hidden:
+            self.add_error(
+                None,
+                "Le formulaire envoyé est incomplet ou a expiré : rechargez la page puis "
+                "recommencez.",
+            )

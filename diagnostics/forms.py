@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from conventions.models import Collectivity, Convention
 from ctg import uploads
+from ctg.forms import HiddenFieldErrorsMixin
 
 from . import selectors
 from .imports import MAX_YEAR, MIN_YEAR, parse_decimal
@@ -20,7 +21,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class DiagnosticForm(forms.ModelForm):
+class DiagnosticForm(HiddenFieldErrorsMixin, forms.ModelForm):
     """The header of the diagnostic; ``version`` carries the version it was loaded with."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)

@@ -20,8 +20,10 @@ import io
 import re
 import string
 import zipfile
+from html import unescape
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import reverse
@@ -58,7 +60,8 @@ PYTHON_TEXT = re.compile(
 )
 FRENCH = re.compile(
     r"[éèêàçùôîâ«»]|\b(le|la|les|de|du|des|est|pas|une?|ligne|colonne|fichier|feuille|"
-    r"saisissez|champ|valeur|choisissez)\b",
+    r"saisissez|champ|valeur|choisissez|inconnue?|invalide|obligatoire|nombre|date|trop|"
+    r"doit|ne|aucune?|statistique|indicateur|veuillez|au|plus|formulaires?|entrez)\b",
     re.IGNORECASE,
 )
 
@@ -494,3 +497,242 @@ def test_the_downloaded_workbook_edited_at_random_imports_all_or_nothing(world, 
 
     run()
     assert seen["imported"] and seen["refused"], seen
+
+
+# --- every form of the application, through its view ------------------------------------
+
+HOSTILE_TEXT = st.one_of(
+    st.sampled_from(NASTY_CELLS),
+    st.text(max_size=40),
+    st.text(alphabet="x", min_size=201, max_size=400),
+)
+HOSTILE_NUMBER = st.one_of(
+    st.sampled_from(
+        ["", "abc", "1e400", "NaN", "-inf", "-0", "9" * 40, "12,5", "1 234,56", "-1", "0"]
+        + ["0,001", "2147483648", "99999999999999999999,99", "1.5.5", "١٢"]
+    ),
+    st.integers(min_value=-(10**20), max_value=10**20).map(str),
+    st.decimals(allow_nan=False, allow_infinity=False, places=3).map(str),
+)
+HOSTILE_DATE = st.sampled_from(
+    ["", "2023-02-30", "9999-12-31", "0001-01-01", "31/12/2023", "demain", "2024-06-15"]
+    + ["2024-06-15 14:00", "2024-06-15T14:00", "99999-01-01", "1899-12-31", "2024-13-01"]
+)
+HOSTILE_CHOICE = st.sampled_from(["", "999999", "abc", "-1", "0", "1 OR 1=1", "é"])
+
+
+def _hostile_value(field):
+    """A strategy of submitted values for one form field, from harmless to absurd."""
+    from django import forms
+
+    if isinstance(field, forms.BooleanField):
+        return st.sampled_from([None, "on", "off", ""])
+    if isinstance(field, forms.ModelMultipleChoiceField | forms.MultipleChoiceField):
+        valid = [str(v) for v, _ in field.choices if v not in ("", None)]
+        return st.lists(st.one_of(HOSTILE_CHOICE, st.sampled_from(valid or [""])), max_size=4)
+    if isinstance(field, forms.ChoiceField | forms.ModelChoiceField):
+        valid = [str(v) for v, _ in field.choices if v not in ("", None)]
+        return st.one_of(HOSTILE_CHOICE, st.sampled_from(valid or [""]))
+    if isinstance(field, forms.DateField | forms.DateTimeField):
+        return HOSTILE_DATE
+    if isinstance(field, forms.IntegerField | forms.DecimalField | forms.FloatField):
+        return HOSTILE_NUMBER
+    return HOSTILE_TEXT
+
+
+MANAGEMENT = st.sampled_from(["", "abc", "-1", "1000000", "0", "3"])
+
+
+@st.composite
+def hostile_submission(draw, page):
+    """The page's own data (as a browser would post it) with random fields replaced."""
+    from tests.form_data import forms_in, initial_data
+
+    data = initial_data(page)
+    found_forms, found_sets = forms_in(page)
+    fields = [(form, name, field) for form in found_forms for name, field in form.fields.items()]
+    for formset in found_sets:
+        for form in [formset.management_form, *formset.forms]:
+            fields += [(form, name, field) for name, field in form.fields.items()]
+    for form, name, field in fields:
+        key = form.add_prefix(name)
+        if key.endswith(("TOTAL_FORMS", "INITIAL_FORMS")):
+            if draw(st.integers(0, 5)) == 0:
+                data[key] = draw(MANAGEMENT)
+            continue
+        if draw(st.booleans()):
+            value = draw(_hostile_value(field))
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
+    return data
+
+
+def _counts() -> dict[str, int]:
+    """Rows of every model of the project, audit history included."""
+    from django.apps import apps
+
+    return {
+        model._meta.label: model._default_manager.count()
+        for label in ("conventions", "diagnostics", "actions", "evaluation")
+        for model in apps.get_app_config(label).get_models(include_auto_created=True)
+    }
+
+
+def _errors_shown(response) -> list:
+    from tests.form_data import forms_in
+
+    found_forms, found_sets = forms_in(response)
+    errors = [e for form in found_forms for errs in form.errors.values() for e in errs]
+    for formset in found_sets:
+        errors += list(formset.non_form_errors())
+        errors += [
+            e for form_errors in formset.errors for errs in form_errors.values() for e in errs
+        ]
+    errors += [m.message for m in response.context.get("messages", []) if m.level_tag == "error"]
+    if response.context.get("error"):
+        errors.append(response.context["error"])
+    return errors
+
+
+@pytest.fixture
+def form_pages(world):
+    """(name, user, url of the page showing the form, url the form posts to)."""
+    from actions.factories import ObjectiveFactory
+    from conventions.factories import MeetingFactory
+    from diagnostics.factories import DiagnosticFactory
+    from evaluation import services as evaluation_services
+
+    c = world.convention
+    pk = c.pk
+    committee = world.committee.pk
+    DiagnosticFactory(convention=c)
+    sheet = ActionSheetFactory(convention=c, status="soumise", submitted_by=world.coordinator)
+    draft = ActionSheetFactory(convention=c)
+    ObjectiveFactory(convention=c)
+    indicator = IndicatorFactory(action_sheet=draft)
+    meeting = MeetingFactory(committee=world.committee)
+    change = evaluation_services.create_change(convention=c, title="Des familles mieux informées")
+    marker = evaluation_services.add_marker(change=change, level="attendu", text="Une réunion")
+    signatory = c.signatories.filter(collectivity=world.commune).first()
+
+    def page(name, user, url, post_url=None):
+        return name, (user, url, post_url or url)
+
+    r = reverse
+    return dict(
+        [
+            page("convention", "caf_staff", r("conventions:create")),
+            page("convention-edit", "caf_staff", r("conventions:edit", args=[pk])),
+            page("signatory", "caf_staff", r("conventions:signatory_create", args=[pk])),
+            page(
+                "signatory-edit",
+                "caf_staff",
+                r("conventions:signatory_edit", args=[pk, signatory.pk]),
+            ),
+            page("collectivity", "caf_staff", r("conventions:collectivity_create")),
+            page("sign", "caf_staff", r("conventions:sign", args=[pk])),
+            page("lifecycle", "caf_staff", r("conventions:lifecycle", args=[pk])),
+            page("committee", "caf_staff", r("conventions:committee_create", args=[pk])),
+            page(
+                "committee-edit",
+                "caf_staff",
+                r("conventions:committee_update", args=[pk, committee]),
+            ),
+            page("member", "caf_staff", r("conventions:member_create", args=[pk, committee])),
+            page("meeting", "caf_staff", r("conventions:meeting_create", args=[pk, committee])),
+            page(
+                "meeting-edit",
+                "caf_staff",
+                r("conventions:meeting_update", args=[pk, committee, meeting.pk]),
+            ),
+            page("diagnostic", "caf_staff", r("diagnostics:edit", args=[pk])),
+            page("finding", "caf_staff", r("diagnostics:finding_create", args=[pk])),
+            page("statistic", "caf_staff", r("diagnostics:statistics", args=[pk])),
+            page("objective", "coordinator", r("actions:objective_create", args=[pk])),
+            page("fiche", "coordinator", r("actions:sheet_create", args=[pk])),
+            page("fiche-edit", "coordinator", r("actions:sheet_update", args=[pk, draft.pk])),
+            page(
+                "opinion",
+                "member_caf",
+                r("actions:sheet", args=[pk, sheet.pk]),
+                r("actions:sheet_opinion", args=[pk, sheet.pk]),
+            ),
+            page("measurement", "coordinator", r("evaluation:indicator", args=[pk, indicator.pk])),
+            page("change", "caf_staff", r("evaluation:change_create", args=[pk])),
+            page("marker", "caf_staff", r("evaluation:marker_create", args=[pk, change.pk])),
+            page(
+                "observation",
+                "caf_staff",
+                r("evaluation:observation_create", args=[pk, marker.pk]),
+            ),
+        ]
+    )
+
+
+FORM_PAGES = [
+    "convention",
+    "convention-edit",
+    "signatory",
+    "signatory-edit",
+    "collectivity",
+    "sign",
+    "lifecycle",
+    "committee",
+    "committee-edit",
+    "member",
+    "meeting",
+    "meeting-edit",
+    "diagnostic",
+    "finding",
+    "statistic",
+    "objective",
+    "fiche",
+    "fiche-edit",
+    "opinion",
+    "measurement",
+    "change",
+    "marker",
+    "observation",
+]
+
+
+@pytest.mark.parametrize("name", FORM_PAGES)
+def test_a_form_given_hostile_data_saves_all_or_nothing_and_answers_in_french(
+    world, login, form_pages, name
+):
+    user, url, post_url = form_pages[name]
+    client = login(getattr(world, user))
+    page = client.get(url)
+    assert page.status_code == 200
+    outcomes = {"refused": 0, "accepted": 0}
+
+    @settings(BOUNDED, max_examples=20)
+    @given(data=hostile_submission(page))
+    def run(data):
+        with rolled_back():
+            before = _counts()
+            response = client.post(post_url, data)
+            assert response.status_code in (200, 302), response.status_code
+            if response.status_code == 302:
+                # Only the messages of this request (earlier ones wait in the storage).
+                added = get_messages(response.wsgi_request)._queued_messages
+                refusals = [m.message for m in added if m.level_tag == "error"]
+                if not refusals:
+                    outcomes["accepted"] += 1
+                    return
+                # Refused with a message on the page it redirects to.
+                assert_french(refusals)
+                outcomes["refused"] += 1
+                assert _counts() == before, "a refused submission saved something"
+                return
+            outcomes["refused"] += 1
+            assert _counts() == before, "a refused submission saved something"
+            assert_french(_errors_shown(response))
+            html = unescape(response.content.decode())
+            shown = [str(e) for e in _errors_shown(response) if str(e) in html]
+            assert shown or 'role="alert"' in html or 'role="status"' in html, "no error shown"
+
+    run()
+    assert outcomes["refused"], outcomes
