@@ -52,7 +52,6 @@ def convention_detail(request, pk: int):
             "convention": convention,
             "access": access,
             "signatories": selectors.signatories_of(convention=convention),
-            "committees": selectors.committees_with_parity(convention=convention),
             "thematics": convention.thematics.all(),
             "territories": convention.territories.all(),
             "dashboard": convention_dashboard(convention=convention),

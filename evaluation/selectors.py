@@ -647,7 +647,9 @@ def convention_dashboard(
 
 
 def reports_of(*, convention: Convention) -> QuerySet[ProgressReport]:
-    return convention.reports.order_by("-period_end", "-id")
+    """The convention's reports, newest first, for lists: without their frozen
+    snapshot (tens of kilobytes of JSON each, read only by a report's own page)."""
+    return convention.reports.defer("snapshot").order_by("-period_end", "-id")
 
 
 # ------------------------------------------------------- qualitative side
