@@ -211,3 +211,19 @@ def broker(url: str | None, *, queue: str | None = None, backend: str | None = N
     finally:
         app.conf.update(previous)
         reset_pools()
+
+
+@pytest.fixture
+def real_redis_url():
+    """The machine's Redis (REDIS_URL), answering; skipped (or failed when services
+    are required) otherwise."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        skip_or_fail("REDIS_URL n'est pas défini : pas de Redis pour ce test")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError as exc:
+        skip_or_fail(f"Redis ne répond pas à {url} ({exc})")
+    return url

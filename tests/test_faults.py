@@ -16,7 +16,7 @@ from django.urls import reverse
 from evaluation import reporting
 from evaluation.models import ProgressReport
 from tests.conftest import broker
-from tests.test_healthz import closed_port_url, real_redis_url  # noqa: F401 - fixture
+from tests.test_healthz import closed_port_url
 from tests.test_reports_worker import wait_for
 
 PENDING_MESSAGE = (
@@ -121,7 +121,7 @@ def test_a_failed_report_requested_again_is_sent_again(
 def test_with_a_real_worker_the_pending_report_is_built_once_redis_is_back(
     world,
     login,
-    real_redis_url,  # noqa: F811 - the fixture imported above
+    real_redis_url,
     transactional_db,
 ):
     from celery.contrib.testing.worker import start_worker

@@ -4,7 +4,6 @@ Redis "down" is a real unreachable Redis (a closed port on this machine), not a 
 """
 
 import datetime
-import os
 import socket
 import time
 import uuid
@@ -15,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ctg import heartbeat
-from tests.conftest import skip_or_fail
 
 
 def closed_port_url() -> str:
@@ -35,20 +33,6 @@ def redis_cache(url: str) -> dict:
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-
-
-@pytest.fixture
-def real_redis_url():
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        skip_or_fail("REDIS_URL n'est pas défini : pas de Redis pour /healthz")
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.exceptions.ConnectionError as exc:
-        skip_or_fail(f"Redis ne répond pas à {url} ({exc})")
-    return url
 
 
 def get_health(client):

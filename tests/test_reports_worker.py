@@ -4,40 +4,25 @@ Not eager mode: the dispatcher is sent to Redis, a worker thread consumes it,
 queues one build per convention, which queue their deliveries.
 """
 
-import os
 import time
 import uuid
 
 import pytest
 
 from evaluation.models import ProgressReport, ReportDelivery
-from tests.conftest import broker, skip_or_fail
+from tests.conftest import broker
 
 pytestmark = pytest.mark.services
 
 
 @pytest.fixture
-def redis_url():
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        skip_or_fail("REDIS_URL n'est pas défini : pas de Redis pour le worker Celery")
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.exceptions.ConnectionError as exc:
-        skip_or_fail(f"Redis ne répond pas à {url} ({exc})")
-    return url
-
-
-@pytest.fixture
-def celery_worker(redis_url, transactional_db):
+def celery_worker(real_redis_url, transactional_db):
     from celery.contrib.testing.worker import start_worker
 
     # A queue of our own, so that no stale message of another run is consumed.
     queue = f"ctg-test-{uuid.uuid4().hex[:8]}"
     with (
-        broker(redis_url, queue=queue, backend=redis_url) as app,
+        broker(real_redis_url, queue=queue, backend=real_redis_url) as app,
         start_worker(
             app, pool="solo", perform_ping_check=False, loglevel="WARNING", queues=[queue]
         ),
