@@ -12,8 +12,6 @@ from django.db.models import (
     Case,
     DecimalField,
     Exists,
-    F,
-    Func,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -110,24 +108,17 @@ def sheets_awaiting_opinion(*, user: User) -> QuerySet[ActionSheet]:
 
 
 def review_navigation(*, user: User) -> dict[str, Any]:
-    """Whether the user sits on a committee, and how many fiches wait for them: ONE query."""
-    pending = (
-        sheets_awaiting_opinion(user=user)
-        .order_by()
-        .annotate(n=Func(F("pk"), function="COUNT"))
-        .values("n")
-    )
-    row = (
-        User.objects.filter(pk=user.pk)
-        .values(
-            is_member=Exists(CommitteeMember.objects.filter(user=OuterRef("pk"))),
-            pending=Coalesce(Subquery(pending[:1]), Value(0)),
-        )
-        .first()
-    )
-    if not row:
+    """Whether the user sits on a committee, and how many fiches wait for them.
+
+    On every page: one small query for the many who sit on no committee; the count
+    (a query whose construction costs more than its execution) only for members.
+    """
+    if not user.is_authenticated or not CommitteeMember.objects.filter(user=user).exists():
         return {"nav_is_committee_member": False, "nav_review_count": 0}
-    return {"nav_is_committee_member": bool(row["is_member"]), "nav_review_count": row["pending"]}
+    return {
+        "nav_is_committee_member": True,
+        "nav_review_count": sheets_awaiting_opinion(user=user).order_by().count(),
+    }
 
 
 def inbox(*, user: User) -> QuerySet[ActionSheet]:

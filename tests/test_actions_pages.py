@@ -556,6 +556,19 @@ def test_the_navigation_query_count_does_not_grow_with_fiches(world, rf):
     with CaptureQueriesContext(connection) as queries:
         context = navigation(request)
     assert context["nav_review_count"] == 30
+    assert len(queries) == 2  # has a seat; the count
+
+
+def test_the_navigation_of_someone_without_a_seat_is_one_small_query(world, rf):
+    request = rf.get("/")
+    request.user = world.elected
+    with CaptureQueriesContext(connection) as queries:
+        context = navigation(request)
+    assert context == {
+        "nav_is_caf_staff": False,
+        "nav_is_committee_member": False,
+        "nav_review_count": 0,
+    }
     assert len(queries) == 1
 
 
