@@ -64,11 +64,18 @@ def approving_committee_id_subquery(convention_ref) -> Subquery:
     return Subquery(_approving_committees().filter(convention_id=convention_ref).values("id")[:1])
 
 
-def approving_member(*, user: User, convention: Convention) -> CommitteeMember | None:
-    """The seat of ``user`` on the approving committee of the convention, if any."""
+_UNKNOWN = object()
+
+
+def approving_member(
+    *, user: User, convention: Convention, committee: Committee | None | object = _UNKNOWN
+) -> CommitteeMember | None:
+    """The seat of ``user`` on the approving committee of the convention, if any
+    (``committee``: that committee, when the caller already has it)."""
     if not user.is_authenticated:
         return None
-    committee = approving_committee(convention=convention)
+    if committee is _UNKNOWN:
+        committee = approving_committee(convention=convention)
     if committee is None:
         return None
     return (

@@ -235,8 +235,10 @@ def sheet_detail(request, pk: int, sheet_id: int):
     convention, access = get_convention_or_404(request.user, pk)
     sheet = _sheet_or_404(convention, sheet_id)
     funding_lines = list(sheet.funding_lines.order_by("year", "funder"))
-    member = selectors.approving_member(user=request.user, convention=convention)
     state = selectors.approval_state(sheet=sheet)
+    member = selectors.approving_member(
+        user=request.user, convention=convention, committee=state.committee
+    )
     already = member is not None and any(
         a.member_id == member.pk
         for v, group in state.by_version
