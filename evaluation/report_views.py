@@ -1,5 +1,7 @@
 """The reports archive of a convention: list, open, download, generate now."""
 
+import logging
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +15,8 @@ from conventions.permissions import get_convention_or_404
 from . import reporting, selectors
 from .models import ProgressReport
 from .report_render import report_context
+
+logger = logging.getLogger(__name__)
 
 
 class ReportRequestForm(forms.Form):
@@ -125,9 +129,15 @@ def _download(report: ProgressReport, field: str, content_type: str):
         raise Http404("Ce rapport n'est pas encore disponible.")
     extension = "pdf" if field == "pdf" else "xlsx"
     name = f"{report.get_kind_display()} {report.period_start:%Y-%m-%d} {report.period_end:%Y-%m-%d}.{extension}"
-    return FileResponse(
-        file.open("rb"), as_attachment=True, filename=name, content_type=content_type
-    )
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        # The row says ready but the file is gone (media lost or not restored).
+        logger.error("Report %s: file %s missing from storage", report.pk, file.name)
+        raise Http404(
+            "Le fichier de ce rapport est introuvable : demandez à la Caf de le produire à nouveau."
+        ) from None
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
 
 
 @login_required

@@ -228,6 +228,12 @@ def main() -> None:
 
     # Reports are built outside the transaction (WeasyPrint, seconds each); idempotent.
     for entry in manifest_conventions:
+        stale = ProgressReport.objects.get(pk=entry["report"])
+        if stale.pdf and not stale.pdf.storage.exists(stale.pdf.name):
+            # Built by a run of another checkout (its own media folder): build it again here.
+            ProgressReport.objects.filter(pk=stale.pk).update(
+                status=ProgressReport.Status.PENDING, pdf="", xlsx=""
+            )
         report = reporting.report_build(report_id=entry["report"])
         if report.status != ProgressReport.Status.READY:
             raise SystemExit(f"Report {report.pk} not ready: {report.error}")

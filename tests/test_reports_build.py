@@ -387,6 +387,16 @@ def test_the_archive_and_downloads_are_for_the_conventions_roles_only(plan, logi
         assert pdf["Content-Disposition"].startswith("attachment")
 
 
+def test_a_ready_report_whose_file_is_gone_answers_404_in_french_not_500(plan, login, caplog):
+    report = build(plan.convention)
+    report.pdf.storage.delete(report.pdf.name)  # media lost, or not restored with the database
+    response = login(plan.elected).get(
+        reverse("evaluation:report_pdf", args=[plan.convention.pk, report.pk])
+    )
+    assert response.status_code == 404
+    assert f"file {report.pdf.name} missing from storage" in caplog.text
+
+
 def test_the_report_page_shows_the_summary_and_charts(plan, login):
     report = build(plan.convention)
     content = (
