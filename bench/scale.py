@@ -179,6 +179,18 @@ def period_ends(start: datetime.date, end: datetime.date, frequency: str) -> tup
     return tuple(_period_ends(start, end, frequency))
 
 
+def add_arguments(parser) -> None:
+    """The options that describe the data set, shared by generate_scale_data and bench."""
+    parser.add_argument("--conventions", type=int, default=1300)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--largest-fiches",
+        type=int,
+        default=40,
+        help="Fiches de la plus grande convention (40 ; moins pour des essais rapides).",
+    )
+
+
 def scale_cafs() -> models.QuerySet[Caf]:
     return Caf.objects.filter(name__endswith=SUFFIX)
 

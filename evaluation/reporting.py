@@ -45,6 +45,12 @@ class ReportError(Exception):
     """A report request that cannot be honoured; the message is for the user."""
 
 
+def _not_in_queue(now: datetime.datetime) -> Q:
+    """Pending reports the broker does not hold: never handed over, or handed over
+    so long ago that the message must have been lost."""
+    return Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REQUEUE_AFTER)
+
+
 def _enqueue_build(report_id: int) -> bool:
     """Hand the build of a pending report to the broker; True when it was sent.
 
@@ -58,7 +64,7 @@ def _enqueue_build(report_id: int) -> bool:
     now = timezone.now()
     claimed = (
         ProgressReport.objects.filter(pk=report_id, status=ProgressReport.Status.PENDING)
-        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REQUEUE_AFTER))
+        .filter(_not_in_queue(now))
         .update(enqueued_at=now)
     )
     if not claimed:
@@ -337,12 +343,13 @@ def dispatch_pending_reports() -> list[int]:
     """
     waiting = (
         ProgressReport.objects.filter(status=ProgressReport.Status.PENDING)
-        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=timezone.now() - REQUEUE_AFTER))
+        .filter(_not_in_queue(timezone.now()))
         .order_by("requested_at", "pk")
         .values_list("pk", flat=True)
     )
+    waiting = list(waiting)
     sent: list[int] = []
-    for report_id in list(waiting):
+    for report_id in waiting:
         if _enqueue_build(report_id):
             sent.append(report_id)
             continue

@@ -483,3 +483,15 @@ def test_governance_tab_runs_a_constant_number_of_queries(
     with django_assert_max_num_queries(16):
         response = client.get(url)
     assert response.content.decode().count("Parité non respectée") == committees
+
+
+def test_the_committee_form_loads_its_script_and_the_member_form_names_the_committee(world, login):
+    client = login(world.caf_staff)
+    args = [world.convention.pk, world.committee.pk]
+    committee_page = client.get(reverse("conventions:committee_update", args=args))
+    html = committee_page.content.decode()
+    assert "js/committee-form.js" in html
+    assert "Instance :" not in html
+    member_page = client.get(reverse("conventions:member_create", args=args)).content.decode()
+    assert f"Instance : {world.committee.name}" in member_page
+    assert "js/committee-form.js" not in member_page

@@ -67,14 +67,21 @@ def test_a_report_requested_with_the_broker_down_is_pending_then_built_when_it_i
     assert report.status == ProgressReport.Status.READY and report.pdf
 
 
-def test_the_dispatcher_claims_each_pending_report_once(world, monkeypatch):
-    """Two dispatcher runs never send the same report twice (compare-and-set)."""
-    sent = []
+@pytest.fixture
+def sent(monkeypatch):
+    """The ids of the builds handed to the broker (these tests are about who sends
+    what, not about a broker; the real one is in the last test)."""
     from evaluation import tasks
 
+    ids = []
     monkeypatch.setattr(
-        tasks.build_report, "apply_async", lambda args, **kwargs: sent.append(args[0])
+        tasks.build_report, "apply_async", lambda args, **kwargs: ids.append(args[0])
     )
+    return ids
+
+
+def test_the_dispatcher_claims_each_pending_report_once(world, sent):
+    """Two dispatcher runs never send the same report twice (compare-and-set)."""
     report = ProgressReport.objects.create(
         convention=world.convention,
         period_start=datetime.date(2023, 1, 1),
@@ -92,14 +99,8 @@ def test_the_dispatcher_claims_each_pending_report_once(world, monkeypatch):
 
 
 def test_a_failed_report_requested_again_is_sent_again(
-    world, monkeypatch, django_capture_on_commit_callbacks
+    world, sent, django_capture_on_commit_callbacks
 ):
-    sent = []
-    from evaluation import tasks
-
-    monkeypatch.setattr(
-        tasks.build_report, "apply_async", lambda args, **kwargs: sent.append(args[0])
-    )
     report = ProgressReport.objects.create(
         convention=world.convention,
         period_start=datetime.date(2023, 1, 1),

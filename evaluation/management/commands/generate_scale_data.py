@@ -14,14 +14,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--conventions", type=int, default=1300)
-        parser.add_argument("--seed", type=int, default=42)
-        parser.add_argument(
-            "--largest-fiches",
-            type=int,
-            default=40,
-            help="Fiches de la plus grande convention (40 ; moins pour des essais rapides).",
-        )
+        scale.add_arguments(parser)
         parser.add_argument(
             "--reset", action="store_true", help="Supprime d'abord le jeu d'échelle existant."
         )
