@@ -29,6 +29,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
 ]
 
+handler500 = "ctg.errors.server_error"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -99,6 +99,11 @@ class Load:
                     outcome = str(response.status)
             except urllib.error.HTTPError as exc:
                 outcome = str(exc.code)
+                if exc.code == 503 and path != "/healthz":
+                    # The French page that tells the user to retry (ctg.errors).
+                    page = exc.read().decode("utf-8", "replace")
+                    if "Service momentanément indisponible" not in page:
+                        outcome = "503 sans la page française"
             except Exception as exc:  # noqa: BLE001
                 outcome = type(exc).__name__
             with self.lock:
@@ -169,6 +174,12 @@ def restart_under_load(load: Load) -> None:
         f"après : {len(late)} requêtes, {len(failures(late))} en échec"
     )
     expect(done.returncode == 0, "pg_ctlcluster restart a réussi")
+    page_failures = {r[3] for r in failures(window) if r[2] != "/healthz"}
+    expect(
+        page_failures <= {"503"},
+        "pendant l'arrêt, les pages répondent 503 « Service momentanément indisponible » "
+        f"(jamais 500) : {sorted(page_failures) or 'aucun échec'}",
+    )
     expect(not failures(early), "aucun échec avant le redémarrage")
     expect(
         len(late) > 10 and not failures(late),
@@ -250,8 +261,13 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
         log.close()
-        errors = Path(log.name).read_text(errors="replace").count("Internal Server Error")
-        say(f"Journal de gunicorn : {errors} erreur(s) 500 journalisée(s), dans {log.name}")
+        text = Path(log.name).read_text(errors="replace")
+        errors = text.count("Internal Server Error")
+        unavailable = text.count("Service Unavailable")
+        say(
+            f"Journal de gunicorn : {errors} erreur(s) 500 et {unavailable} réponse(s) 503 "
+            f"journalisées, dans {log.name}"
+        )
         if not postgres_answers():
             say("PostgreSQL ne répond pas : démarrage")
             subprocess.run(

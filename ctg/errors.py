@@ -1,0 +1,36 @@
+"""The error pages: French, and a 503 rather than a 500 when the database is down.
+
+400/500/503 are rendered without the request's context processors (no menu, no
+query): what failed may be the database itself.
+"""
+
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+
+# Seconds after which a browser or a monitoring probe may try again.
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Connection lost or refused, server shutting down, statement cancelled: transient."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def server_error(request):
+    """handler500: « Service momentanément indisponible » (503, Retry-After) when the
+    database does not answer; the French 500 page otherwise. Django logs both."""
+    if database_unavailable(sys.exc_info()[1]):
+        body = loader.get_template("503.html").render({"retry_after": RETRY_AFTER_SECONDS})
+        response = HttpResponse(body, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a stale or cookie-less form, explained in French."""
+    return render(request, "403_csrf.html", status=403)
