@@ -4,12 +4,15 @@
 query): what failed may be the database itself.
 """
 
+import logging
 import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+
+logger = logging.getLogger(__name__)
 
 # Seconds after which a browser or a monitoring probe may try again.
 RETRY_AFTER_SECONDS = 30
@@ -24,11 +27,27 @@ def server_error(request):
     """handler500: « Service momentanément indisponible » (503, Retry-After) when the
     database does not answer; the French 500 page otherwise. Django logs both."""
     if database_unavailable(sys.exc_info()[1]):
-        body = loader.get_template("503.html").render({"retry_after": RETRY_AFTER_SECONDS})
+        body = _page("503.html", {"retry_after": RETRY_AFTER_SECONDS}, FALLBACK_503)
         response = HttpResponse(body, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
-    return HttpResponseServerError(loader.get_template("500.html").render())
+    return HttpResponseServerError(_page("500.html", {}, FALLBACK_500))
+
+
+FALLBACK_500 = "<!doctype html><title>Erreur</title><h1>Une erreur est survenue</h1>"
+FALLBACK_503 = (
+    "<!doctype html><title>Service indisponible</title>"
+    "<h1>Service momentanément indisponible</h1><p>Réessayez dans un instant.</p>"
+)
+
+
+def _page(template_name: str, context: dict, fallback: str) -> str:
+    # An error page must not fail in turn (a missing static manifest, say).
+    try:
+        return loader.get_template(template_name).render(context)
+    except Exception:  # noqa: BLE001
+        logger.exception("Error page %s could not be rendered", template_name)
+        return fallback
 
 
 def csrf_failure(request, reason=""):

@@ -2,15 +2,17 @@
 requests that needed the database during the outage, and every request after it
 succeeds (persistent connections checked at each request: CONN_HEALTH_CHECKS).
 
-The application runs under gunicorn (2 sync workers, CONN_MAX_AGE=60) against
-the database ``ctg_faults``; client threads request ``/healthz`` and a page
-behind the login in a loop.
+The application runs under gunicorn (2 sync workers, CONN_MAX_AGE=60) with the
+production settings (DEBUG off, plain HTTP on 127.0.0.1) against the database
+``ctg_faults``; client threads request ``/healthz`` and a page behind the login
+in a loop.
 
 1. The app's idle persistent connections are killed by the server
    (``pg_terminate_backend``, this database only), as a restart does between
    two requests: no request may fail.
 2. ``pg_ctlcluster --skip-systemctl-redirect <version> main restart`` under
-   load: failures only while PostgreSQL is down, none after. PostgreSQL is
+   load: failures only while PostgreSQL is down, each a 503 « Service
+   momentanément indisponible » page (ctg.errors), none after. PostgreSQL is
    started again whatever happens. ``--no-restart`` skips this step.
 
 Run: ``python -m faults.pg_restart``.
@@ -194,10 +196,22 @@ def restart_under_load(load: Load) -> None:
 
 def main() -> None:
     restart = "--no-restart" not in sys.argv
-    common.configure(redis_url=None, CONN_MAX_AGE="60")
+    # Production settings: the error pages are the ones users get (DEBUG shows tracebacks).
+    common.configure(
+        redis_url=None,
+        CONN_MAX_AGE="60",
+        DEBUG="0",
+        SECURE_SSL_REDIRECT="0",
+        SESSION_COOKIE_SECURE="0",
+        CSRF_COOKIE_SECURE="0",
+        SECURE_HSTS_SECONDS="0",
+    )
     os.environ["DATABASE_URL"] = f"{common.DATABASE_URL}?application_name={APP_NAME}"
     common.setup_django()
+    from django.core.management import call_command
     from django.db import connections
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # DEBUG off: the manifest
 
     connections.close_all()  # only gunicorn's workers hold connections from now on
     port = common.free_port()
