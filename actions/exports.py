@@ -57,7 +57,8 @@ def _amount_text(value: Decimal) -> str:
 
 
 def sheet_row(sheet: ActionSheet) -> list:
-    lines = list(sheet.funding_lines.all())
+    """One row; ``sheet`` comes from selectors.sheets_for_export (``export_*`` lists)."""
+    lines = sheet.export_funding_lines
     totals = funding_totals(lines)
     per_funder = " ; ".join(
         f"{row['funder']} : prévu {_amount_text(row['planned'])}, "
@@ -73,7 +74,7 @@ def sheet_row(sheet: ActionSheet) -> list:
         f"{i.name}"
         + (f" ({i.get_kind_display().lower()}, {i.unit})" if i.unit else "")
         + f" : {i.baseline_value} → {i.target_value}"
-        for i in sheet.indicators.all()
+        for i in sheet.export_indicators
     )
 
     def local(dt):
@@ -90,7 +91,7 @@ def sheet_row(sheet: ActionSheet) -> list:
         sheet.version,
         sheet.approved_version,
         str(sheet.thematic),
-        ", ".join(t.label for t in sheet.other_thematics.all()),
+        ", ".join(t.label for t in sheet.export_thematics),
         str(sheet.objective) if sheet.objective_id else "",
         sheet.context,
         sheet.goals,
@@ -99,7 +100,7 @@ def sheet_row(sheet: ActionSheet) -> list:
         sheet.lead,
         str(sheet.lead_user) if sheet.lead_user_id else "",
         sheet.partners,
-        ", ".join(c.name for c in sheet.communes.all()),
+        ", ".join(c.name for c in sheet.export_communes),
         sheet.start_date,
         sheet.end_date,
         sheet.expected_results,

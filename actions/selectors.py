@@ -307,13 +307,29 @@ def thematics_of_sheets(*, convention: Convention) -> QuerySet[Thematic]:
 
 
 def sheets_for_export(*, convention: Convention, filters: SheetFilters) -> list[ActionSheet]:
+    """The fiches with their related rows as plain lists (``export_*`` attributes): a
+    prefetch into lists skips building four querysets per fiche (half the export's time)."""
     return list(
         action_sheets_of(convention=convention, filters=filters)
         .prefetch_related(
-            "other_thematics",
-            Prefetch("communes", queryset=Collectivity.objects.order_by("name")),
-            Prefetch("funding_lines", queryset=FundingLine.objects.order_by("year", "funder")),
-            Prefetch("indicators", queryset=Indicator.objects.order_by("id")),
+            Prefetch(
+                "other_thematics", queryset=Thematic.objects.all(), to_attr="export_thematics"
+            ),
+            Prefetch(
+                "communes",
+                queryset=Collectivity.objects.order_by("name"),
+                to_attr="export_communes",
+            ),
+            Prefetch(
+                "funding_lines",
+                queryset=FundingLine.objects.order_by("year", "funder"),
+                to_attr="export_funding_lines",
+            ),
+            Prefetch(
+                "indicators",
+                queryset=Indicator.objects.order_by("id"),
+                to_attr="export_indicators",
+            ),
         )
         .select_related("created_by", "submitted_by")
     )
