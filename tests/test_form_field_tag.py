@@ -1,0 +1,93 @@
+"""``{% form_field %}`` renders exactly what crispy-forms renders (it replaces it on the
+fiche form for speed), with and without errors, for every field of the fiche form and
+of its funding and indicator rows."""
+
+import re
+
+import pytest
+from django.template import Context, Template
+
+from actions.factories import ActionSheetFactory, FundingLineFactory
+from actions.forms import ActionSheetForm, FundingFormSet, IndicatorFormSet
+from evaluation.factories import IndicatorFactory
+
+pytestmark = pytest.mark.django_db
+
+CRISPY = Template("{% load crispy_forms_tags %}{{ f|as_crispy_field }}")
+TAG = Template("{% load ctg_fields %}{% form_field f %}")
+
+
+def _normalised(html: str) -> str:
+    html = re.sub(r">\s+", ">", html)
+    html = re.sub(r"\s+<", "<", html)
+    html = re.sub(r"\s+", " ", html)
+    html = re.sub(r'"class=', '" class=', html)  # crispy's template misses a space there
+
+    # The order of the classes is not significant.
+    def sort_classes(match) -> str:
+        return 'class="{}"'.format(" ".join(sorted(match.group(1).split())))
+
+    return re.sub(r'class="([^"]*)"', sort_classes, html).strip()
+
+
+def _assert_same(form) -> int:
+    compared = 0
+    for name in form.fields:
+        ours = TAG.render(Context({"f": form[name]}))  # first: crispy mutates widget classes
+        theirs = CRISPY.render(Context({"f": form[name]}))
+        assert _normalised(ours) == _normalised(theirs), name
+        compared += 1
+    return compared
+
+
+@pytest.fixture
+def sheet(world):
+    sheet = ActionSheetFactory(convention=world.convention)
+    FundingLineFactory(sheet=sheet, funder="Caf <b>bonus</b>", year=2025)
+    IndicatorFactory(action_sheet=sheet, name='Taux & "part"')
+    return sheet
+
+
+def test_the_fiche_form_renders_as_crispy_renders_it(world, sheet):
+    assert _assert_same(ActionSheetForm(instance=sheet, convention=world.convention)) >= 15
+    bound = ActionSheetForm(
+        {"title": "", "start_date": "pas une date", "end_date": "2020-01-01"},
+        instance=sheet,
+        convention=world.convention,
+    )
+    assert not bound.is_valid()
+    assert {"title", "start_date"} <= set(bound.errors)
+    _assert_same(bound)
+
+
+@pytest.mark.parametrize("formset_class", [FundingFormSet, IndicatorFormSet])
+def test_the_funding_and_indicator_rows_render_as_crispy_renders_them(sheet, formset_class):
+    for form in formset_class(instance=sheet, prefix="p").forms:
+        _assert_same(form)
+    bound = formset_class(
+        {
+            "p-TOTAL_FORMS": "2",
+            "p-INITIAL_FORMS": "0",
+            "p-0-year": "deux mille",
+            "p-0-name": "",
+            "p-1-funder": "<script>x</script>",
+            "p-1-name": "<script>x</script>",
+        },
+        instance=sheet,
+        prefix="p",
+    )
+    assert not bound.is_valid()
+    for form in bound.forms:
+        _assert_same(form)
+    assert any(form.errors for form in bound.forms)
+
+
+def test_it_escapes_values_and_errors(world, sheet):
+    bound = FundingFormSet(
+        {"p-TOTAL_FORMS": "1", "p-INITIAL_FORMS": "0", "p-0-funder": '"><script>x</script>'},
+        instance=sheet,
+        prefix="p",
+    )
+    bound.is_valid()
+    html = TAG.render(Context({"f": bound.forms[0]["funder"]}))
+    assert "<script>" not in html and "&lt;script&gt;" in html
