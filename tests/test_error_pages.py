@@ -72,19 +72,24 @@ def test_a_lost_database_gets_a_503_with_retry_after_and_no_query(world, django_
     assert "server closed" not in page
 
 
-@override_settings(
-    ROOT_URLCONF="tests.error_urls",
-    STORAGES={
+def test_the_error_page_still_answers_when_it_cannot_be_rendered(world, tmp_path):
+    manifest_storage = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    },
-)
-def test_the_error_page_still_answers_when_it_cannot_be_rendered(world, tmp_path, settings):
-    settings.STATIC_ROOT = tmp_path  # no manifest: {% static %} fails in the template
-    client = Client(raise_request_exception=False)
-    response = client.get("/essai/base-indisponible/")
-    assert response.status_code == 503
-    page = response.content.decode()
-    assert "Service momentanément indisponible" in page
-    assert "card-body" not in page  # the plain fallback, not the template
-    assert client.get("/essai/erreur/").status_code == 500
+    }
+    # One override for all three settings: nested overrides undone out of order would
+    # leave the manifest storage in place for the tests that follow.
+    with override_settings(
+        ROOT_URLCONF="tests.error_urls",
+        STORAGES=manifest_storage,
+        STATIC_ROOT=tmp_path,  # no manifest there: {% static %} fails in the template
+    ):
+        client = Client(raise_request_exception=False)
+        response = client.get("/essai/base-indisponible/")
+        assert response.status_code == 503
+        page = response.content.decode()
+        assert "Service momentanément indisponible" in page
+        assert "card-body" not in page  # the plain fallback, not the template
+        assert client.get("/essai/erreur/").status_code == 500
+    # Restored: the next pages render their static files again.
+    assert Client().get("/connexion/").status_code == 200
