@@ -109,6 +109,9 @@ def reset_previous_run() -> dict[str, int]:
         status=ActionSheet.Status.SUBMITTED, approved_version=None
     )
     removed["fiches"] = ActionSheet.objects.filter(number__startswith=SHEET_PREFIX).delete()[0]
+    # Seats are given again below to this run's members only: the seats of a larger earlier
+    # run would raise the approvals required per side beyond what this run's members give.
+    removed["seats"] = CommitteeMember.objects.filter(user__in=users).delete()[0]
     return removed
 
 
