@@ -81,7 +81,8 @@ def main() -> None:
         report = ProgressReport.objects.get(
             convention=convention, period_start=start, period_end=end
         )
-        say(f"Rapport {report.pk} : état {report.status}, mis en file le {report.enqueued_at}")
+        queued = f"mis en file le {report.enqueued_at}" if report.enqueued_at else "pas mis en file"
+        say(f"Rapport {report.pk} : état {report.status}, {queued}")
         expect(
             report.status == "pending" and report.enqueued_at is None,
             "le rapport est enregistré « en attente », pas encore confié au broker",
