@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.template import Context, Template
+from django.urls import reverse
 
 from actions.factories import ActionSheetFactory, FundingLineFactory
 from actions.forms import ActionSheetForm, FundingFormSet, IndicatorFormSet
@@ -91,3 +92,26 @@ def test_it_escapes_values_and_errors(world, sheet):
     bound.is_valid()
     html = TAG.render(Context({"f": bound.forms[0]["funder"]}))
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def _rendered_names(response) -> set[str]:
+    return set(re.findall(r'name="([^"]+)"', response.content.decode()))
+
+
+def test_the_pages_laid_out_field_by_field_render_every_field_of_their_form(world, sheet, login):
+    # These templates name each field (no {{ form|crispy }}): a field added to the form
+    # must be added to the page too.
+    from diagnostics.forms import DiagnosticForm
+
+    client = login(world.caf_staff)
+    page = client.get(reverse("diagnostics:edit", args=[world.convention.pk]))
+    assert page.status_code == 200
+    assert set(DiagnosticForm.base_fields) <= _rendered_names(page)
+
+    page = client.get(reverse("actions:sheet_update", args=[world.convention.pk, sheet.pk]))
+    assert page.status_code == 200
+    names = _rendered_names(page)
+    assert set(ActionSheetForm.base_fields) - {"change_reason"} <= names  # a draft: no reason
+    for prefix, formset in (("financement", FundingFormSet), ("indicateurs", IndicatorFormSet)):
+        expected = {f"{prefix}-0-{name}" for name in formset.form.base_fields}
+        assert expected <= names, expected - names
