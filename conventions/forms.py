@@ -47,10 +47,10 @@ class ConventionForm(HiddenFieldErrorsMixin, forms.ModelForm):
             "purpose": forms.Textarea(attrs={"rows": 3}),
             "vision": forms.Textarea(attrs={"rows": 4}),
             "thematics": forms.CheckboxSelectMultiple,
-            "territories": forms.SelectMultiple(attrs={"size": 10}),
+            "territories": forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         }
         help_texts = {
-            "territories": "Maintenez Ctrl (ou Cmd) pour en choisir plusieurs.",
+            "territories": "L'intercommunalité et les communes que la convention couvre.",
             "previous": "Pour un renouvellement : la convention que celle-ci prolonge.",
         }
 

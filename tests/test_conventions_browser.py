@@ -31,12 +31,17 @@ def test_caf_staff_create_a_convention_with_two_signatories(
     page.fill("#id_horizon_year", "2025")
     page.get_by_label("Petite enfance").check()
     page.get_by_label("Jeunesse").check()
-    page.select_option("#id_territories", [str(world.epci.pk), str(world.commune.pk)])
+    page.fill("#filtre-territoires", "lague")  # the filter keeps Laguépie only
+    assert page.locator("#territoires .form-check:visible").count() == 1
+    page.check(f'input[name=territories][value="{world.commune.pk}"]')
+    page.fill("#filtre-territoires", "")
+    page.check(f'input[name=territories][value="{world.epci.pk}"]')
     page.get_by_role("button", name="Créer la convention").click()
     page.get_by_text("La convention « CTG Quercy Rouergue » est créée.").wait_for()
 
     convention = Convention.objects.get(name="CTG Quercy Rouergue")
     assert convention.caf == world.caf
+    assert set(convention.territories.all()) == {world.epci, world.commune}
     assert page.get_by_role("heading", name="CTG Quercy Rouergue").is_visible()
     assert page.get_by_text("du 1 janvier 2022 au 31 décembre 2025").first.is_visible()
 

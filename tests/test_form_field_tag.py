@@ -101,7 +101,14 @@ def _rendered_names(response) -> set[str]:
 def test_the_pages_laid_out_field_by_field_render_every_field_of_their_form(world, sheet, login):
     # These templates name each field (no {{ form|crispy }}): a field added to the form
     # must be added to the page too.
+    from conventions.forms import ConventionForm
     from diagnostics.forms import DiagnosticForm
+
+    client = login(world.caf_staff)
+    page = client.get(reverse("conventions:create"))
+    assert set(ConventionForm.base_fields) - {"caf"} <= _rendered_names(page)  # their Caf
+    page = login(world.superuser).get(reverse("conventions:edit", args=[world.convention.pk]))
+    assert set(ConventionForm.base_fields) <= _rendered_names(page)
 
     client = login(world.caf_staff)
     page = client.get(reverse("diagnostics:edit", args=[world.convention.pk]))

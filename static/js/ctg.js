@@ -27,4 +27,21 @@
     rows.insertAdjacentHTML("beforeend", html);
     total.value = parseInt(total.value, 10) + 1;
   });
+
+  // <input data-filter-checks="#box">: show only the checkboxes of #box whose label
+  // contains the typed text (case and accents ignored). Hidden until this script runs.
+  function fold(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+  document.querySelectorAll("[data-filter-checks]").forEach(function (input) {
+    var box = document.querySelector(input.getAttribute("data-filter-checks"));
+    if (!box) return;
+    input.hidden = false;
+    input.addEventListener("input", function () {
+      var wanted = fold(input.value.trim());
+      box.querySelectorAll(".form-check").forEach(function (check) {
+        check.hidden = wanted !== "" && fold(check.textContent).indexOf(wanted) === -1;
+      });
+    });
+  });
 })();
