@@ -19,8 +19,16 @@ RETRY_AFTER_SECONDS = 30
 
 
 def database_unavailable(exc: BaseException | None) -> bool:
-    """Connection lost or refused, server shutting down, statement cancelled: transient."""
-    return isinstance(exc, OperationalError | InterfaceError)
+    """The database cannot be reached: connection refused or lost, server starting up or
+    shutting down. Other operational errors (deadlock, timeout, disk full) stay 500s."""
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    # PostgreSQL's SQLSTATE: none when the connection itself failed, class 08
+    # (connection exception) or 57P (operator intervention: shutdown, restart).
+    code = getattr(exc.__cause__, "pgcode", None)
+    return code is None or code.startswith(("08", "57P"))
 
 
 def server_error(request):

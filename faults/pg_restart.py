@@ -103,8 +103,11 @@ class Load:
                 outcome = str(exc.code)
                 if exc.code == 503 and path != "/healthz":
                     # The French page that tells the user to retry (ctg.errors).
-                    page = exc.read().decode("utf-8", "replace")
-                    if "Service momentanément indisponible" not in page:
+                    try:
+                        page = exc.read().decode("utf-8", "replace")
+                    except Exception as read_error:  # noqa: BLE001
+                        page, outcome = "", f"503 illisible ({type(read_error).__name__})"
+                    if page and "Service momentanément indisponible" not in page:
                         outcome = "503 sans la page française"
             except Exception as exc:  # noqa: BLE001
                 outcome = type(exc).__name__

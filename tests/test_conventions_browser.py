@@ -33,6 +33,10 @@ def test_caf_staff_create_a_convention_with_two_signatories(
     page.get_by_label("Jeunesse").check()
     page.fill("#filtre-territoires", "lague")  # the filter keeps Laguépie only
     assert page.locator("#territoires .form-check:visible").count() == 1
+    page.press("#filtre-territoires", "Enter")  # does not send the form
+    page.wait_for_timeout(500)
+    assert page.url.endswith("/conventions/nouvelle/")
+    assert not Convention.objects.filter(name="CTG Quercy Rouergue").exists()
     page.check(f'input[name=territories][value="{world.commune.pk}"]')
     page.fill("#filtre-territoires", "")
     page.check(f'input[name=territories][value="{world.epci.pk}"]')

@@ -1,10 +1,12 @@
 """The error pages speak French, keep nothing half-saved and say when to retry."""
 
 import pytest
+from django.db import InterfaceError, OperationalError
 from django.test import Client, override_settings
 from django.urls import reverse
 
 from conventions.models import Convention
+from ctg.errors import database_unavailable
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +57,7 @@ def test_a_bug_gets_the_french_500_page(world):
     assert response.status_code == 500
     page = response.content.decode()
     assert "Une erreur est survenue" in page
+    assert "Erreur 500" in page  # the template, not the plain fallback
     assert "Server Error" not in page
     assert "Traceback" not in page and "a bug" not in page
 
@@ -62,6 +65,7 @@ def test_a_bug_gets_the_french_500_page(world):
 @override_settings(ROOT_URLCONF="tests.error_urls")
 def test_a_lost_database_gets_a_503_with_retry_after_and_no_query(world, django_assert_num_queries):
     client = Client(raise_request_exception=False)
+    client.force_login(world.elected)  # a signed-in user: the page must not load them
     with django_assert_num_queries(0):  # the page must not need the database it lost
         response = client.get("/essai/base-indisponible/")
     assert response.status_code == 503
@@ -93,3 +97,25 @@ def test_the_error_page_still_answers_when_it_cannot_be_rendered(world, tmp_path
         assert client.get("/essai/erreur/").status_code == 500
     # Restored: the next pages render their static files again.
     assert Client().get("/connexion/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "sqlstate, unavailable",
+    [
+        (None, True),  # connection refused, server closed the connection
+        ("08006", True),  # connection failure
+        ("57P01", True),  # terminating connection: administrator command (restart)
+        ("57P03", True),  # the database system is starting up
+        ("40P01", False),  # deadlock: a bug to see as a 500
+        ("57014", False),  # statement timeout
+        ("53100", False),  # disk full
+    ],
+)
+def test_only_an_unreachable_database_answers_503(sqlstate, unavailable):
+    cause = Exception("psycopg2 error")
+    cause.pgcode = sqlstate
+    error = OperationalError("wrapped by Django")
+    error.__cause__ = cause
+    assert database_unavailable(error) is unavailable
+    assert database_unavailable(InterfaceError("connection already closed"))
+    assert not database_unavailable(RuntimeError("a bug"))

@@ -122,3 +122,36 @@ def test_the_pages_laid_out_field_by_field_render_every_field_of_their_form(worl
     for prefix, formset in (("financement", FundingFormSet), ("indicateurs", IndicatorFormSet)):
         expected = {f"{prefix}-0-{name}" for name in formset.form.base_fields}
         assert expected <= names, expected - names
+
+
+def test_the_convention_and_diagnostic_forms_render_as_crispy_renders_them(world):
+    from conventions.forms import ConventionForm
+    from diagnostics.forms import DiagnosticForm
+
+    for user in (world.caf_staff, world.superuser):
+        _assert_same(ConventionForm(instance=world.convention, user=user))
+        bound = ConventionForm(
+            {"name": "", "start_date": "2026-13-01", "territories": ["x"], "version": "1"},
+            instance=world.convention,
+            user=user,
+        )
+        assert not bound.is_valid()
+        _assert_same(bound)
+    bound = DiagnosticForm({"participants_count": "-3", "start_date": "nope", "version": "0"})
+    assert not bound.is_valid()
+    _assert_same(bound)
+    _assert_same(DiagnosticForm())
+
+
+def test_what_it_does_not_reproduce_goes_through_crispy():
+    from django import forms
+
+    class Odd(forms.Form):
+        required_css_class = "obligatoire"
+        when = forms.SplitDateTimeField(label="Quand")
+        name = forms.CharField(label="Nom")
+
+    form = Odd()
+    _assert_same(form)  # a fieldset for the two inputs; the form's required class
+    assert "obligatoire" in TAG.render(Context({"f": form["name"]}))
+    assert "<legend" in TAG.render(Context({"f": form["when"]}))

@@ -14,6 +14,7 @@ from django.forms import (
     CheckboxInput,
     CheckboxSelectMultiple,
     FileInput,
+    MultiWidget,
     RadioSelect,
     Select,
 )
@@ -29,15 +30,23 @@ def form_field(field: BoundField) -> SafeString:
     widget = field.field.widget
     if field.is_hidden:
         return mark_safe(str(field))  # noqa: S308 - rendered by Django, escaped
-    if isinstance(widget, RadioSelect | CheckboxSelectMultiple | FileInput):
+    # Only crispy's plain case is reproduced here; anything else goes through crispy:
+    # several inputs (a fieldset), form-level CSS classes, no ids, or a FormHelper
+    # that changes the field template.
+    if (
+        isinstance(widget, RadioSelect | CheckboxSelectMultiple | FileInput | MultiWidget)
+        or field.use_fieldset
+        or field.css_classes()
+        or not field.auto_id
+    ):
         return as_crispy_field(field)
-    # A FormHelper changes crispy's rendering: only its defaults are reproduced here.
     error_tag = "p"
     helper = getattr(field.form, "helper", None)
     if helper is not None:
         options = helper.get_attributes(TEMPLATE_PACK)
         if (
             helper.field_template
+            or "form-horizontal" in (options.get("form_class") or "")
             or options.get("label_class")
             or options.get("field_class")
             or options.get("help_text_inline")
@@ -54,7 +63,11 @@ def form_field(field: BoundField) -> SafeString:
         bootstrap = "form-select"
     else:
         bootstrap = "form-control"
-    classes = [*widget.attrs.get("class", "").split(), type(widget).__name__.lower(), bootstrap]
+    # As crispy: the widget's own classes, its type unless already named there, then
+    # Bootstrap's classes.
+    css = widget.attrs.get("class", "")
+    kind = type(widget).__name__.lower()
+    classes = [*css.split(), *([] if kind in css else [kind]), bootstrap]
     if field.errors:
         classes.append("is-invalid")
     control = field.as_widget(attrs={"class": " ".join(dict.fromkeys(classes))})

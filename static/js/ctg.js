@@ -37,6 +37,10 @@
     var box = document.querySelector(input.getAttribute("data-filter-checks"));
     if (!box) return;
     input.hidden = false;
+    // Enter in the filter must not submit the form it sits in.
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") event.preventDefault();
+    });
     input.addEventListener("input", function () {
       var wanted = fold(input.value.trim());
       box.querySelectorAll(".form-check").forEach(function (check) {
