@@ -68,6 +68,7 @@ from django.db.models.functions import (
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
+import ctg.lookups  # noqa: F401 - registers pk__in_ids
 from actions.models import ActionSheet, Approval, FundingLine
 from conventions.models import Committee, CommitteeMember, Convention, Meeting, Side, User
 from diagnostics.models import StatisticDefinition, TerritoryStatistic
@@ -292,7 +293,7 @@ def convention_indicators(convention: Convention) -> QuerySet[Indicator]:
         .values("pk")
         .union(Indicator.objects.filter(objective__convention=convention).order_by().values("pk"))
     )
-    return Indicator.objects.filter(pk__in=ids)
+    return Indicator.objects.filter(pk__in_ids=ids)
 
 
 def indicators_of(
@@ -827,7 +828,7 @@ def portfolio_page(rows, *, today: datetime.date | None = None) -> list[Conventi
             )
         )
         grouped = (
-            with_progress(Indicator.objects.filter(pk__in=held), today=today)
+            with_progress(Indicator.objects.filter(pk__in_ids=held), today=today)
             .annotate(
                 holder_convention=Coalesce(
                     "action_sheet__convention_id", "objective__convention_id"
