@@ -213,9 +213,10 @@ def with_progress(
     # every term below is plain column arithmetic. Built on correlated subqueries
     # instead, the status repeated them dozens of times per row, and Django spent
     # most of a dashboard's time resolving those nested expressions.
-    qs = qs.alias(
-        p_last_id=Subquery(measurements.order_by("-date", "-id").values("pk")[:1])
-    ).annotate(
+    # One measurement per indicator and date (measurement_one_per_date): ordering by
+    # date alone lets PostgreSQL read the last one straight from that index (a tie-break
+    # on id added a sort per indicator).
+    qs = qs.alias(p_last_id=Subquery(measurements.order_by("-date").values("pk")[:1])).annotate(
         p_last=FilteredRelation("measurements", condition=Q(measurements__pk=F("p_last_id")))
     )
     span_days = day_number(F("target_date")) - day_number(F("baseline_date"))
