@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Case, Value, When
 
 from ctg import uploads
 from ctg.forms import (
@@ -67,7 +68,10 @@ class ConventionForm(HiddenFieldErrorsMixin, forms.ModelForm):
             if not editing:
                 self.instance.caf_id = caf_id
         self.fields["thematics"].queryset = Thematic.objects.filter(is_active=True)
-        territories = Collectivity.objects.order_by("kind", "name")
+        # The intercommunalities first (a CTG usually covers one), then the communes.
+        territories = Collectivity.objects.order_by(
+            Case(When(kind=Collectivity.Kind.EPCI, then=Value(0)), default=Value(1)), "name"
+        )
         previous = Convention.objects.select_related("caf").order_by("-start_date", "name")
         if caf_id:
             territories = territories.filter(caf_id=caf_id)

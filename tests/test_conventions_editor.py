@@ -288,3 +288,11 @@ def test_a_phase_change_makes_an_open_edit_form_stale(world, login):
     )
     assert response.status_code == 200
     assert "modifiée par Ada" in response.content.decode()
+
+
+def test_the_territories_list_starts_with_the_intercommunality(world, login):
+    page = login(world.caf_staff).get(reverse("conventions:create")).content.decode()
+    epci = page.index(f'name="territories" value="{world.epci.pk}"')
+    commune = page.index(f'name="territories" value="{world.commune.pk}"')
+    assert epci < commune  # « CC des Deux Rives » before « Laguépie », not by kind's name
+    assert 'data-filter-checks="#territoires"' in page
