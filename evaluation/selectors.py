@@ -285,16 +285,25 @@ def _clamp(expr):
     return Least(Greatest(expr, Value(0.0)), Value(100.0), output_field=FLOAT)
 
 
-def convention_indicators(convention: Convention) -> QuerySet[Indicator]:
+def conventions_indicators(conventions: Sequence[int]) -> QuerySet[Indicator]:
+    """Indicators on the fiches and objectives of the conventions with these ids."""
     # A UNION of the two holders, not an OR across two outer joins: with the OR the
     # database could use no index and scanned every indicator of the country.
     ids = (
-        Indicator.objects.filter(action_sheet__convention=convention)
+        Indicator.objects.filter(action_sheet__convention_id__in=conventions)
         .order_by()
         .values("pk")
-        .union(Indicator.objects.filter(objective__convention=convention).order_by().values("pk"))
+        .union(
+            Indicator.objects.filter(objective__convention_id__in=conventions)
+            .order_by()
+            .values("pk")
+        )
     )
     return Indicator.objects.filter(pk__in_ids=ids)
+
+
+def convention_indicators(convention: Convention) -> QuerySet[Indicator]:
+    return conventions_indicators([convention.pk])
 
 
 def indicators_of(
@@ -820,16 +829,8 @@ def portfolio_page(rows, *, today: datetime.date | None = None) -> list[Conventi
     ids = [row.pk for row in rows]
     counts: dict[int, tuple[int, int]] = {}
     if ids:
-        held = (
-            Indicator.objects.filter(action_sheet__convention_id__in=ids)
-            .order_by()
-            .values("pk")
-            .union(
-                Indicator.objects.filter(objective__convention_id__in=ids).order_by().values("pk")
-            )
-        )
         grouped = (
-            with_progress(Indicator.objects.filter(pk__in_ids=held), today=today)
+            with_progress(conventions_indicators(ids), today=today)
             .annotate(
                 holder_convention=Coalesce(
                     "action_sheet__convention_id", "objective__convention_id"

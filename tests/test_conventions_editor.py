@@ -296,3 +296,26 @@ def test_the_territories_list_starts_with_the_intercommunality(world, login):
     commune = page.index(f'name="territories" value="{world.commune.pk}"')
     assert epci < commune  # « CC des Deux Rives » before « Laguépie », not by kind's name
     assert 'data-filter-checks="#territoires"' in page
+
+
+def test_a_territory_of_another_caf_is_refused_in_the_territories_box(world, login):
+    response = login(world.caf_staff).post(
+        reverse("conventions:create"),
+        {
+            "name": "CTG refusée",
+            "start_date": "2026-01-01",
+            "end_date": "2029-12-31",
+            "territories": [world.other_commune.pk],
+            "reporting_frequency": "yearly",
+            "meeting_pack_days": "10",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    box = page[
+        page.index('id="territoires"') : page.index("</fieldset>", page.index('id="territoires"'))
+    ]
+    assert "Sélectionnez un choix valide" in box
+    assert 'id="id_territories_error"' in box
+    assert page.count("Sélectionnez un choix valide") == 1  # the only error on the form
+    assert not Convention.objects.filter(name="CTG refusée").exists()

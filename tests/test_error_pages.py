@@ -119,3 +119,11 @@ def test_only_an_unreachable_database_answers_503(sqlstate, unavailable):
     assert database_unavailable(error) is unavailable
     assert database_unavailable(InterfaceError("connection already closed"))
     assert not database_unavailable(RuntimeError("a bug"))
+
+
+def test_a_request_for_an_unknown_host_gets_the_french_400_page(client):
+    response = client.get("/conventions/", HTTP_HOST="intrus.example")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Requête invalide" in page and "Erreur 400" in page
+    assert "Bad Request" not in page
