@@ -45,10 +45,16 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    # The project's apps, a strict stack (each imports only those listed before it;
+    # checked by lint-imports, see [tool.importlinter] in pyproject.toml).
+    "ctg",
     "conventions",
     "diagnostics",
     "actions",
     "evaluation",
+    "reports",
+    "portal",
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -67,7 +73,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "ctg.urls"
+ROOT_URLCONF = "portal.urls"
 # The audit history is read-only: no "revert" from the admin (see ReadOnlyHistoryAdmin).
 SIMPLE_HISTORY_REVERT_DISABLED = True
 WSGI_APPLICATION = "ctg.wsgi.application"
@@ -82,7 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "conventions.context_processors.navigation",
+                "portal.context_processors.navigation",
             ],
         },
     },

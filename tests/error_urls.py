@@ -3,8 +3,8 @@
 from django.db import OperationalError
 from django.urls import path
 
-from ctg.urls import handler500
-from ctg.urls import urlpatterns as project_urlpatterns
+from portal.urls import handler500
+from portal.urls import urlpatterns as project_urlpatterns
 
 
 def fails(request):

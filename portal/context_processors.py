@@ -1,4 +1,5 @@
-from .permissions import is_caf_staff
+from actions.selectors import review_navigation
+from conventions.permissions import is_caf_staff
 
 
 def navigation(request):
@@ -6,7 +7,5 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from actions.selectors import review_navigation
-
     # "À examiner": committee membership and fiches waiting for the user's opinion (one query).
     return {"nav_is_caf_staff": is_caf_staff(user), **review_navigation(user=user)}

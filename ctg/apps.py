@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class CtgConfig(AppConfig):
+    """The base layer: settings, shared widgets, formatting and presentation of figures."""
+
+    name = "ctg"
+    verbose_name = "CTG"
