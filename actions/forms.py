@@ -9,9 +9,9 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
-from conventions.models import Convention
+from conventions.models import Convention, Thematic
 from ctg.forms import HiddenFieldErrorsMixin
-from diagnostics.models import Finding, Thematic
+from diagnostics.models import Finding
 from evaluation.models import Indicator
 
 from . import selectors

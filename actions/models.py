@@ -18,7 +18,7 @@ class Stake(models.Model):
         related_name="stakes",
     )
     thematic = models.ForeignKey(
-        "diagnostics.Thematic", verbose_name="thématique", on_delete=models.PROTECT
+        "conventions.Thematic", verbose_name="thématique", on_delete=models.PROTECT
     )
     title = models.CharField("intitulé", max_length=255)
     description = models.TextField("description", blank=True)
@@ -49,7 +49,7 @@ class Objective(models.Model):
         related_name="objectives",
     )
     thematic = models.ForeignKey(
-        "diagnostics.Thematic", verbose_name="thématique", on_delete=models.PROTECT
+        "conventions.Thematic", verbose_name="thématique", on_delete=models.PROTECT
     )
     stake = models.ForeignKey(
         Stake,
@@ -126,13 +126,13 @@ class ActionSheet(models.Model):
     number = models.CharField("numéro", max_length=20, help_text="Par exemple FA-01.")
     title = models.CharField("intitulé", max_length=255)
     thematic = models.ForeignKey(
-        "diagnostics.Thematic",
+        "conventions.Thematic",
         verbose_name="thématique principale",
         on_delete=models.PROTECT,
         related_name="action_sheets",
     )
     other_thematics = models.ManyToManyField(
-        "diagnostics.Thematic",
+        "conventions.Thematic",
         verbose_name="autres thématiques",
         blank=True,
         related_name="secondary_action_sheets",

@@ -24,8 +24,16 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from conventions.models import Collectivity, Committee, CommitteeMember, Convention, Side, User
-from diagnostics.models import Finding, Thematic
+from conventions.models import (
+    Collectivity,
+    Committee,
+    CommitteeMember,
+    Convention,
+    Side,
+    Thematic,
+    User,
+)
+from diagnostics.models import Finding
 from evaluation.models import Indicator
 
 from .models import ActionSheet, ActionSheetTransition, Approval, FundingLine, Objective

@@ -84,8 +84,8 @@ def _conventions(n: int):
 
 def run(*, workers: int, reports: int, timeout: float) -> dict:
     from ctg.celery import app
-    from evaluation.models import ProgressReport
-    from evaluation.tasks import build_report
+    from reports.models import ProgressReport
+    from reports.tasks import build_report
 
     queue = f"bench-throughput-{uuid.uuid4().hex[:8]}"
     app.control.purge()  # leftovers of an interrupted run

@@ -252,7 +252,7 @@ class Bench:
                     "dashboard",
                     "Synthèse de la plus grande convention",
                     "elected",
-                    get("elected", reverse("conventions:detail", args=[conv.pk])),
+                    get("elected", reverse("portal:detail", args=[conv.pk])),
                 ),
                 (
                     "dashboard_raw_sql",
@@ -346,8 +346,8 @@ class Bench:
         m.extra["workbook_bytes"] = len(variants[0])
 
     def measure_report(self, conv: Convention) -> None:
-        from evaluation.models import ProgressReport
-        from evaluation.reporting import report_build
+        from reports.models import ProgressReport
+        from reports.services import report_build
 
         today = timezone.localdate()
         made: list[ProgressReport] = []

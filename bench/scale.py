@@ -36,16 +36,11 @@ from conventions.models import (
     Meeting,
     Side,
     Signatory,
+    Thematic,
     User,
     siren_is_valid,
 )
-from diagnostics.models import (
-    Diagnostic,
-    Finding,
-    StatisticDefinition,
-    TerritoryStatistic,
-    Thematic,
-)
+from diagnostics.models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic
 from evaluation.imports import period_ends as _period_ends
 from evaluation.models import (
     ChangeSought,

@@ -12,6 +12,7 @@ from .models import (
     Convention,
     Meeting,
     Signatory,
+    Thematic,
     User,
 )
 
@@ -142,3 +143,10 @@ class AmendmentAdmin(ReadOnlyHistoryAdmin):
     list_display = ["__str__", "convention", "date"]
     search_fields = ["convention__name", "purpose"]
     filter_horizontal = ["signatories_added"]
+
+
+@admin.register(Thematic)
+class ThematicAdmin(admin.ModelAdmin):
+    list_display = ["label", "code", "order", "is_active"]
+    list_editable = ["order", "is_active"]
+    search_fields = ["label", "code"]

@@ -11,8 +11,8 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from conventions.models import Thematic
 from ctg.forms import HiddenFieldErrorsMixin
-from diagnostics.models import Thematic
 
 from .models import Committee, Convention, Side, User
 from .selectors import eligible_member_users

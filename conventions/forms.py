@@ -6,12 +6,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Value, When
 
+from conventions.models import Thematic
 from ctg import uploads
 from ctg.forms import (
     HiddenFieldErrorsMixin,
     add_service_errors,  # noqa: F401 - used as forms.add_service_errors
 )
-from diagnostics.models import Thematic
 
 from .models import Caf, Collectivity, Convention, Signatory, User
 

@@ -11,6 +11,7 @@ diagnostic → plan d'actions → signature → mise en œuvre → évaluation �
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
@@ -47,8 +48,6 @@ STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Clôturée", (Phase.CLOSED, Phase.RENEWED)),
 )
 
-# Fiches that went through the committee's approval.
-VALIDATED_SHEET_STATUSES = ("validee", "en_cours", "realisee")
 SIGNED_PHASES = (Phase.IMPLEMENTATION, Phase.EVALUATION)
 
 
@@ -82,15 +81,24 @@ def is_allowed(from_phase: str, to_phase: str) -> bool:
     return to_phase in FORWARD_TRANSITIONS.get(from_phase, ()) or is_backward(from_phase, to_phase)
 
 
-def _plural(count: int, singular: str, plural: str) -> str:
-    return singular if count == 1 else plural
+PhaseGuard = Callable[[Convention, str], list[str]]
+_PHASE_GUARDS: list[PhaseGuard] = []
+
+
+def register_phase_guard(guard: PhaseGuard) -> PhaseGuard:
+    """Let an upper app say what its own data requires before a forward move.
+
+    ``guard(convention, to_phase)`` returns the blockers, in French (empty: nothing
+    blocks). The diagnostic asks for findings on each thematic, the action plan for a
+    validated fiche: each rule lives with its data, and this base app imports neither.
+    Registered from the apps' ``ready()``; the same guard is kept once."""
+    if guard not in _PHASE_GUARDS:
+        _PHASE_GUARDS.append(guard)
+    return guard
 
 
 def transition_blockers(*, convention: Convention, to_phase: str, reason: str = "") -> list[str]:
     """Why ``convention`` may not move to ``to_phase`` now (empty list: it may), in French."""
-    from actions.models import ActionSheet
-    from diagnostics.models import Finding
-
     current = convention.phase
     if not is_allowed(current, to_phase):
         return [
@@ -105,38 +113,23 @@ def transition_blockers(*, convention: Convention, to_phase: str, reason: str = 
 
     blockers = []
     if to_phase in (Phase.DIAGNOSTIC, Phase.ACTION_PLAN):
-        thematics = list(convention.thematics.all())
-        if not thematics:
+        if not convention.thematics.exists():
             blockers.append(
                 "Aucune thématique n'est choisie : cochez les thématiques couvertes "
                 "dans la fiche de la convention."
             )
         if to_phase == Phase.DIAGNOSTIC and not convention.territories.exists():
             blockers.append("Aucun territoire couvert n'est renseigné.")
-        if to_phase == Phase.ACTION_PLAN and thematics:
-            covered = set(
-                Finding.objects.filter(diagnostic__convention=convention).values_list(
-                    "thematic_id", flat=True
-                )
-            )
-            missing = [t.label for t in thematics if t.pk not in covered]
-            if missing:
-                count = len(missing)
-                subject = _plural(count, "thématique n'a", "thématiques n'ont")
-                blockers.append(f"{count} {subject} aucun constat : {', '.join(missing)}.")
-    if to_phase in (Phase.SIGNATURE, Phase.IMPLEMENTATION) and current != Phase.EVALUATION:
-        if not ActionSheet.objects.filter(
-            convention=convention, status__in=VALIDATED_SHEET_STATUSES
-        ).exists():
-            blockers.append(
-                "Aucune fiche action validée : le plan d'actions doit compter au moins "
-                "une fiche validée par le comité."
-            )
-        if not convention.signatories.exists():
-            blockers.append(
-                "Aucun signataire n'est enregistré : ajoutez les signataires "
-                "dans l'onglet Gouvernance."
-            )
+    for guard in _PHASE_GUARDS:
+        blockers.extend(guard(convention, to_phase))
+    if (
+        to_phase in (Phase.SIGNATURE, Phase.IMPLEMENTATION)
+        and current != Phase.EVALUATION
+        and not convention.signatories.exists()
+    ):
+        blockers.append(
+            "Aucun signataire n'est enregistré : ajoutez les signataires dans l'onglet Gouvernance."
+        )
     if to_phase == Phase.CLOSED and convention.end_date > timezone.localdate() and not reason:
         blockers.append(
             f"La convention court jusqu'au {date_format(convention.end_date, 'j F Y')} : "

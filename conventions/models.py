@@ -39,6 +39,26 @@ def siren_is_valid(value: str) -> bool:
     return total % 10 == 0
 
 
+class Thematic(models.Model):
+    """A reference table, extensible by the administrators (not an enum)."""
+
+    code = models.SlugField("code", max_length=50, unique=True)
+    label = models.CharField("libellé", max_length=100, unique=True)
+    order = models.PositiveSmallIntegerField("ordre", default=100)
+    is_active = models.BooleanField("active", default=True)
+
+    class Meta:
+        # Created by the diagnostics app, moved here so that conventions and committees
+        # can use it without importing an upper layer; the table keeps its name.
+        db_table = "diagnostics_thematic"
+        verbose_name = "thématique"
+        verbose_name_plural = "thématiques"
+        ordering = ["order", "label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class Caf(models.Model):
     name = models.CharField("nom", max_length=200, unique=True)
     department_code = models.CharField(
@@ -228,9 +248,7 @@ class Convention(models.Model):
     horizon_year = models.PositiveSmallIntegerField(
         "horizon du projet social de territoire", null=True, blank=True
     )
-    thematics = models.ManyToManyField(
-        "diagnostics.Thematic", verbose_name="thématiques couvertes", blank=True
-    )
+    thematics = models.ManyToManyField(Thematic, verbose_name="thématiques couvertes", blank=True)
     territories = models.ManyToManyField(
         Collectivity,
         verbose_name="territoires couverts",
@@ -446,7 +464,7 @@ class Committee(models.Model):
     kind = models.CharField("type", max_length=20, choices=Kind.choices)
     name = models.CharField("nom", max_length=200)
     thematic = models.ForeignKey(
-        "diagnostics.Thematic",
+        Thematic,
         verbose_name="thématique",
         null=True,
         blank=True,

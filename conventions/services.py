@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, ProtectedError
 from django.utils import timezone
 
 from . import lifecycle
@@ -107,21 +107,26 @@ def update_committee(
     return committee
 
 
-def _approvals_given(members) -> int:
-    from actions.models import Approval
-
-    return Approval.objects.filter(member__in=members).count()
+def _delete_unless_opinions(obj, refusal) -> None:
+    """Delete ``obj`` unless opinions on fiches refer to it: an opinion protects its
+    member (``Approval.member`` is PROTECT), so the database says how many there are
+    without this base app reading the fiches' tables. ``refusal(count)`` is the message."""
+    try:
+        with transaction.atomic():
+            obj.delete()
+    except ProtectedError as error:
+        raise ValidationError(refusal(len(error.protected_objects))) from None
 
 
 @transaction.atomic
 def delete_committee(*, committee: Committee) -> None:
-    given = _approvals_given(committee.members.all())
-    if given:
-        raise ValidationError(
+    _delete_unless_opinions(
+        committee,
+        lambda given: (
             f"L'instance « {committee.name} » ne peut pas être supprimée : ses membres ont "
             f"déjà rendu {given} avis sur des fiches action, qui doivent rester traçables."
-        )
-    committee.delete()
+        ),
+    )
 
 
 def _member_fields(*, committee: Committee, member_pk, side, name, function, user, kept_user=None):
@@ -206,13 +211,13 @@ def update_committee_member(
 
 @transaction.atomic
 def remove_committee_member(*, member: CommitteeMember) -> None:
-    given = _approvals_given([member])
-    if given:
-        raise ValidationError(
+    _delete_unless_opinions(
+        member,
+        lambda given: (
             f"{member.name} a déjà rendu {given} avis sur des fiches action : ce membre ne peut "
             "pas être retiré sans effacer ces avis. Modifiez plutôt sa fonction."
-        )
-    member.delete()
+        ),
+    )
 
 
 @transaction.atomic

@@ -6,14 +6,11 @@ app_name = "conventions"
 
 urlpatterns = [
     path("conventions/", views.convention_list, name="list"),
-    path("conventions/<int:pk>/", views.convention_detail, name="detail"),
     path("conventions/<int:pk>/gouvernance/", views.governance, name="governance"),
-    path("conventions/<int:pk>/historique/", views.history, name="history"),
 ]
 
-# Governance: committees, members, meetings (conventions/committee_views.py)
-# and the convention document (conventions/document_views.py).
-from . import committee_views, document_views  # noqa: E402
+# Governance: committees, members, meetings (conventions/committee_views.py).
+from . import committee_views  # noqa: E402
 
 _committee = "conventions/<int:pk>/instances/<int:committee_pk>/"
 urlpatterns += [
@@ -51,11 +48,6 @@ urlpatterns += [
         f"{_committee}reunions/<int:meeting_pk>/supprimer/",
         committee_views.meeting_delete,
         name="meeting_delete",
-    ),
-    path(
-        "conventions/<int:pk>/document.pdf",
-        document_views.convention_document,
-        name="document",
     ),
 ]
 

@@ -16,7 +16,7 @@ def home(request):
     if request.user.role == User.Role.ELECTED:
         ids = list(conventions_visible_to(request.user).values_list("pk", flat=True)[:2])
         if len(ids) == 1:
-            return redirect("conventions:detail", pk=ids[0])
+            return redirect("portal:detail", pk=ids[0])
     return redirect("conventions:list")
 
 
@@ -41,25 +41,6 @@ def convention_list(request):
 
 
 @login_required
-def convention_detail(request, pk: int):
-    from evaluation.selectors import convention_dashboard
-
-    convention, access = get_convention_or_404(request.user, pk)
-    return render(
-        request,
-        "conventions/convention_detail.html",
-        {
-            "convention": convention,
-            "access": access,
-            "signatories": selectors.signatories_of(convention=convention),
-            "thematics": convention.thematics.all(),
-            "territories": convention.territories.all(),
-            "dashboard": convention_dashboard(convention=convention),
-        },
-    )
-
-
-@login_required
 def governance(request, pk: int):
     convention, access = get_convention_or_404(request.user, pk)
     return render(
@@ -72,25 +53,6 @@ def governance(request, pk: int):
             "crumb": "Gouvernance",
             "signatories": selectors.signatories_of(convention=convention),
             "committees": selectors.governance_committees(convention=convention),
-        },
-    )
-
-
-@login_required
-def history(request, pk: int):
-    convention, access = get_convention_or_404(request.user, pk)
-    page = selectors.convention_history_page(
-        convention=convention, page_number=request.GET.get("page")
-    )
-    return render(
-        request,
-        "conventions/history.html",
-        {
-            "convention": convention,
-            "access": access,
-            "active_tab": "historique",
-            "crumb": "Historique",
-            "page": page,
         },
     )
 
@@ -119,7 +81,7 @@ def convention_create(request):
             forms.add_service_errors(form, exc)
         else:
             messages.success(request, f"La convention « {convention.name} » est créée.")
-            return redirect("conventions:detail", pk=convention.pk)
+            return redirect("portal:detail", pk=convention.pk)
     return render(request, "conventions/convention_form.html", {"form": form, "creating": True})
 
 
@@ -140,7 +102,7 @@ def convention_edit(request, pk: int):
             forms.add_service_errors(form, exc)
         else:
             messages.success(request, "Les modifications de la convention sont enregistrées.")
-            return redirect("conventions:detail", pk=convention.pk)
+            return redirect("portal:detail", pk=convention.pk)
         # Show the convention as it is in the database, not as the rejected form left it.
         convention.refresh_from_db()
     return render(
@@ -252,7 +214,7 @@ def lifecycle_view(request, pk: int):
             else:
                 label = Convention.Phase(to_phase).label
                 messages.success(request, f"La convention passe en phase « {label} ».")
-                return redirect("conventions:detail", pk=convention.pk)
+                return redirect("portal:detail", pk=convention.pk)
         else:
             messages.error(request, "Transition inconnue.")
         return redirect("conventions:lifecycle", pk=convention.pk)
@@ -293,7 +255,7 @@ def convention_sign(request, pk: int):
             messages.success(
                 request, "La signature est enregistrée : la convention passe en mise en œuvre."
             )
-            return redirect("conventions:detail", pk=convention.pk)
+            return redirect("portal:detail", pk=convention.pk)
     return render(
         request,
         "conventions/sign_form.html",

@@ -35,15 +35,15 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Also the beat's heartbeat read by /healthz (ctg.health).
     "dispatch-pending-reports": {
-        "task": "evaluation.tasks.dispatch_pending_reports",
+        "task": "reports.tasks.dispatch_pending_reports",
         "schedule": crontab(minute="*/5"),
     },
     "dispatch-due-reports": {
-        "task": "evaluation.tasks.dispatch_due_reports",
+        "task": "reports.tasks.dispatch_due_reports",
         "schedule": crontab(hour=6, minute=0),
     },
     "dispatch-meeting-packs": {
-        "task": "evaluation.tasks.dispatch_meeting_packs",
+        "task": "reports.tasks.dispatch_meeting_packs",
         "schedule": crontab(hour=6, minute=30),
     },
 }

@@ -2,14 +2,7 @@ from django.contrib import admin
 
 from ctg.history_admin import ReadOnlyHistoryAdmin
 
-from .models import Diagnostic, Facility, Finding, StatisticDefinition, TerritoryStatistic, Thematic
-
-
-@admin.register(Thematic)
-class ThematicAdmin(admin.ModelAdmin):
-    list_display = ["label", "code", "order", "is_active"]
-    list_editable = ["order", "is_active"]
-    search_fields = ["label", "code"]
+from .models import Diagnostic, Facility, Finding, StatisticDefinition, TerritoryStatistic
 
 
 class FindingInline(admin.TabularInline):

@@ -3,8 +3,9 @@ import importlib
 import factory
 
 from conventions.factories import CollectivityFactory, ConventionFactory
+from conventions.models import Thematic
 
-from .models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic, Thematic
+from .models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic
 
 
 def ensure_reference_data() -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from conventions.models import Collectivity, Convention
+from conventions.models import Collectivity, Convention, Thematic
 from ctg import uploads
 from ctg.forms import HiddenFieldErrorsMixin
 
 from . import selectors
 from .imports import MAX_YEAR, MIN_YEAR, parse_decimal
-from .models import Diagnostic, Finding, StatisticDefinition, Thematic
+from .models import Diagnostic, Finding, StatisticDefinition
 
 
 class DateInput(forms.DateInput):

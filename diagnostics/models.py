@@ -1,26 +1,11 @@
-"""The shared diagnostic: thematics, findings, territory statistics, facilities."""
+"""The shared diagnostic: findings, territory statistics, facilities."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-
-class Thematic(models.Model):
-    """A reference table, extensible by the administrators (not an enum)."""
-
-    code = models.SlugField("code", max_length=50, unique=True)
-    label = models.CharField("libellé", max_length=100, unique=True)
-    order = models.PositiveSmallIntegerField("ordre", default=100)
-    is_active = models.BooleanField("active", default=True)
-
-    class Meta:
-        verbose_name = "thématique"
-        verbose_name_plural = "thématiques"
-        ordering = ["order", "label"]
-
-    def __str__(self) -> str:
-        return self.label
+from conventions.models import Thematic
 
 
 class Diagnostic(models.Model):

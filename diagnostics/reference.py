@@ -56,7 +56,9 @@ def load_reference_data(thematic_model, statistic_model) -> None:
 
 
 def ensure_reference_data() -> None:
-    from .models import StatisticDefinition, Thematic
+    from conventions.models import Thematic
+
+    from .models import StatisticDefinition
 
     if Thematic.objects.filter(code__in=[c for c, _ in THEMATICS]).count() < len(
         THEMATICS

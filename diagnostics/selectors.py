@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from conventions.models import Collectivity, Convention, Signatory
+from conventions.models import Collectivity, Convention, Signatory, Thematic
 
 from .formatting import Evolution, evolution, is_rate
-from .models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic, Thematic
+from .models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic
 
 
 def diagnostic_of(*, convention: Convention) -> Diagnostic | None:

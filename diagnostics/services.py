@@ -14,11 +14,11 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from conventions.models import Collectivity, Convention
+from conventions.models import Collectivity, Convention, Thematic
 
 from . import selectors
 from .imports import StatisticRow
-from .models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic, Thematic
+from .models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic
 
 CONFLICT_MESSAGE = (
     "Le diagnostic a été modifié par quelqu'un d'autre depuis l'ouverture du formulaire. "

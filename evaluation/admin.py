@@ -2,15 +2,7 @@ from django.contrib import admin
 
 from ctg.history_admin import ReadOnlyHistoryAdmin
 
-from .models import (
-    ChangeSought,
-    Indicator,
-    Measurement,
-    Observation,
-    ProgressMarker,
-    ProgressReport,
-    ReportDelivery,
-)
+from .models import ChangeSought, Indicator, Measurement, Observation, ProgressMarker
 
 
 class MeasurementInline(admin.TabularInline):
@@ -55,18 +47,3 @@ class ProgressMarkerAdmin(ReadOnlyHistoryAdmin):
 class ObservationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["marker", "date", "degree"]
     list_filter = ["degree"]
-
-
-class ReportDeliveryInline(admin.TabularInline):
-    model = ReportDelivery
-    extra = 0
-    readonly_fields = ["email", "status", "sent_at", "error"]
-
-
-@admin.register(ProgressReport)
-class ProgressReportAdmin(admin.ModelAdmin):
-    list_display = ["convention", "kind", "period_start", "period_end", "status", "generated_at"]
-    list_filter = ["kind", "status"]
-    search_fields = ["convention__name"]
-    readonly_fields = ["snapshot", "generated_at", "error", "attempts"]
-    inlines = [ReportDeliveryInline]

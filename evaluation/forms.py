@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from actions.models import Objective
+from conventions.models import Thematic
 from ctg import uploads
-from diagnostics.models import Thematic
 
 from .models import Observation, ProgressMarker
 

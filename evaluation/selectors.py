@@ -33,9 +33,8 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property
 
 from django.db.models import (
     Case,
@@ -69,19 +68,13 @@ from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 import ctg.lookups  # noqa: F401 - registers pk__in_ids
-from actions.models import ActionSheet, Approval, FundingLine
-from conventions.models import Committee, CommitteeMember, Convention, Meeting, Side, User
+from actions.models import ActionSheet
+from conventions.models import Collectivity, Committee, CommitteeMember, Convention, Side, User
 from diagnostics.models import StatisticDefinition, TerritoryStatistic
 
 from . import charts
-from .models import (
-    ChangeSought,
-    Indicator,
-    Measurement,
-    Observation,
-    ProgressMarker,
-    ProgressReport,
-)
+from .imports import IndicatorLine
+from .models import ChangeSought, Indicator, Measurement, Observation, ProgressMarker
 
 SCHEDULE_TOLERANCE = 10.0  # points of % between progress and the expected share
 MAINTAIN_TOLERANCE = 0.05  # share of the target a "maintien" indicator may drift
@@ -519,150 +512,6 @@ def progress_figure(rows: list[dict], *, title: str) -> charts.Figure:
 # ------------------------------------------------------------ the dashboard
 
 
-@dataclass
-class ConventionDashboard:
-    convention: Convention
-    today: datetime.date
-    sheets_by_status: list[dict]
-    thematic_progress: list[dict]
-    summary: dict
-    late_indicators: list[Indicator]
-    funding: list[dict]
-    next_meeting: Meeting | None
-    pending_sheets: list[ActionSheet]
-    latest_reports: list[ProgressReport]
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def elapsed_pct(self) -> float:
-        return round(self.convention.elapsed_share(self.today) * 100, 1)
-
-    @property
-    def days_left(self) -> int:
-        return max(0, (self.convention.end_date - self.today).days)
-
-    @property
-    def sheet_count(self) -> int:
-        return sum(row["count"] for row in self.sheets_by_status)
-
-    @property
-    def validated_count(self) -> int:
-        return sum(r["count"] for r in self.sheets_by_status if r["status"] in VALIDATED_STATUSES)
-
-    @cached_property
-    def period_figure(self) -> charts.Figure:
-        return charts.progress_bar(
-            self.elapsed_pct, title=f"Temps écoulé : {charts.fmt_percent(self.elapsed_pct)}"
-        )
-
-    @cached_property
-    def sheets_figure(self) -> charts.Figure:
-        return charts.stacked_bar(
-            [
-                charts.Segment(row["label"], row["count"], SHEET_STATUS_COLORS[row["status"]])
-                for row in self.sheets_by_status
-            ],
-            title="Fiches action par statut",
-            width=440,
-        )
-
-    @cached_property
-    def status_figure(self) -> charts.Figure:
-        return charts.stacked_bar(
-            status_segments(self.summary), title="Indicateurs par état d'avancement", width=440
-        )
-
-    @cached_property
-    def thematic_figure(self) -> charts.Figure:
-        return progress_figure(self.thematic_progress, title="Progression moyenne par thématique")
-
-    @cached_property
-    def funding_figure(self) -> charts.Figure:
-        return charts.budget_chart(
-            [
-                charts.Budget(
-                    row["funder"], row["planned"] or Decimal(0), row["spent"] or Decimal(0)
-                )
-                for row in self.funding
-            ],
-            title="Financements : dépensé sur prévu, par financeur",
-        )
-
-
-def convention_dashboard(
-    *, convention: Convention, today: datetime.date | None = None
-) -> ConventionDashboard:
-    """Everything the Synthèse tab shows, in a fixed number of queries (7)."""
-    today = today or timezone.localdate()
-    labels = dict(ActionSheet.Status.choices)
-    counts = dict(
-        convention.action_sheets.order_by()
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
-    sheets_by_status = [
-        {"status": status, "label": labels[status], "count": counts.get(status, 0)}
-        for status in ActionSheet.Status.values
-    ]
-    indicators = indicators_of(convention=convention, today=today)
-    late = list(indicators.filter(status=LATE).order_by("schedule_gap", "id")[:8])
-    funding = list(
-        FundingLine.objects.filter(sheet__convention=convention)
-        .order_by()
-        .values("funder")
-        .annotate(planned=Sum("planned_amount"), spent=Sum("spent_amount"))
-        .order_by("-planned", "funder")
-    )
-    next_meeting = (
-        Meeting.objects.filter(committee__convention=convention, date__gte=timezone.now())
-        .select_related("committee")
-        .order_by("date")
-        .first()
-    )
-    pending = list(
-        convention.action_sheets.filter(status=ActionSheet.Status.SUBMITTED)
-        .annotate(
-            caf_favorable=Count(
-                "approvals",
-                filter=Q(
-                    approvals__version=F("version"),
-                    approvals__decision=Approval.Decision.FAVORABLE,
-                    approvals__member__side=Side.CAF,
-                ),
-            ),
-            territory_favorable=Count(
-                "approvals",
-                filter=Q(
-                    approvals__version=F("version"),
-                    approvals__decision=Approval.Decision.FAVORABLE,
-                    approvals__member__side=Side.TERRITORY,
-                ),
-            ),
-        )
-        .order_by("number")[:6]
-    )
-    thematic_progress, summary = progress_by_thematic_and_total(convention=convention, today=today)
-    return ConventionDashboard(
-        convention=convention,
-        today=today,
-        sheets_by_status=sheets_by_status,
-        thematic_progress=thematic_progress,
-        summary=summary,
-        late_indicators=late,
-        funding=funding,
-        next_meeting=next_meeting,
-        pending_sheets=pending,
-        latest_reports=list(reports_of(convention=convention)[:3]),
-    )
-
-
-def reports_of(*, convention: Convention) -> QuerySet[ProgressReport]:
-    """The convention's reports, newest first, for lists: without their frozen
-    snapshot (tens of kilobytes of JSON each, read only by a report's own page)."""
-    return convention.reports.defer("snapshot").order_by("-period_end", "-id")
-
-
 # ------------------------------------------------------- qualitative side
 
 
@@ -853,8 +702,6 @@ def portfolio_page(rows, *, today: datetime.date | None = None) -> list[Conventi
 
 def convention_collectivities(*, convention: Convention):
     """Territories covered by the convention and collectivities that sign it."""
-    from conventions.models import Collectivity
-
     return (
         Collectivity.objects.filter(
             Q(covering_conventions=convention) | Q(signatures__convention=convention)
@@ -947,8 +794,6 @@ def comparison_figures(data: dict) -> tuple[charts.Figure | None, charts.Figure 
 
 def workbook_lines(*, convention: Convention) -> list:
     """One line per indicator of the convention with its measured values (2 queries)."""
-    from .imports import IndicatorLine
-
     indicators = list(
         convention_indicators(convention)
         .select_related("action_sheet", "objective")

@@ -152,7 +152,7 @@ def setup_django() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from conventions.demo import seed_demo
+    from portal.demo import seed_demo
 
     ensure_database()
     call_command("migrate", "--noinput", verbosity=0)

@@ -138,7 +138,7 @@ def login(base: str) -> str:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(base + "/connexion/", timeout=10).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    from conventions.demo import DEMO_PASSWORD
+    from portal.demo import DEMO_PASSWORD
 
     data = urllib.parse.urlencode(
         {"username": common.DEMO_EDITOR, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token}

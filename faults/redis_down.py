@@ -31,10 +31,10 @@ def main() -> None:
 
     from django.test import Client
 
-    from conventions.demo import QRGA_NAME
     from conventions.models import Convention, User
-    from evaluation.models import ProgressReport
-    from evaluation.tasks import dispatch_pending_reports
+    from portal.demo import QRGA_NAME
+    from reports.models import ProgressReport
+    from reports.tasks import dispatch_pending_reports
 
     convention = Convention.objects.get(name=QRGA_NAME)
     start = convention.start_date

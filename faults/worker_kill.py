@@ -29,10 +29,10 @@ def main() -> None:
     common.setup_django()
     say(f"Base {common.DATABASE_URL} prête ; fichiers des rapports dans {media}")
 
-    from conventions.demo import QRGA_NAME
     from conventions.models import Convention
-    from evaluation import reporting
-    from evaluation.models import ProgressReport
+    from portal.demo import QRGA_NAME
+    from reports import services as reporting
+    from reports.models import ProgressReport
 
     convention = Convention.objects.get(name=QRGA_NAME)
     start = convention.start_date

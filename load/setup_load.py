@@ -44,8 +44,9 @@ from actions.models import ActionSheet, ActionSheetTransition, Approval  # noqa:
 from actions.selectors import approving_committee  # noqa: E402
 from bench.scale import EMAIL_DOMAIN, SUFFIX  # noqa: E402
 from conventions.models import CommitteeMember, Convention, Side, Signatory, User  # noqa: E402
-from evaluation import reporting  # noqa: E402
-from evaluation.models import Indicator, Measurement, ProgressReport  # noqa: E402
+from evaluation.models import Indicator, Measurement  # noqa: E402
+from reports import services as reporting  # noqa: E402
+from reports.models import ProgressReport  # noqa: E402
 
 ROLES = ("caf_staff", "coordinator", "elected", "member_caf", "member_territory")
 USER_ROLE = {

@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("diagnostics.urls")),
     path("", include("actions.urls")),
     path("", include("evaluation.urls")),
+    path("", include("reports.urls")),
+    path("", include("portal.convention_urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
 ]

@@ -8,16 +8,9 @@ import datetime
 from decimal import Decimal
 
 from actions.models import ActionSheet, Approval, FundingLine, Objective
-from conventions.models import Convention, Meeting
-from diagnostics.models import Thematic
-from evaluation.models import (
-    ChangeSought,
-    Indicator,
-    Measurement,
-    Observation,
-    ProgressMarker,
-    ProgressReport,
-)
+from conventions.models import Convention, Meeting, Thematic
+from evaluation.models import ChangeSought, Indicator, Measurement, Observation, ProgressMarker
+from reports.models import ProgressReport
 
 STATUSES = [
     ActionSheet.Status.DRAFT,

@@ -10,9 +10,9 @@ from pypdf import PdfReader
 
 from bench import scale
 from conventions.models import Convention
-from evaluation.models import ProgressReport
-from evaluation.report_render import PDF_MEASUREMENT_ROWS_MAX, render_pdf, render_xlsx
-from evaluation.report_snapshot import build_snapshot
+from reports.models import ProgressReport
+from reports.render import PDF_MEASUREMENT_ROWS_MAX, render_pdf, render_xlsx
+from reports.snapshot import build_snapshot
 
 
 def test_a_report_with_many_measurements_points_to_the_workbook(db):

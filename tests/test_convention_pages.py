@@ -2,13 +2,13 @@ import pytest
 from django.urls import reverse
 
 TAB_PAGES = [
-    "conventions:detail",
+    "portal:detail",
     "conventions:governance",
-    "conventions:history",
+    "portal:history",
     "diagnostics:detail",
     "actions:plan",
     "evaluation:overview",
-    "evaluation:reports",
+    "reports:reports",
 ]
 
 

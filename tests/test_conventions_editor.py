@@ -100,7 +100,7 @@ def test_other_roles_do_not_see_the_caf_staff_entries(world, login, role):
 
 
 def test_the_header_offers_modifier_to_editors_only(world, login):
-    url = reverse("conventions:detail", args=[world.convention.pk])
+    url = reverse("portal:detail", args=[world.convention.pk])
     edit_url = reverse("conventions:edit", args=[world.convention.pk])
     assert edit_url in login(world.caf_staff).get(url).content.decode()
     assert edit_url not in login(world.elected).get(url).content.decode()
@@ -135,7 +135,7 @@ def test_caf_staff_create_a_convention_of_their_own_caf(world, login):
     )
     convention = Convention.objects.get(name="CTG du Quercy")
     assert response.status_code == 302
-    assert response["Location"] == reverse("conventions:detail", args=[convention.pk])
+    assert response["Location"] == reverse("portal:detail", args=[convention.pk])
     assert convention.caf == world.caf
     assert convention.phase == Convention.Phase.PREPARATION
     assert convention.previous == world.convention

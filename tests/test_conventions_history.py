@@ -134,9 +134,7 @@ def test_transitions_show_their_reason(world, login):
         reason="Bilan à mi-parcours",
     )
     html = unescape(
-        login(world.elected)
-        .get(reverse("conventions:history", args=[convention.pk]))
-        .content.decode()
+        login(world.elected).get(reverse("portal:history", args=[convention.pk])).content.decode()
     )
     assert "Mise en œuvre → Évaluation : Bilan à mi-parcours" in html
     assert "<strong>Phase</strong> : Mise en œuvre → Évaluation" in html
@@ -148,7 +146,7 @@ def test_the_history_tab_is_paginated(world, login):
         signatory.representative_title = f"Titre {index}"
         signatory.save()
     client = login(world.caf_staff)
-    url = reverse("conventions:history", args=[world.convention.pk])
+    url = reverse("portal:history", args=[world.convention.pk])
     page = client.get(url).context["page"]
     assert len(page.object_list) == 50
     assert page.paginator.num_pages == 2
@@ -181,5 +179,5 @@ def test_the_history_tab_runs_a_bounded_number_of_queries(
         TerritoryStatisticFactory(collectivity=world.commune, year=2000 + index)
     client = login(world.caf_staff)
     with django_assert_max_num_queries(40):
-        response = client.get(reverse("conventions:history", args=[convention.pk]))
+        response = client.get(reverse("portal:history", args=[convention.pk]))
     assert response.status_code == 200

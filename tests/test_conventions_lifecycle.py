@@ -270,7 +270,7 @@ def test_the_stepper_maps_detailed_phases_onto_the_path(world, draft):
 
 
 def test_every_convention_page_shows_the_stepper(world, login):
-    html = text(login(world.elected).get(reverse("conventions:detail", args=[world.convention.pk])))
+    html = text(login(world.elected).get(reverse("portal:detail", args=[world.convention.pk])))
     assert 'aria-label="Cycle de vie de la convention"' in html
     assert 'aria-current="step"' in html
 
@@ -302,7 +302,7 @@ def test_conventions_ending_within_12_months_are_to_renew(world):
 def test_the_header_and_the_list_flag_a_convention_to_renew(world, login):
     convention = ending_in(90, caf=world.caf, name="CTG à renouveler")
     client = login(world.caf_staff)
-    header = text(client.get(reverse("conventions:detail", args=[convention.pk])))
+    header = text(client.get(reverse("portal:detail", args=[convention.pk])))
     assert "À renouveler" in header
     assert reverse("conventions:renew", args=[convention.pk]) in header
     listing = client.get(reverse("conventions:list"))

@@ -212,7 +212,7 @@ def test_a_superuser_cannot_revert_an_object_from_its_history(world, login):
 
 def test_the_history_page_of_a_convention_only_reads(world, login):
     client = login(world.caf_staff)
-    url = reverse("conventions:history", args=[world.convention.pk])
+    url = reverse("portal:history", args=[world.convention.pk])
     count = world.convention.history.count()
     assert client.get(url).status_code == 200
     response = client.post(url, {"history_id": "1", "name": "x"})

@@ -7,16 +7,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from conventions.models import Thematic
 from diagnostics import services
 from diagnostics.factories import DiagnosticFactory, FindingFactory, ensure_reference_data, thematic
 from diagnostics.formatting import evolution, format_number
-from diagnostics.models import (
-    Diagnostic,
-    Finding,
-    StatisticDefinition,
-    TerritoryStatistic,
-    Thematic,
-)
+from diagnostics.models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic
 
 
 @pytest.fixture(autouse=True)

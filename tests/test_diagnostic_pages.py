@@ -465,7 +465,7 @@ def test_ten_times_more_data_costs_no_extra_query(diag, login, name):
 
 
 def test_identifiers_are_never_written_with_a_thousands_separator(world, login):
-    from diagnostics.models import Thematic
+    from conventions.models import Thematic
 
     big = Thematic.objects.create(pk=12345, code="culture", label="Culture", order=999)
     world.convention.thematics.add(big)

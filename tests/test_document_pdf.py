@@ -11,12 +11,12 @@ from pypdf import PdfReader
 
 from actions.factories import ActionSheetFactory, FundingLineFactory, ObjectiveFactory
 from actions.models import ActionSheet
-from conventions.document import convention_document_data, render_convention_pdf
 from conventions.factories import CommitteeFactory, CommitteeMemberFactory
 from conventions.models import Committee, Side, Signatory
 from diagnostics.factories import DiagnosticFactory, FindingFactory, thematic
 from diagnostics.models import Finding
 from evaluation.factories import IndicatorFactory
+from portal.document import convention_document_data, render_convention_pdf
 
 
 def build_demo(world):
@@ -311,7 +311,7 @@ def test_gathering_the_document_takes_a_fixed_number_of_queries(
 )
 def test_every_role_in_scope_downloads_the_document(world, login, role):
     response = login(getattr(world, role)).get(
-        reverse("conventions:document", args=[world.convention.pk])
+        reverse("portal:document", args=[world.convention.pk])
     )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -324,22 +324,22 @@ def test_every_role_in_scope_downloads_the_document(world, login, role):
 @pytest.mark.parametrize("role", ["other_caf_staff", "other_elected", "outsider"])
 def test_the_document_is_404_out_of_scope(world, login, role):
     response = login(getattr(world, role)).get(
-        reverse("conventions:document", args=[world.convention.pk])
+        reverse("portal:document", args=[world.convention.pk])
     )
     assert response.status_code == 404
 
 
 def test_the_document_sends_anonymous_to_login(world, client):
-    response = client.get(reverse("conventions:document", args=[world.convention.pk]))
+    response = client.get(reverse("portal:document", args=[world.convention.pk]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
 
 def test_the_convention_header_offers_the_download(world, login):
-    response = login(world.elected).get(reverse("conventions:detail", args=[world.convention.pk]))
+    response = login(world.elected).get(reverse("portal:detail", args=[world.convention.pk]))
     body = response.content.decode()
     assert "Télécharger la convention (PDF)" in body
-    assert reverse("conventions:document", args=[world.convention.pk]) in body
+    assert reverse("portal:document", args=[world.convention.pk]) in body
 
 
 def test_many_signatories_keep_the_title_page_on_one_page(world):

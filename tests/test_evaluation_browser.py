@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from actions.models import ActionSheet, Approval, FundingLine
 from conventions.factories import MeetingFactory
-from diagnostics.models import Thematic
-from evaluation.models import Indicator, Measurement, ProgressReport
+from conventions.models import Thematic
+from evaluation.models import Indicator, Measurement
+from reports.models import ProgressReport
 from tests.conftest import PASSWORD
 
 ARTIFACTS = Path(__file__).parent / "artifacts"

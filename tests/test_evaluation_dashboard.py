@@ -16,7 +16,7 @@ def filled(world):
 
 
 def synthese(client, world):
-    return client.get(reverse("conventions:detail", args=[world.convention.pk]))
+    return client.get(reverse("portal:detail", args=[world.convention.pk]))
 
 
 @pytest.mark.parametrize(
@@ -51,10 +51,7 @@ def test_an_elected_official_sees_only_their_conventions(world, login):
     populate(world.other_convention, sheets=2, prefix="ZZ")
     client = login(world.elected)
     assert synthese(client, world).status_code == 200
-    assert (
-        client.get(reverse("conventions:detail", args=[world.other_convention.pk])).status_code
-        == 404
-    )
+    assert client.get(reverse("portal:detail", args=[world.other_convention.pk])).status_code == 404
     overview = client.get(
         reverse("evaluation:overview", args=[world.convention.pk])
     ).content.decode()

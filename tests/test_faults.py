@@ -13,8 +13,8 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from evaluation import reporting
-from evaluation.models import ProgressReport
+from reports import services as reporting
+from reports.models import ProgressReport
 from tests.conftest import broker
 from tests.test_healthz import closed_port_url
 from tests.test_reports_worker import wait_for
@@ -27,7 +27,7 @@ PENDING_MESSAGE = (
 
 def request_report(client, convention, *, start="2023-01-01", end="2023-06-30"):
     return client.post(
-        reverse("evaluation:report_request", args=[convention.pk]),
+        reverse("reports:report_request", args=[convention.pk]),
         {"period_start": start, "period_end": end},
         follow=True,
     )
@@ -50,7 +50,7 @@ def test_a_report_requested_with_the_broker_down_is_pending_then_built_when_it_i
     assert report.status == ProgressReport.Status.PENDING
     assert report.enqueued_at is None
     # The archive says so too, and keeps working.
-    page = client.get(reverse("evaluation:reports", args=[world.convention.pk]))
+    page = client.get(reverse("reports:reports", args=[world.convention.pk]))
     assert "Service de génération indisponible" in page.content.decode()
 
     # Still down: the dispatcher leaves it pending and does not raise.
@@ -71,7 +71,7 @@ def test_a_report_requested_with_the_broker_down_is_pending_then_built_when_it_i
 def sent(monkeypatch):
     """The ids of the builds handed to the broker (these tests are about who sends
     what, not about a broker; the real one is in the last test)."""
-    from evaluation import tasks
+    from reports import tasks
 
     ids = []
     monkeypatch.setattr(
@@ -139,7 +139,7 @@ def test_with_a_real_worker_the_pending_report_is_built_once_redis_is_back(
         with start_worker(
             celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", queues=[queue]
         ):
-            from evaluation.tasks import dispatch_pending_reports
+            from reports.tasks import dispatch_pending_reports
 
             assert dispatch_pending_reports.delay().get(timeout=60) == [report.pk]
 

@@ -27,13 +27,15 @@ from conventions.models import (
     Committee,
     Convention,
     Signatory,
+    Thematic,
     User,
     siren_is_valid,
 )
 from diagnostics.factories import DiagnosticFactory, TerritoryStatisticFactory, thematic
-from diagnostics.models import Diagnostic, Facility, TerritoryStatistic, Thematic
+from diagnostics.models import Diagnostic, Facility, TerritoryStatistic
 from evaluation.factories import IndicatorFactory, MeasurementFactory
-from evaluation.models import Indicator, Measurement, ProgressReport, ReportDelivery
+from evaluation.models import Indicator, Measurement
+from reports.models import ProgressReport, ReportDelivery
 
 pytestmark = pytest.mark.django_db
 

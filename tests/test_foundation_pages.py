@@ -79,7 +79,7 @@ def test_home_sends_anonymous_visitors_to_login(client, db):
 def test_an_elected_official_with_one_convention_lands_on_its_synthese(world, login):
     response = login(world.elected).get(reverse("home"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("conventions:detail", args=[world.convention.pk])
+    assert response["Location"] == reverse("portal:detail", args=[world.convention.pk])
 
 
 def test_an_elected_official_with_two_conventions_lands_on_the_list(world, login):
@@ -122,7 +122,7 @@ def test_the_list_shows_phase_period_caf_and_signatory_count_in_french(world, lo
     assert "15 décembre 2021" in page
     assert "Mise en œuvre" in page
     assert "Caf de Tarn-et-Garonne" in page
-    assert reverse("conventions:detail", args=[world.convention.pk]) in page
+    assert reverse("portal:detail", args=[world.convention.pk]) in page
 
 
 def test_the_list_shows_an_empty_state_to_someone_without_conventions(world, login):

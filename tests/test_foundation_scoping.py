@@ -49,7 +49,7 @@ FLAGS = {
     "superuser": (True, True, True, False),
 }
 
-PAGES = ["conventions:detail", "conventions:governance", "conventions:history"]
+PAGES = ["portal:detail", "conventions:governance", "portal:history"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -70,7 +70,7 @@ def test_each_role_gets_200_in_scope_and_404_out_of_scope(world, login, role, pa
 
 @pytest.mark.parametrize("role", SCOPE)
 def test_a_convention_that_does_not_exist_is_404_for_everyone(world, login, role):
-    response = login(getattr(world, role)).get(reverse("conventions:detail", args=[999_999]))
+    response = login(getattr(world, role)).get(reverse("portal:detail", args=[999_999]))
     assert response.status_code == 404
 
 

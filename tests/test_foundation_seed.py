@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions.models import ActionSheet, Approval
-from conventions.demo import DEMO_PASSWORD, QRGA_NAME, SORBIERS_NAME
 from conventions.models import (
     Caf,
     Collectivity,
@@ -26,6 +25,7 @@ from conventions.models import (
 from conventions.permissions import conventions_visible_to
 from conventions.selectors import committees_with_parity
 from evaluation.models import ChangeSought, Indicator, Measurement, Observation
+from portal.demo import DEMO_PASSWORD, QRGA_NAME, SORBIERS_NAME
 from tests.conftest import PASSWORD
 
 DEMO_EMAILS = [
@@ -379,18 +379,18 @@ def test_demo_users_have_one_role_each_and_the_right_scope(demo):
 def test_the_demo_elected_official_lands_on_the_qrga_synthese(demo, client):
     client.force_login(User.objects.get(email="elu@ctg.example"))
     response = client.get(reverse("home"))
-    assert response["Location"] == reverse("conventions:detail", args=[demo["qrga"].pk])
+    assert response["Location"] == reverse("portal:detail", args=[demo["qrga"].pk])
 
 
 def test_the_qrga_pages_show_the_signature_and_the_caf_representative(demo, client):
     client.force_login(User.objects.get(email="copil.caf@ctg.example"))
-    for name in ["conventions:detail", "conventions:governance"]:
+    for name in ["portal:detail", "conventions:governance"]:
         response = client.get(reverse(name, args=[demo["qrga"].pk]))
         assert response.status_code == 200
         page = response.content.decode()
         assert "15 décembre 2021" in page
         assert "Xavier Renier" in page
-    synthese = client.get(reverse("conventions:detail", args=[demo["qrga"].pk])).content.decode()
+    synthese = client.get(reverse("portal:detail", args=[demo["qrga"].pk])).content.decode()
     # A year is not a quantity: no thousands separator.
     assert ">2025</dd>" in synthese
     assert "2\xa0025" not in synthese and "2 025" not in synthese

@@ -104,7 +104,7 @@ def test_with_the_cache_unreachable_heartbeats_and_pages_keep_working(world, log
         assert heartbeat.beat_last_run("dispatch_pending_reports") is None
         client = login(world.caf_staff)
         assert client.get(reverse("home"), follow=True).status_code == 200
-        for name in ("evaluation:reports", "conventions:detail"):
+        for name in ("reports:reports", "portal:detail"):
             response = client.get(reverse(name, args=[world.convention.pk]))
             assert response.status_code == 200, name
 

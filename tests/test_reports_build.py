@@ -15,9 +15,9 @@ from actions.models import ActionSheet
 from conventions.factories import ConventionFactory, MeetingFactory
 from conventions.models import Convention
 from diagnostics.factories import thematic
-from evaluation import reporting
 from evaluation.factories import IndicatorFactory, MeasurementFactory
-from evaluation.models import ProgressReport, ReportDelivery
+from reports import services as reporting
+from reports.models import ProgressReport, ReportDelivery
 
 D = datetime.date
 H1_START, H1_END = D(2023, 1, 1), D(2023, 6, 30)
@@ -129,7 +129,7 @@ def test_the_report_workbook_has_one_sheet_per_part(plan):
 def test_a_large_convention_gets_progress_per_fiche_in_the_pdf_and_every_indicator_in_the_xlsx(
     plan, monkeypatch
 ):
-    from evaluation import report_render
+    from reports import render as report_render
 
     monkeypatch.setattr(report_render, "PDF_INDICATOR_ROWS_MAX", 1)
     report = build(plan.convention)
@@ -226,7 +226,7 @@ def test_a_large_pdf_is_linked_not_attached(plan, mailoutbox, monkeypatch):
 def test_a_transient_mail_failure_is_retried(plan, mailoutbox, monkeypatch):
     from django.core.mail import EmailMultiAlternatives
 
-    from evaluation.tasks import deliver_report
+    from reports.tasks import deliver_report
 
     report = build(plan.convention)
     real_send = EmailMultiAlternatives.send
@@ -246,8 +246,8 @@ def test_a_transient_mail_failure_is_retried(plan, mailoutbox, monkeypatch):
 
 
 def test_a_failed_build_is_recorded_with_its_error_and_retried(plan, monkeypatch):
-    from evaluation import report_render
-    from evaluation.tasks import build_report
+    from reports import render as report_render
+    from reports.tasks import build_report
 
     report, _ = reporting.report_request(
         convention=plan.convention, period_start=D(2023, 1, 1), period_end=D(2023, 6, 30)
@@ -272,7 +272,7 @@ def test_a_failed_build_is_recorded_with_its_error_and_retried(plan, monkeypatch
 def test_a_permanent_failure_leaves_a_failed_report_visible_on_the_archive(
     plan, monkeypatch, login
 ):
-    from evaluation import report_snapshot
+    from reports import snapshot as report_snapshot
 
     def broken(report):
         raise ValueError("données incohérentes")
@@ -286,7 +286,7 @@ def test_a_permanent_failure_leaves_a_failed_report_visible_on_the_archive(
     report.refresh_from_db()
     assert report.status == ProgressReport.Status.FAILED
     assert not report.pdf
-    page = login(plan.caf_staff).get(reverse("evaluation:reports", args=[plan.convention.pk]))
+    page = login(plan.caf_staff).get(reverse("reports:reports", args=[plan.convention.pk]))
     content = page.content.decode()
     assert "En échec" in content and "données incohérentes" in content
 
@@ -315,7 +315,7 @@ def test_the_dispatcher_builds_due_reports_only_for_conventions_being_carried_ou
 
 
 def test_one_conventions_failure_never_stops_the_others(plan, monkeypatch):
-    from evaluation import schedule
+    from reports import schedule
 
     real = schedule.report_period_due
 
@@ -375,12 +375,12 @@ def test_the_archive_and_downloads_are_for_the_conventions_roles_only(plan, logi
     report = build(plan.convention)
     client = login(getattr(plan, role))
     args = [plan.convention.pk, report.pk]
-    for name in ("evaluation:reports", "evaluation:report_detail"):
-        url = reverse(name, args=args[: 1 if name == "evaluation:reports" else 2])
+    for name in ("reports:reports", "reports:report_detail"):
+        url = reverse(name, args=args[: 1 if name == "reports:reports" else 2])
         assert client.get(url).status_code == status
-    pdf = client.get(reverse("evaluation:report_pdf", args=args))
+    pdf = client.get(reverse("reports:report_pdf", args=args))
     assert pdf.status_code == status
-    xlsx = client.get(reverse("evaluation:report_xlsx", args=args))
+    xlsx = client.get(reverse("reports:report_xlsx", args=args))
     assert xlsx.status_code == status
     if status == 200:
         assert b"".join(pdf.streaming_content).startswith(b"%PDF")
@@ -391,7 +391,7 @@ def test_a_ready_report_whose_file_is_gone_answers_404_in_french_not_500(plan, l
     report = build(plan.convention)
     report.pdf.storage.delete(report.pdf.name)  # media lost, or not restored with the database
     response = login(plan.elected).get(
-        reverse("evaluation:report_pdf", args=[plan.convention.pk, report.pk])
+        reverse("reports:report_pdf", args=[plan.convention.pk, report.pk])
     )
     assert response.status_code == 404
     assert f"file {report.pdf.name} missing from storage" in caplog.text
@@ -401,7 +401,7 @@ def test_the_report_page_shows_the_summary_and_charts(plan, login):
     report = build(plan.convention)
     content = (
         login(plan.elected)
-        .get(reverse("evaluation:report_detail", args=[plan.convention.pk, report.pk]))
+        .get(reverse("reports:report_detail", args=[plan.convention.pk, report.pk]))
         .content.decode()
     )
     assert "L'essentiel pour les élus" in content
@@ -411,20 +411,20 @@ def test_the_report_page_shows_the_summary_and_charts(plan, login):
 
 def test_caf_staff_generate_a_report_now(plan, login, django_capture_on_commit_callbacks):
     client = login(plan.caf_staff)
-    url = reverse("evaluation:report_request", args=[plan.convention.pk])
+    url = reverse("reports:report_request", args=[plan.convention.pk])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, {"period_start": "2023-01-01", "period_end": "2023-06-30"})
     assert response.status_code == 302
     report = ProgressReport.objects.get()
     assert report.status == ProgressReport.Status.READY
     assert report.requested_by == plan.caf_staff
-    page = client.get(reverse("evaluation:reports", args=[plan.convention.pk])).content.decode()
+    page = client.get(reverse("reports:reports", args=[plan.convention.pk])).content.decode()
     assert "Prêt" in page and "rapport.pdf" in page
 
 
 def test_a_report_period_outside_the_convention_is_refused_in_french(plan, login):
     response = login(plan.caf_staff).post(
-        reverse("evaluation:report_request", args=[plan.convention.pk]),
+        reverse("reports:report_request", args=[plan.convention.pk]),
         {"period_start": "2019-01-01", "period_end": "2019-06-30"},
     )
     assert response.status_code == 400
@@ -435,7 +435,7 @@ def test_a_report_period_outside_the_convention_is_refused_in_french(plan, login
 @pytest.mark.parametrize("role", ["coordinator", "elected", "member_caf"])
 def test_only_caf_staff_generate_reports(plan, login, role):
     response = login(getattr(plan, role)).post(
-        reverse("evaluation:report_request", args=[plan.convention.pk]),
+        reverse("reports:report_request", args=[plan.convention.pk]),
         {"period_start": "2023-01-01", "period_end": "2023-06-30"},
     )
     assert response.status_code == 403

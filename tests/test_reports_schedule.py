@@ -4,7 +4,7 @@ import pytest
 
 from conventions.factories import ConventionFactory
 from conventions.models import Convention
-from evaluation.schedule import Period, latest_due_period, period_containing, report_period_due
+from reports.schedule import Period, latest_due_period, period_containing, report_period_due
 
 D = datetime.date
 START, END = D(2022, 1, 1), D(2025, 12, 31)

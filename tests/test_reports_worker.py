@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from evaluation.models import ProgressReport, ReportDelivery
+from reports.models import ProgressReport, ReportDelivery
 from tests.conftest import broker
 
 pytestmark = pytest.mark.services
@@ -40,7 +40,7 @@ def wait_for(predicate, timeout=90):
 
 
 def test_a_real_worker_builds_and_delivers_the_due_reports(world, celery_worker, mailoutbox):
-    from evaluation.tasks import dispatch_due_reports
+    from reports.tasks import dispatch_due_reports
 
     result = dispatch_due_reports.delay()
     # Sent to Redis and run by the worker, not in-process (eager mode returns an EagerResult).

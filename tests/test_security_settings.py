@@ -205,7 +205,7 @@ _SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
 _HANDLER = re.compile(r"""\son[a-z]+\s*=\s*["']""", re.IGNORECASE)
 _STYLE_ATTR = re.compile(r"""\sstyle\s*=\s*["']""", re.IGNORECASE)
 #: Rendered to PDF by WeasyPrint or sent by e-mail, never served under the CSP.
-_NOT_PAGES = ("emails/", "conventions/document.html", "evaluation/report_document.html")
+_NOT_PAGES = ("emails/", "portal/document.html", "reports/report_document.html")
 
 
 def _templates():

@@ -20,12 +20,12 @@ from pypdf import PdfReader
 from actions import services as action_services
 from actions.factories import ActionSheetFactory
 from actions.models import ActionSheet, Approval
-from conventions.document import convention_document_data, render_convention_pdf
 from conventions.models import Collectivity, Convention
-from evaluation import reporting
 from evaluation import services as evaluation_services
 from evaluation.factories import IndicatorFactory
 from evaluation.models import ChangeSought, ProgressMarker
+from portal.document import convention_document_data, render_convention_pdf
+from reports import services as reporting
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -79,7 +79,7 @@ def test_a_hostile_convention_and_fiche_title_are_escaped_in_pages(world, login,
     pk = world.convention.pk
     for url in [
         reverse("conventions:list"),
-        reverse("conventions:detail", args=[pk]),
+        reverse("portal:detail", args=[pk]),
         reverse("actions:plan", args=[pk]),
         reverse("actions:sheet", args=[pk, hostile.pk]),
         reverse("evaluation:overview", args=[pk]),
@@ -106,7 +106,7 @@ def test_a_hostile_comment_and_reason_are_escaped_in_pages(world, login, hostile
     assert sheet_page.count(ESCAPED_SCRIPT) >= 2  # the title and the comment
     abandoned_page = client.get(reverse("actions:sheet", args=[pk, abandoned.pk])).content.decode()
     assert_escaped(abandoned_page)
-    history = client.get(reverse("conventions:history", args=[pk]))
+    history = client.get(reverse("portal:history", args=[pk]))
     assert history.status_code == 200
     assert_escaped(history.content.decode())
 

@@ -41,9 +41,10 @@ from diagnostics.factories import (
     TerritoryStatisticFactory,
     thematic,
 )
-from evaluation import reporting
 from evaluation.factories import IndicatorFactory, MeasurementFactory
-from evaluation.models import ChangeSought, ProgressMarker, ProgressReport
+from evaluation.models import ChangeSought, ProgressMarker
+from reports import services as reporting
+from reports.models import ProgressReport
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -122,10 +123,10 @@ EXPECTED: dict[str, Rule] = {
     "healthz": Rule(get=PUBLIC, content_type="application/json"),
     # conventions
     "conventions:list": Rule(get=LOGGED_IN),
-    "conventions:detail": Rule(),
+    "portal:detail": Rule(),
     "conventions:governance": Rule(),
-    "conventions:history": Rule(),
-    "conventions:document": Rule(content_type=PDF),
+    "portal:history": Rule(),
+    "portal:document": Rule(content_type=PDF),
     "conventions:create": edit_form(CAF),
     "conventions:edit": edit_form(),
     "conventions:lifecycle": edit_form(),
@@ -183,11 +184,11 @@ EXPECTED: dict[str, Rule] = {
     "evaluation:observation_create": edit_form(ACT),
     "evaluation:territories": Rule(),
     "evaluation:portfolio": Rule(get=CAF),
-    "evaluation:reports": Rule(),
-    "evaluation:report_request": post_only(EDIT),
-    "evaluation:report_detail": Rule(),
-    "evaluation:report_pdf": Rule(content_type=PDF),
-    "evaluation:report_xlsx": Rule(content_type=XLSX),
+    "reports:reports": Rule(),
+    "reports:report_request": post_only(EDIT),
+    "reports:report_detail": Rule(),
+    "reports:report_pdf": Rule(content_type=PDF),
+    "reports:report_xlsx": Rule(content_type=XLSX),
 }
 
 # Tested on their own (test_login_logout_and_admin): the authentication pages and the admin.
@@ -423,7 +424,7 @@ def test_a_convention_that_does_not_exist_answers_like_one_out_of_scope(world, c
     """404 for a missing convention as for one out of scope: nothing tells them apart."""
     client.force_login(world.caf_staff)
     missing = world.other_convention.pk + 1000
-    for name in ("conventions:detail", "actions:plan", "conventions:document"):
+    for name in ("portal:detail", "actions:plan", "portal:document"):
         assert client.get(reverse(name, kwargs={"pk": missing})).status_code == 404
         other = reverse(name, kwargs={"pk": world.other_convention.pk})
         assert client.get(other).status_code == 404

@@ -15,8 +15,11 @@ from django.utils import timezone
 
 from actions.models import ActionSheet, ActionSheetTransition, Approval, FundingLine
 from conventions.models import Meeting
+from evaluation import charts
+from evaluation.models import Measurement, Observation
+from evaluation.selectors import STATUS_LABELS, indicators_of
 
-from .models import Measurement, Observation, ProgressReport
+from .models import ProgressReport
 
 
 def _num(value) -> float | None:
@@ -49,9 +52,6 @@ def previous_report(report: ProgressReport) -> ProgressReport | None:
 
 def indicator_progress_rows(*, convention, as_of: datetime.date) -> list[dict]:
     """Every indicator with its progress as of the end of the period (one query)."""
-    from . import charts
-    from .selectors import STATUS_LABELS, indicators_of
-
     rows = []
     for i in indicators_of(convention=convention, today=as_of, as_of=as_of):
         thematic = (

@@ -2,7 +2,10 @@ import datetime
 
 from django.core.management.base import BaseCommand
 
-from conventions.demo import DEMO_PASSWORD, QRGA_NAME, seed_demo
+from conventions.models import Convention
+from portal.demo import DEMO_PASSWORD, QRGA_NAME, seed_demo
+from reports.models import ProgressReport
+from reports.services import report_build
 
 
 class Command(BaseCommand):
@@ -57,10 +60,6 @@ class Command(BaseCommand):
 
     def demo_report(self):
         """The yearly report of the QRGA convention's last year, built once (no e-mail)."""
-        from conventions.models import Convention
-        from evaluation.models import ProgressReport
-        from evaluation.reporting import report_build
-
         convention = Convention.objects.filter(name=QRGA_NAME).first()
         if convention is None:
             return

@@ -12,9 +12,10 @@ from django.views.decorators.http import require_POST
 
 from conventions.permissions import get_convention_or_404
 
-from . import reporting, selectors
+from . import selectors
+from . import services as reporting
 from .models import ProgressReport
-from .report_render import report_context
+from .render import report_context
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def report_list(request, pk: int):
     )
     form = ReportRequestForm(convention=convention) if access.can_edit_convention else None
     return render(
-        request, "evaluation/reports.html", _context(convention, access, page=page, form=form)
+        request, "reports/reports.html", _context(convention, access, page=page, form=form)
     )
 
 
@@ -76,7 +77,7 @@ def report_request(request, pk: int):
         page = Paginator(selectors.reports_of(convention=convention), 25).get_page(1)
         return render(
             request,
-            "evaluation/reports.html",
+            "reports/reports.html",
             _context(convention, access, page=page, form=form),
             status=400,
         )
@@ -105,7 +106,7 @@ def report_request(request, pk: int):
         )
     else:
         messages.info(request, "Un rapport existe déjà pour cette période : le voici.")
-    return redirect("evaluation:reports", pk=convention.pk)
+    return redirect("reports:reports", pk=convention.pk)
 
 
 def _report(request, pk: int, report_pk: int):
@@ -120,7 +121,7 @@ def report_detail(request, pk: int, report_pk: int):
     context = _context(convention, access, report=report, crumb="Rapport")
     if report.status == ProgressReport.Status.READY:
         context.update(report_context(report, report.snapshot))
-    return render(request, "evaluation/report_detail.html", context)
+    return render(request, "reports/report_detail.html", context)
 
 
 def _download(report: ProgressReport, field: str, content_type: str):

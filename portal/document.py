@@ -6,7 +6,7 @@ Two parts:
   shows in a fixed number of queries (whatever the number of signatories,
   committees, members, findings, fiches, funding lines or indicators);
 - :func:`render_convention_pdf`, which lays it out with
-  ``templates/conventions/document.html`` and returns the PDF bytes.
+  ``templates/portal/document.html`` and returns the PDF bytes.
 
 The annex (issue #4, item 7) holds one page per fiche action whose status is
 *validée*, *en cours* or *réalisée*. The last two are only reached from
@@ -30,11 +30,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from actions.models import ActionSheet, FundingLine
+from conventions.models import Collectivity, Committee, CommitteeMember, Convention, Side, Signatory
+from conventions.selectors import Parity
 from diagnostics.models import Diagnostic, Finding
 from evaluation.models import Indicator
-
-from .models import Collectivity, Committee, CommitteeMember, Convention, Side, Signatory
-from .selectors import Parity
 
 ANNEX_STATUSES = (
     ActionSheet.Status.VALIDATED,
@@ -252,7 +251,7 @@ def convention_document_data(*, convention: Convention) -> DocumentData:
 
 def render_convention_html(*, data: DocumentData) -> str:
     with translation.override("fr"):
-        return render_to_string("conventions/document.html", {"doc": data, "c": data.convention})
+        return render_to_string("portal/document.html", {"doc": data, "c": data.convention})
 
 
 def render_convention_pdf(*, data: DocumentData, base_url: str | None = None) -> bytes:

@@ -13,8 +13,9 @@ from openpyxl.utils import get_column_letter
 
 from actions.models import ActionSheet
 from ctg.spreadsheets import safe_cell
+from evaluation import charts
+from evaluation.selectors import LATE, NO_MEASURE
 
-from . import charts
 from .models import ProgressReport
 
 STATUS_COLORS = {
@@ -111,7 +112,7 @@ def report_context(report: ProgressReport, snapshot: dict) -> dict:
 
 
 def render_html(report: ProgressReport, snapshot: dict) -> str:
-    return render_to_string("evaluation/report_document.html", report_context(report, snapshot))
+    return render_to_string("reports/report_document.html", report_context(report, snapshot))
 
 
 # Beyond this many measurements in the period the PDF points to the XLSX workbook,
@@ -130,8 +131,6 @@ def progress_per_holder(indicators: list[dict]) -> list[dict]:
     """The frozen indicator rows folded per fiche (or objective): how many, their
     average progress (capped to 0–100 %, measured ones only), how many late and
     without measurement."""
-    from .selectors import LATE, NO_MEASURE
-
     groups: dict[str, dict] = {}
     for row in indicators:
         holder = row["fiche"] or row["objective"]
@@ -157,7 +156,7 @@ def render_pdf(report: ProgressReport, snapshot: dict) -> bytes:
 
     indicators = snapshot["indicators"]
     html = render_to_string(
-        "evaluation/report_document.html",
+        "reports/report_document.html",
         {
             **report_context(report, snapshot),
             "pdf_measurement_rows_max": PDF_MEASUREMENT_ROWS_MAX,

@@ -30,17 +30,7 @@ from actions.models import (
     Objective,
     Stake,
 )
-from diagnostics.models import (
-    Diagnostic,
-    Facility,
-    Finding,
-    StatisticDefinition,
-    TerritoryStatistic,
-    Thematic,
-)
-from evaluation.models import ChangeSought, Indicator, Measurement, Observation, ProgressMarker
-
-from .models import (
+from conventions.models import (
     Caf,
     Collectivity,
     Committee,
@@ -49,8 +39,17 @@ from .models import (
     Meeting,
     Side,
     Signatory,
+    Thematic,
     User,
 )
+from diagnostics.models import (
+    Diagnostic,
+    Facility,
+    Finding,
+    StatisticDefinition,
+    TerritoryStatistic,
+)
+from evaluation.models import ChangeSought, Indicator, Measurement, Observation, ProgressMarker
 
 DEMO_PASSWORD = "demo-ctg-2026"
 

@@ -27,9 +27,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from actions.models import ActionSheet
 from conventions.models import CommitteeMember, Convention, Meeting
+from evaluation.models import Indicator, Measurement
 
-from .models import Indicator, Measurement, ProgressReport, ReportDelivery
+# Module imports, looked up at call time: the tasks call these services back.
+from . import render, snapshot, tasks
+from .models import ProgressReport, ReportDelivery
 from .schedule import REPORTING_PHASES, latest_due_period, report_period_due
 
 logger = logging.getLogger(__name__)
@@ -59,8 +63,6 @@ def _enqueue_build(report_id: int) -> bool:
     broker is away the mark is taken back, the report stays pending (with no
     ``enqueued_at``) and ``dispatch_pending_reports`` sends it later.
     """
-    from .tasks import build_report
-
     now = timezone.now()
     claimed = (
         ProgressReport.objects.filter(pk=report_id, status=ProgressReport.Status.PENDING)
@@ -72,7 +74,7 @@ def _enqueue_build(report_id: int) -> bool:
     try:
         # No result is awaited: with ignore_result the web request does not wait
         # for the result backend's reconnection attempts when Redis is down.
-        build_report.apply_async((report_id,), ignore_result=True)
+        tasks.build_report.apply_async((report_id,), ignore_result=True)
     except Exception:  # noqa: BLE001 - the broker may be down; the row is the source of truth
         # (In eager mode the build itself ran here and already marked the report failed.)
         logger.warning("Could not queue report %s: it stays pending", report_id, exc_info=True)
@@ -118,9 +120,6 @@ def report_request(
 
 def report_build(*, report_id: int) -> ProgressReport:
     """Build a report (idempotent: a ready report is returned as it is)."""
-    from .report_render import render_pdf, render_xlsx
-    from .report_snapshot import build_snapshot
-
     report = ProgressReport.objects.select_related("convention", "meeting").get(pk=report_id)
     if report.status == ProgressReport.Status.READY:
         return report
@@ -128,9 +127,9 @@ def report_build(*, report_id: int) -> ProgressReport:
         status=ProgressReport.Status.BUILDING, attempts=report.attempts + 1
     )
     try:
-        snapshot = build_snapshot(report)
-        pdf_bytes = render_pdf(report, snapshot)
-        xlsx_bytes = render_xlsx(report, snapshot)
+        frozen = snapshot.build_snapshot(report)
+        pdf_bytes = render.render_pdf(report, frozen)
+        xlsx_bytes = render.render_xlsx(report, frozen)
         with transaction.atomic():
             locked = ProgressReport.objects.select_for_update().get(pk=report.pk)
             if locked.status == ProgressReport.Status.READY:
@@ -139,7 +138,7 @@ def report_build(*, report_id: int) -> ProgressReport:
             # Files are written under new names; the row points at them only on commit.
             locked.pdf.save(f"{stem}.pdf", ContentFile(pdf_bytes), save=False)
             locked.xlsx.save(f"{stem}.xlsx", ContentFile(xlsx_bytes), save=False)
-            locked.snapshot = snapshot
+            locked.snapshot = frozen
             locked.status = ProgressReport.Status.READY
             locked.generated_at = timezone.now()
             locked.error = ""
@@ -174,15 +173,13 @@ def report_recipients(convention: Convention) -> list[CommitteeMember]:
 
 def report_url(report: ProgressReport) -> str:
     return settings.SITE_URL.rstrip("/") + reverse(
-        "evaluation:report_detail", args=[report.convention_id, report.pk]
+        "reports:report_detail", args=[report.convention_id, report.pk]
     )
 
 
 def measurements_due(*, convention: Convention, today: datetime.date) -> dict:
     """Indicators of the fiches being carried out whose last ended measurement period
     has no measurement, grouped by the lead's user account (two queries)."""
-    from actions.models import ActionSheet
-
     indicators = list(
         Indicator.objects.filter(
             action_sheet__convention=convention,
@@ -284,12 +281,12 @@ def report_deliver(*, report_id: int) -> int:
             "summary": (report.snapshot or {}).get("summary", {}),
         }
         message = EmailMultiAlternatives(
-            subject=render_to_string("emails/evaluation/report_subject.txt", context).strip(),
-            body=render_to_string("emails/evaluation/report.txt", context),
+            subject=render_to_string("emails/reports/report_subject.txt", context).strip(),
+            body=render_to_string("emails/reports/report.txt", context),
             to=[email],
         )
         message.attach_alternative(
-            render_to_string("emails/evaluation/report.html", context), "text/html"
+            render_to_string("emails/reports/report.html", context), "text/html"
         )
         if context["attached"]:
             message.attach(

@@ -1,18 +1,18 @@
-"""Celery tasks of the evaluation app: they take ids and call a service.
+"""Celery tasks of the reports app: they take ids and call a service.
 
 The retry, backoff and time-limit policy is the project's (``ctg.celery.BaseTask``).
 """
 
 from celery import shared_task
 
-from . import reporting
+from ctg.heartbeat import beat_ran
+
+from . import services as reporting
 
 
 @shared_task
 def dispatch_due_reports() -> list[int]:
     """Daily: queue the due progress report of every convention."""
-    from ctg.heartbeat import beat_ran
-
     beat_ran("dispatch_due_reports")
     return reporting.dispatch_due_reports()
 
@@ -20,8 +20,6 @@ def dispatch_due_reports() -> list[int]:
 @shared_task
 def dispatch_pending_reports() -> list[int]:
     """Every few minutes: queue the reports requested while the broker was away."""
-    from ctg.heartbeat import beat_ran
-
     beat_ran("dispatch_pending_reports")
     return reporting.dispatch_pending_reports()
 
