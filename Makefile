@@ -1,4 +1,5 @@
-# The two commands: `make run` (demo on http://127.0.0.1:8000) and `make test`.
+# The two commands: `make run` (demo on http://127.0.0.1:8000) and `make test`
+# (ruff, lint-imports for the stack of apps, makemigrations --check, pytest).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -26,6 +27,7 @@ run: seed
 
 test: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -48,6 +50,7 @@ load: venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff format --check .
 
 format: venv

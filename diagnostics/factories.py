@@ -1,22 +1,10 @@
-import importlib
-
 import factory
 
 from conventions.factories import CollectivityFactory, ConventionFactory
 from conventions.models import Thematic
 
 from .models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic
-
-
-def ensure_reference_data() -> None:
-    """Reload the thematics and statistic definitions of the data migration if they are
-    missing (a transactional test, e.g. one with a live server, flushes the database)."""
-    if Thematic.objects.exists() and StatisticDefinition.objects.exists():
-        return
-    from django.apps import apps
-
-    migration = importlib.import_module("diagnostics.migrations.0002_reference_thematics")
-    migration.load(apps, None)
+from .reference import ensure_reference_data
 
 
 def thematic(code: str) -> Thematic:

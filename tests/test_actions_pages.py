@@ -13,11 +13,11 @@ from openpyxl import load_workbook
 from actions import services
 from actions.factories import ActionSheetFactory, FundingLineFactory, ObjectiveFactory
 from actions.models import ActionSheet, Approval, Objective
-from conventions.context_processors import navigation
 from conventions.factories import CommitteeFactory, CommitteeMemberFactory
 from conventions.models import Committee, Side
 from diagnostics.factories import DiagnosticFactory, FindingFactory, thematic
 from evaluation.models import Indicator
+from portal.context_processors import navigation
 
 Status = ActionSheet.Status
 EDITORS = ["caf_staff", "coordinator"]

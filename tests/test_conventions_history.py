@@ -7,11 +7,12 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from conventions import selectors, services
 from conventions.factories import CommitteeMemberFactory, SignatoryFactory
 from conventions.models import Committee, Convention, Side
+from conventions.services import convention as convention_services
 from diagnostics.factories import DiagnosticFactory, FindingFactory, TerritoryStatisticFactory
 from diagnostics.models import Finding, StatisticDefinition
+from portal import history as selectors
 
 
 def spaces(value: str) -> str:
@@ -24,7 +25,7 @@ def entries_of(convention):
 
 def test_convention_changes_show_field_names_and_display_values_in_french(world):
     convention = world.convention
-    services.convention_update(
+    convention_services.convention_update(
         convention=convention,
         data={
             "name": "CTG des Deux Rives 2022-2025",
@@ -101,7 +102,7 @@ def test_the_history_leaves_out_other_conventions(world):
 
 
 def test_foreign_keys_show_names_and_entries_are_newest_first(world):
-    services.convention_update(
+    convention_services.convention_update(
         convention=world.convention,
         data={
             "previous": world.convention.__class__.objects.create(
@@ -127,7 +128,7 @@ def test_transitions_show_their_reason(world, login):
     convention = world.convention
     convention.signed_on = datetime.date(2022, 1, 10)
     convention.save()
-    services.convention_advance(
+    convention_services.convention_advance(
         convention=convention,
         to_phase=Convention.Phase.EVALUATION,
         by=world.caf_staff,

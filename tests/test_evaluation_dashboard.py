@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from evaluation import selectors
+from portal.selectors import convention_dashboard
 from tests.evaluation_data import populate
 
 
@@ -72,7 +73,7 @@ def test_the_dashboard_charts_are_svg_images_with_a_text_alternative(filled, log
 
 
 def test_the_dashboard_counts_fiches_by_status_and_late_indicators(filled):
-    dashboard = selectors.convention_dashboard(convention=filled.convention)
+    dashboard = convention_dashboard(convention=filled.convention)
     counts = {row["status"]: row["count"] for row in dashboard.sheets_by_status}
     assert counts["brouillon"] == 2 and counts["soumise"] == 1 and counts["validee"] == 1
     assert dashboard.sheet_count == 6
@@ -114,7 +115,7 @@ def test_the_dashboard_selector_query_count_does_not_grow(world, django_assert_n
     populate(world.other_convention, sheets=150, indicators_per_sheet=2)
 
     def render(convention):
-        dashboard = selectors.convention_dashboard(convention=convention)
+        dashboard = convention_dashboard(convention=convention)
         str(dashboard.thematic_figure), str(dashboard.funding_figure)
 
     # Fiches by status, progress per thematic (the total is folded from it), late
