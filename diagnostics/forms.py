@@ -7,18 +7,11 @@ from django.core.exceptions import ValidationError
 
 from conventions.models import Collectivity, Convention, Thematic
 from ctg import uploads
-from ctg.forms import HiddenFieldErrorsMixin
+from ctg.forms import DateInput, HiddenFieldErrorsMixin
 
 from . import selectors
 from .imports import MAX_YEAR, MIN_YEAR, parse_decimal
 from .models import Diagnostic, Finding, StatisticDefinition
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class DiagnosticForm(HiddenFieldErrorsMixin, forms.ModelForm):

@@ -7,14 +7,13 @@ from django import forms
 from actions.models import Objective
 from conventions.models import Thematic
 from ctg import uploads
+from ctg.forms import DateInput
 
 from .models import Observation, ProgressMarker
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
 
 class MeasurementForm(forms.Form):
-    date = forms.DateField(label="Date de la mesure", widget=DATE_WIDGET)
+    date = forms.DateField(label="Date de la mesure", widget=DateInput())
     value = forms.DecimalField(
         label="Valeur",
         max_digits=14,
@@ -75,6 +74,6 @@ class MarkerForm(forms.Form):
 
 
 class ObservationForm(forms.Form):
-    date = forms.DateField(label="Date de l'observation", widget=DATE_WIDGET)
+    date = forms.DateField(label="Date de l'observation", widget=DateInput())
     degree = forms.ChoiceField(label="Constat", choices=Observation.Degree.choices)
     text = forms.CharField(label="Observation", widget=forms.Textarea(attrs={"rows": 3}))
