@@ -1,15 +1,27 @@
-"""XLSX export of the fiches action of a convention (openpyxl)."""
+"""XLSX export of the fiches action of a convention (openpyxl).
+
+One row per fiche (its status cell in the palette's colour of that status), and a
+"Synthèse" sheet: the fiches per status and the funding per funder with its rate
+spent ÷ planned — the figures of the Synthèse page for the fiches exported.
+Amounts in text are written by ``ctg.formatting`` ("12 500,00 €").
+
+The indicators' progress is not here: the action plan reads only the indicators'
+models from evaluation (pyproject.toml), the progress rule lives above it.
+"""
 
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from decimal import Decimal
 from io import BytesIO
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ctg import formatting, palette
+from ctg.ratios import share_fraction
 from ctg.spreadsheets import safe_cell
 
 from .models import ActionSheet
@@ -53,7 +65,7 @@ COLUMNS: list[tuple[str, int]] = [
 
 
 def _amount_text(value: Decimal) -> str:
-    return f"{value:,.2f}".replace(",", " ").replace(".", ",") + " €"
+    return formatting.amount(value or 0)
 
 
 def sheet_row(sheet: ActionSheet) -> list:
@@ -73,7 +85,7 @@ def sheet_row(sheet: ActionSheet) -> list:
     indicators = " ; ".join(
         f"{i.name}"
         + (f" ({i.get_kind_display().lower()}, {i.unit})" if i.unit else "")
-        + f" : {i.baseline_value} → {i.target_value}"
+        + f" : {formatting.number(i.baseline_value)} → {formatting.number(i.target_value)}"
         for i in sheet.export_indicators
     )
 
@@ -116,24 +128,77 @@ def sheet_row(sheet: ActionSheet) -> list:
     ]
 
 
+STATUS_COLUMN = 3
+PERCENT_FORMAT = "0 %"  # a fraction shown as a whole percentage, as on the pages
+AMOUNT_FORMAT = "#,##0.00"
+
+
+def _bold_header(ws) -> None:
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _summary_sheet(wb: Workbook, sheets: list[ActionSheet]) -> None:
+    """Fiches per status and funding per funder (planned, spent, rate) of the export."""
+    ws = wb.create_sheet("Synthèse")
+    ws.append(["Statut", "Fiches"])
+    _bold_header(ws)
+    counts = Counter(sheet.status for sheet in sheets)
+    for value, label in ActionSheet.Status.choices:
+        ws.append([label, counts.get(value, 0)])
+        _status_fill(ws.cell(row=ws.max_row, column=1), value)
+    ws.append(["Total", len(sheets)])
+    ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
+    ws.append([])
+    ws.append(["Financeur", "Prévu (€)", "Dépensé (€)", "Taux de consommation"])
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    lines = [line for sheet in sheets for line in sheet.export_funding_lines]
+    per_funder = sorted(
+        funding_totals(lines)["per_funder"], key=lambda row: (-row["planned"], row["funder"])
+    )
+    for row in per_funder:
+        ws.append(
+            [
+                safe_cell(row["funder"]),
+                _money(row["planned"]),
+                _money(row["spent"]),
+                share_fraction(row["spent"], row["planned"]),
+            ]
+        )
+        ws.cell(row=ws.max_row, column=2).number_format = AMOUNT_FORMAT
+        ws.cell(row=ws.max_row, column=3).number_format = AMOUNT_FORMAT
+        ws.cell(row=ws.max_row, column=4).number_format = PERCENT_FORMAT
+    for column, width in zip("ABCD", (35, 15, 15, 20), strict=True):
+        ws.column_dimensions[column].width = width
+
+
+def _status_fill(cell, status: str) -> None:
+    """The palette's colour of a fiche status, as its badge on the pages."""
+    tone = palette.tone(status)
+    cell.fill = PatternFill("solid", fgColor=tone.argb)
+    cell.font = Font(color=tone.text_argb)
+
+
 def export_sheets(sheets: list[ActionSheet], *, title: str) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Fiches action"
     ws.append([label for label, _ in COLUMNS])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    _bold_header(ws)
     for index, (_, width) in enumerate(COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     for sheet in sheets:
         ws.append([safe_cell(v) for v in sheet_row(sheet)])
         row = ws.max_row
+        _status_fill(ws.cell(row=row, column=STATUS_COLUMN), sheet.status)
         for col in (17, 18, 27, 28):
             ws.cell(row=row, column=col).number_format = "DD/MM/YYYY"
         for col in (20, 21):
-            ws.cell(row=row, column=col).number_format = "#,##0.00"
+            ws.cell(row=row, column=col).number_format = AMOUNT_FORMAT
     ws.freeze_panes = "C2"
+    _summary_sheet(wb, sheets)
     wb.properties.title = safe_cell(title)
     buffer = BytesIO()
     wb.save(buffer)

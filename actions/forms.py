@@ -14,9 +14,9 @@ from ctg.forms import HiddenFieldErrorsMixin
 from diagnostics.models import Finding
 from evaluation.models import Indicator
 
-from . import selectors
+from . import selectors, workflow
 from .models import ActionSheet, Approval, FundingLine, Objective
-from .services import FUNDING_FIELDS, INDICATOR_FIELDS, next_sheet_number
+from .services import FUNDING_FIELDS, INDICATOR_FIELDS
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -117,7 +117,7 @@ class ActionSheetForm(HiddenFieldErrorsMixin, forms.ModelForm):
         self.fields["number"].required = False
         self.fields["number"].help_text = "Attribué automatiquement (FA-01, FA-02…) ; modifiable."
         if not self.instance.pk and not self.is_bound and not self.initial.get("number"):
-            self.initial["number"] = next_sheet_number(convention=convention)
+            self.initial["number"] = selectors.next_sheet_number(convention=convention)
         self.fields["thematic"].queryset = Thematic.objects.filter(is_active=True)
         self.fields["other_thematics"].queryset = Thematic.objects.filter(is_active=True)
         self.fields["objective"].queryset = convention.objectives.select_related("thematic")
@@ -126,11 +126,7 @@ class ActionSheetForm(HiddenFieldErrorsMixin, forms.ModelForm):
         self.fields["lead"].help_text = "Personne ou structure qui pilote l'action."
         if self.instance.pk:
             self.initial.setdefault("revision", self.instance.revision)
-        if not self.instance.pk or self.instance.status not in (
-            ActionSheet.Status.SUBMITTED,
-            ActionSheet.Status.VALIDATED,
-            ActionSheet.Status.IN_PROGRESS,
-        ):
+        if not self.instance.pk or not workflow.is_versioned(self.instance):
             del self.fields["change_reason"]
         self.helper = _helper()
 
@@ -266,7 +262,7 @@ class ApprovalForm(forms.Form):
             cleaned.get("decision") == Approval.Decision.TO_REVIEW
             and not (cleaned.get("comment") or "").strip()
         ):
-            self.add_error("comment", "Un avis « à revoir » doit être motivé par un commentaire.")
+            self.add_error("comment", workflow.TRANSITIONS["send_back"].reason_missing)
         return cleaned
 
 

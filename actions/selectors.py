@@ -1,18 +1,19 @@
-"""Reads for the action plan pages, each in a fixed number of queries."""
+"""Reads for the action plan pages, each in a fixed number of queries.
+
+The audit trail and the changes since the approved version are in :mod:`actions.history`;
+the approving committee and who may give an opinion are rules of :mod:`actions.workflow`.
+"""
 
 from __future__ import annotations
 
-import datetime
+import re
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
-    Case,
     DecimalField,
-    Exists,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -20,7 +21,6 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 
@@ -36,89 +36,27 @@ from conventions.models import (
 from diagnostics.models import Finding
 from evaluation.models import Indicator
 
+from . import workflow
 from .models import ActionSheet, ActionSheetTransition, Approval, FundingLine, Objective
 
 Status = ActionSheet.Status
-
-# --------------------------------------------------------------------------- committee
-
-
-def _approving_committees() -> QuerySet[Committee]:
-    """Committees that have members, the COPIL first, then by kind and creation."""
-    return (
-        Committee.objects.filter(Exists(CommitteeMember.objects.filter(committee=OuterRef("pk"))))
-        .annotate(
-            copil_first=Case(
-                When(kind=Committee.Kind.COPIL, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("copil_first", "id")
-    )
-
-
-def approving_committee(*, convention: Convention) -> Committee | None:
-    """The committee whose members approve the fiches of the convention.
-
-    The convention's comité de pilotage (the first one having members); failing that, the
-    first committee having members. ``None`` when no committee has members.
-    """
-    return _approving_committees().filter(convention=convention).first()
-
-
-def approving_committee_id_subquery(convention_ref) -> Subquery:
-    """The id of the approving committee of the convention ``convention_ref`` points to."""
-    return Subquery(_approving_committees().filter(convention_id=convention_ref).values("id")[:1])
-
-
-_UNKNOWN = object()
-
-
-def approving_member(
-    *, user: User, convention: Convention, committee: Committee | None | object = _UNKNOWN
-) -> CommitteeMember | None:
-    """The seat of ``user`` on the approving committee of the convention, if any
-    (``committee``: that committee, when the caller already has it)."""
-    if not user.is_authenticated:
-        return None
-    if committee is _UNKNOWN:
-        committee = approving_committee(convention=convention)
-    if committee is None:
-        return None
-    return (
-        CommitteeMember.objects.filter(committee=committee, user=user)
-        .select_related("committee")
-        .first()
-    )
-
 
 # --------------------------------------------------------------------------- inbox
 
 
 def sheets_awaiting_opinion(*, user: User) -> QuerySet[ActionSheet]:
-    """Submitted fiches on which ``user`` has a seat in the approving committee and has not
-    yet given an opinion for the current version (their own submissions excluded)."""
+    """Submitted fiches on which ``user`` may give an opinion now
+    (:func:`actions.workflow.awaiting_opinion_of`)."""
     if not user.is_authenticated:
         return ActionSheet.objects.none()
-    seat = CommitteeMember.objects.filter(
-        user=user,
-        committee_id=approving_committee_id_subquery(OuterRef(OuterRef("convention_id"))),
-    )
-    given = Approval.objects.filter(
-        sheet=OuterRef("pk"), version=OuterRef("version"), member__user=user
-    )
     # First the conventions where the user holds any seat (an index lookup), so the
     # approving-committee subquery runs for their fiches only, not for every
     # submitted fiche of the country (it ran on every page, for the menu count).
     seated_conventions = CommitteeMember.objects.filter(user=user).values(
         "committee__convention_id"
     )
-    return (
-        ActionSheet.objects.filter(status=Status.SUBMITTED, convention_id__in=seated_conventions)
-        .filter(Exists(seat))
-        .exclude(Exists(given))
-        .exclude(submitted_by=user)
+    return ActionSheet.objects.filter(convention_id__in=seated_conventions).filter(
+        workflow.awaiting_opinion_of(user)
     )
 
 
@@ -142,6 +80,21 @@ def inbox(*, user: User) -> QuerySet[ActionSheet]:
         .select_related("convention", "convention__caf", "thematic", "submitted_by")
         .order_by("convention__name", "number")
     )
+
+
+# --------------------------------------------------------------------------- numbering
+
+NUMBER_RE = re.compile(r"^FA-(\d+)$", re.IGNORECASE)
+
+
+def next_sheet_number(*, convention: Convention) -> str:
+    """The next free FA-NN of the convention (FA-01 for the first one)."""
+    highest = 0
+    for number in convention.action_sheets.values_list("number", flat=True):
+        match = NUMBER_RE.match(number.strip())
+        if match:
+            highest = max(highest, int(match.group(1)))
+    return f"FA-{highest + 1:02d}"
 
 
 # --------------------------------------------------------------------------- objectives
@@ -400,275 +353,35 @@ class ApprovalState:
     caf: int = 0
     territory: int = 0
     by_version: list[tuple[int, list[Approval]]] = field(default_factory=list)
+    current: list[Approval] = field(default_factory=list)
+
+    def given_by(self, member: CommitteeMember | None) -> bool:
+        """Whether ``member`` gave an opinion on the current version."""
+        return member is not None and any(a.member_id == member.pk for a in self.current)
 
 
 def approval_state(*, sheet: ActionSheet) -> ApprovalState:
-    committee = approving_committee(convention=sheet.convention)
+    """The approving committee, the opinions that count per side (the workflow's rule) and
+    every opinion grouped by version, newest version first."""
+    committee = workflow.approving_committee(convention=sheet.convention)
     approvals = list(
         sheet.approvals.select_related("member", "member__committee", "member__user").order_by(
             "-version", "decided_at", "id"
         )
     )
-    state = ApprovalState(
-        committee=committee, required=committee.approvals_required_per_side if committee else 1
-    )
+    tally = workflow.favorable_counts(sheet=sheet, committee=committee, approvals=approvals)
     grouped: OrderedDict[int, list[Approval]] = OrderedDict()
     for a in approvals:
         grouped.setdefault(a.version, []).append(a)
-        if (
-            a.version == sheet.version
-            and a.decision == Approval.Decision.FAVORABLE
-            and committee is not None
-            and a.member.committee_id == committee.pk
-        ):
-            if a.member.side == Side.CAF:
-                state.caf += 1
-            else:
-                state.territory += 1
-    state.by_version = list(grouped.items())
-    return state
+    return ApprovalState(
+        committee=committee,
+        required=committee.approvals_required_per_side if committee else 1,
+        caf=tally[Side.CAF],
+        territory=tally[Side.TERRITORY],
+        by_version=list(grouped.items()),
+        current=grouped.get(sheet.version, []),
+    )
 
 
 def transitions_of(*, sheet: ActionSheet) -> QuerySet[ActionSheetTransition]:
     return sheet.transitions.select_related("by").order_by("-at", "-id")
-
-
-HISTORY_TYPES = {"+": "Création", "~": "Modification", "-": "Suppression"}
-_FK_MODELS = {
-    "thematic": Thematic,
-    "objective": Objective,
-    "lead_user": User,
-    "submitted_by": User,
-    "other_thematics": Thematic,
-    "communes": Collectivity,
-}
-# The many-to-many fields recorded with the fiche, and the key of their target in
-# the recorded through rows.
-_M2M_TARGETS = {"other_thematics": "thematic", "communes": "collectivity"}
-
-
-def _display(model, name: str, value, labels: dict[tuple[str, Any], str]) -> str:
-    if value is None or value == "" or value == ():
-        return "—"
-    if isinstance(value, tuple):  # many-to-many: the targets' ids
-        return ", ".join(sorted(labels.get((name, v), f"n° {v}") for v in value))
-    try:
-        model_field = model._meta.get_field(name)
-    except Exception:
-        return str(value)
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
-    if model_field.is_relation:
-        return labels.get((name, value), f"n° {value}")
-    if isinstance(value, datetime.date):
-        from django.utils.formats import date_format
-
-        return date_format(value, "j F Y")
-    if isinstance(value, Decimal):
-        from django.utils.formats import number_format
-
-        return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
-    return str(value)
-
-
-def _fk_labels(pairs: set[tuple[str, Any]]) -> dict[tuple[str, Any], str]:
-    labels: dict[tuple[str, Any], str] = {}
-    by_field: dict[str, set] = defaultdict(set)
-    for name, value in pairs:
-        if name in _FK_MODELS and value is not None:
-            by_field[name].update(value if isinstance(value, tuple) else (value,))
-    for name, ids in by_field.items():
-        for obj in _FK_MODELS[name].objects.filter(pk__in=ids):
-            labels[(name, obj.pk)] = str(obj)
-    return labels
-
-
-def _changes(model, record, previous, fields=None) -> list[tuple[str, Any, Any]]:
-    if previous is None:
-        return []
-    delta = record.diff_against(previous, included_fields=fields)
-    changes = []
-    for c in delta.changes:
-        old, new = c.old, c.new
-        if c.field in _M2M_TARGETS:
-            key = _M2M_TARGETS[c.field]
-            old = tuple(sorted(row[key] for row in old))
-            new = tuple(sorted(row[key] for row in new))
-            if old == new:
-                continue
-        changes.append((c.field, old, new))
-    return changes
-
-
-def sheet_history(*, sheet: ActionSheet) -> list[dict[str, Any]]:
-    """The audit trail of the fiche and its funding lines, newest first, in French."""
-    ignored = {"revision", "status_reason"}
-    sheet_fields = [
-        f.name
-        for f in ActionSheet._meta.concrete_fields
-        if f.name not in ignored | {"id", "created_at", "updated_at", "convention", "created_by"}
-    ] + list(_M2M_TARGETS)
-    raw: list[tuple[Any, str, Any, list]] = []
-    records = list(
-        sheet.history.select_related("history_user").order_by("history_date", "history_id")
-    )
-    previous = None
-    for record in records:
-        raw.append(("Fiche", record, _changes(ActionSheet, record, previous, sheet_fields)))
-        previous = record
-    lines = FundingLine.history.filter(sheet_id=sheet.pk).select_related("history_user")
-    last_by_line: dict[int, Any] = {}
-    for record in lines.order_by("history_date", "history_id"):
-        prev = last_by_line.get(record.id)
-        label = f"Financement {record.funder} {record.year}"
-        if record.history_type == "+" or prev is None:
-            changes = [
-                (f, None, getattr(record, f))
-                for f in ("funder", "year", "planned_amount", "spent_amount")
-            ]
-        elif record.history_type == "-":
-            changes = []
-        else:
-            changes = _changes(FundingLine, record, prev, list(FUNDING_HISTORY_FIELDS))
-        raw.append((label, record, changes))
-        last_by_line[record.id] = record
-
-    pairs = {(name, v) for _, _, changes in raw for name, old, new in changes for v in (old, new)}
-    labels = _fk_labels(pairs)
-    entries = []
-    for label, record, changes in raw:
-        model = ActionSheet if label == "Fiche" else FundingLine
-        if record.history_type == "~" and not changes:
-            continue
-        entries.append(
-            {
-                "date": record.history_date,
-                "user": record.history_user,
-                "type": HISTORY_TYPES.get(record.history_type, record.history_type),
-                "object": label,
-                "reason": record.history_change_reason or "",
-                "changes": [
-                    {
-                        "field": str(model._meta.get_field(name).verbose_name),
-                        "old": _display(model, name, old, labels),
-                        "new": _display(model, name, new, labels),
-                    }
-                    for name, old, new in changes
-                ],
-            }
-        )
-    entries.sort(key=lambda e: e["date"], reverse=True)
-    return entries
-
-
-FUNDING_HISTORY_FIELDS = ("funder", "year", "planned_amount", "spent_amount")
-DIFF_SHEET_FIELDS = (
-    "title",
-    "thematic",
-    "objective",
-    "context",
-    "goals",
-    "description",
-    "target_public",
-    "lead",
-    "partners",
-    "start_date",
-    "end_date",
-    "expected_results",
-    "other_thematics",
-    "communes",
-)
-
-
-def changes_since_approved(*, sheet: ActionSheet) -> dict[str, Any] | None:
-    """What changed in the substance since the last approved version, with the reasons.
-
-    ``None`` when the current version is the approved one or nothing was ever approved.
-    """
-    if not sheet.approved_version or sheet.approved_version >= sheet.version:
-        return None
-    base = (
-        sheet.history.filter(version=sheet.approved_version)
-        .order_by("-history_date", "-history_id")
-        .first()
-    )
-    current = sheet.history.order_by("-history_date", "-history_id").first()
-    if base is None or current is None:
-        return None
-    changes = _changes(ActionSheet, current, base, list(DIFF_SHEET_FIELDS))
-    labels = _fk_labels({(n, v) for n, o, nw in changes for v in (o, nw)})
-    fields = [
-        {
-            "field": str(ActionSheet._meta.get_field(n).verbose_name),
-            "old": _display(ActionSheet, n, o, labels),
-            "new": _display(ActionSheet, n, nw, labels),
-        }
-        for n, o, nw in changes
-    ]
-
-    def rows(model, fk, at, keys):
-        if at is None:
-            return {obj.pk: obj for obj in model.objects.filter(**{fk: sheet.pk})}
-        return {obj.pk: obj for obj in model.history.as_of(at).filter(**{fk: sheet.pk})}
-
-    children = []
-    for model, fk, keys, describe in (
-        (
-            FundingLine,
-            "sheet_id",
-            ("funder", "year", "planned_amount"),
-            lambda o: f"{o.funder} {o.year}",
-        ),
-        (
-            Indicator,
-            "action_sheet_id",
-            (
-                "name",
-                "kind",
-                "unit",
-                "baseline_value",
-                "baseline_date",
-                "target_value",
-                "target_date",
-                "direction",
-            ),
-            lambda o: o.name,
-        ),
-    ):
-        before = rows(model, fk, base.history_date, keys)
-        now = rows(model, fk, None, keys)
-        kind = "Financement" if model is FundingLine else "Indicateur"
-        for pk, obj in now.items():
-            if pk not in before:
-                children.append({"what": f"{kind} ajouté : {describe(obj)}", "details": []})
-                continue
-            old = before[pk]
-            details = [
-                {
-                    "field": str(model._meta.get_field(k).verbose_name),
-                    "old": _display(model, k, getattr(old, k), {}),
-                    "new": _display(model, k, getattr(obj, k), {}),
-                }
-                for k in keys
-                if getattr(old, k) != getattr(obj, k)
-            ]
-            if details:
-                children.append({"what": f"{kind} modifié : {describe(obj)}", "details": details})
-        for pk, obj in before.items():
-            if pk not in now:
-                children.append({"what": f"{kind} supprimé : {describe(obj)}", "details": []})
-
-    reasons = list(
-        sheet.transitions.filter(version__gt=sheet.approved_version)
-        .exclude(reason="")
-        .filter(to_status=Status.SUBMITTED)
-        .select_related("by")
-        .order_by("at", "id")
-    )
-    return {
-        "approved_version": sheet.approved_version,
-        "approved_at": base.history_date,
-        "fields": fields,
-        "children": children,
-        "reasons": reasons,
-    }

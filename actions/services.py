@@ -1,31 +1,17 @@
 """Writes on the action plan: objectives, fiches action, their funding plan and
 indicators, and the co-piloted approval workflow.
 
-Workflow (every transition is a function below and records who, when and why
-in :class:`ActionSheetTransition`)::
+Every transition is a function below and records who, when and why in
+:class:`ActionSheetTransition`. The rules themselves (statuses, transitions and who triggers
+them, substantive fields, approving committee, who may give an opinion, when opinions validate
+a fiche) live in :mod:`actions.workflow`; the functions below apply them.
 
-    brouillon ──submit──▶ soumise ──approval_give──▶ validée ──start──▶ en cours ──complete──▶ réalisée
-        ▲                    │  (both sides favorable)
-        │                    └──approval_give (« à revoir »)──▶ à revoir ──(edit) submit──▶ soumise (version + 1)
-    abandonnée ◀── abandon (mandatory reason) from any status but réalisée / abandonnée
-
-Decisions documented here:
-
-- **Approving committee**: the convention's comité de pilotage (``Committee.Kind.COPIL``)
-  having members; when there is none, the first committee that has members
-  (:func:`actions.selectors.approving_committee`). Only its members give opinions.
-- **Co-piloting rule**: a fiche becomes *validée* when, for its current ``version``, at least
-  ``committee.approvals_required_per_side`` members of **each** side (Caf and territoire) gave a
-  favorable opinion. A single « à revoir » (with its mandatory comment) sends it back.
-- **Own submission**: a member may **not** give an opinion on a fiche they submitted themselves
-  (the author cannot approve their own proposal); the inbox does not list those fiches.
 - **New versions**: a resubmission after « à revoir » opens a new version (so that every member
   can give a fresh opinion; the old ones stay for history). Editing the *substance*
-  (:data:`SUBSTANTIVE_FIELDS`, the communes and other thematics, the planned funding and the
-  indicators) of a fiche that is soumise, validée or en cours asks for the reason of the change,
-  opens a new version (``version + 1``) and puts it back to *soumise*: it must be approved again.
-  Approvals of older versions are kept. Spent amounts, the number and the pilot's account are
-  follow-up data and do not open a new version.
+  (:data:`actions.workflow.SUBSTANTIVE_FIELDS`) of a fiche in a
+  :data:`actions.workflow.VERSIONED` status asks for the reason of the change, opens a new
+  version (``version + 1``) and puts it back to *soumise*: it must be approved again.
+  Approvals of older versions are kept.
 - **Optimistic locking**: the edit form carries ``ActionSheet.revision``; the save is a
   compare-and-increment in the database, a stale save is refused and nothing is written. Every
   transition also increments the revision, so an edit form loaded before a status change is stale.
@@ -34,9 +20,6 @@ Decisions documented here:
 from __future__ import annotations
 
 import logging
-import re
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -47,6 +30,7 @@ from conventions.models import CommitteeMember, Convention, Side, User
 from conventions.permissions import convention_access
 from evaluation.models import Indicator
 
+from . import selectors, tasks, workflow
 from .models import (
     SHEET_HISTORY,
     ActionSheet,
@@ -55,49 +39,20 @@ from .models import (
     FundingLine,
     Objective,
 )
+from .workflow import TRANSITIONS, Transition
 
 logger = logging.getLogger(__name__)
 
-Status = ActionSheet.Status
-
-SUBSTANTIVE_FIELDS: tuple[str, ...] = (
-    "title",
-    "thematic",
-    "objective",
-    "context",
-    "goals",
-    "description",
-    "target_public",
-    "lead",
-    "partners",
-    "start_date",
-    "end_date",
-    "expected_results",
+#: The fields of the edit form: the substance, then follow-up data (number, pilot's account,
+#: spent amounts) that never opens a new version.
+SHEET_M2M_FIELDS: tuple[str, ...] = workflow.substantive_m2m(ActionSheet)
+SHEET_FIELDS: tuple[str, ...] = (
+    "number",
+    *(f for f in workflow.SUBSTANTIVE_FIELDS[ActionSheet] if f not in SHEET_M2M_FIELDS),
+    "lead_user",
 )
-SUBSTANTIVE_M2M: tuple[str, ...] = ("other_thematics", "communes")
-OTHER_FIELDS: tuple[str, ...] = ("number", "lead_user")
-SHEET_M2M_FIELDS = SUBSTANTIVE_M2M
-SHEET_FIELDS: tuple[str, ...] = ("number", *SUBSTANTIVE_FIELDS, "lead_user")
-
-FUNDING_FIELDS: tuple[str, ...] = ("funder", "year", "planned_amount", "spent_amount")
-FUNDING_SUBSTANTIVE: tuple[str, ...] = ("funder", "year", "planned_amount")
-INDICATOR_FIELDS: tuple[str, ...] = (
-    "name",
-    "kind",
-    "unit",
-    "baseline_value",
-    "baseline_date",
-    "target_value",
-    "target_date",
-    "direction",
-    "source",
-    "frequency",
-)
-
-#: Statuses in which a substantive edit opens a new version.
-VERSIONED_STATUSES = (Status.SUBMITTED, Status.VALIDATED, Status.IN_PROGRESS)
-#: Statuses in which the fiche can no longer be edited.
-CLOSED_STATUSES = (Status.DONE, Status.ABANDONED)
+FUNDING_FIELDS: tuple[str, ...] = (*workflow.SUBSTANTIVE_FIELDS[FundingLine], "spent_amount")
+INDICATOR_FIELDS: tuple[str, ...] = workflow.SUBSTANTIVE_FIELDS[Indicator]
 
 
 class WorkflowError(Exception):
@@ -113,7 +68,7 @@ class StaleEditError(WorkflowError):
 
 
 class ApprovalForbidden(PermissionDenied):
-    """The member may not give an opinion on this fiche (another convention's committee)."""
+    """The person may not give an opinion on this fiche (no seat on its approving committee)."""
 
 
 # --------------------------------------------------------------------------- helpers
@@ -152,32 +107,29 @@ def _save_sheet(sheet: ActionSheet, *, by: User | None, reason: str = "") -> Non
     sheet.save()
 
 
-def _change_status(
-    *, sheet: ActionSheet, to: str, by: User | None, reason: str = ""
+def _check(transition: Transition, sheet: ActionSheet) -> None:
+    refused = transition.refusal(sheet)
+    if refused:
+        raise WorkflowError(refused)
+
+
+def _move(
+    *, sheet: ActionSheet, transition: Transition, by: User | None, reason: str = ""
 ) -> ActionSheetTransition:
+    """Apply ``transition`` (already checked) to the locked fiche and record it."""
     from_status = sheet.status
-    sheet.status = to
+    sheet.status = transition.target
     sheet.status_reason = reason
     _save_sheet(sheet, by=by, reason=reason or f"Statut : {sheet.get_status_display()}")
     return _record(sheet=sheet, from_status=from_status, by=by, reason=reason)
 
 
-def _refuse_unless(sheet: ActionSheet, allowed: tuple[str, ...], action: str) -> None:
-    if sheet.status not in allowed:
-        labels = ", ".join(str(Status(s).label).lower() for s in allowed)
-        raise WorkflowError(
-            f"Impossible de {action} une fiche « {sheet.get_status_display().lower()} » "
-            f"(possible seulement quand elle est {labels})."
-        )
-
-
 def _queue_notification(event: str, sheet_id: int, approval_id: int | None = None) -> None:
     """Queue the e-mail task once the transaction commits; a broker failure never blocks."""
-    from .tasks import send_action_sheet_notification
 
     def _send() -> None:
         try:
-            send_action_sheet_notification.delay(event, sheet_id, approval_id)
+            tasks.send_action_sheet_notification.delay(event, sheet_id, approval_id)
         except Exception:  # broker down, or an eager task that failed all its retries
             logger.exception(
                 "Notification %s de la fiche %s non envoyée (file de tâches indisponible)",
@@ -186,21 +138,6 @@ def _queue_notification(event: str, sheet_id: int, approval_id: int | None = Non
             )
 
     transaction.on_commit(_send)
-
-
-# --------------------------------------------------------------------------- numbering
-
-NUMBER_RE = re.compile(r"^FA-(\d+)$", re.IGNORECASE)
-
-
-def next_sheet_number(*, convention: Convention) -> str:
-    """The next free FA-NN of the convention (FA-01 for the first one)."""
-    highest = 0
-    for number in convention.action_sheets.values_list("number", flat=True):
-        match = NUMBER_RE.match(number.strip())
-        if match:
-            highest = max(highest, int(match.group(1)))
-    return f"FA-{highest + 1:02d}"
 
 
 # --------------------------------------------------------------------------- objectives
@@ -246,12 +183,6 @@ def objective_delete(*, objective: Objective, by: User) -> None:
 # --------------------------------------------------------------------------- fiche edition
 
 
-@dataclass
-class SheetChanges:
-    substantive: bool
-    fields: list[str]
-
-
 def _clean_rows(rows: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     return [dict(r) for r in rows or []]
 
@@ -263,7 +194,6 @@ def _apply_children(
     fk_name: str,
     rows: list[dict[str, Any]],
     fields: tuple[str, ...],
-    substantive_fields: tuple[str, ...],
     by: User,
     reason: str,
 ) -> tuple[list, list, bool]:
@@ -293,12 +223,11 @@ def _apply_children(
                 changed = True
             continue
         obj = existing[pk] if pk is not None else model()
-        before = {f: getattr(obj, f) for f in substantive_fields} if pk is not None else None
+        before = workflow.substantive_values(model, obj) if pk is not None else None
         for f in fields:
             if f in row:
                 setattr(obj, f, row[f])
-        after = {f: getattr(obj, f) for f in substantive_fields}
-        if before is None or _normalise(before) != _normalise(after):
+        if workflow.substantive_changes(before, workflow.substantive_values(model, obj)):
             changed = True
         # Validated as attached to the fiche, which may not be saved yet.
         setattr(obj, f"{fk_name}_id", sheet.pk or -1)
@@ -314,15 +243,6 @@ def _apply_children(
     if errors:
         raise ValidationError(errors)
     return to_save, to_delete, changed
-
-
-def _normalise(values: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key, value in values.items():
-        if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
-            value = Decimal(value).normalize()
-        out[key] = value
-    return out
 
 
 @transaction.atomic
@@ -342,6 +262,7 @@ def action_sheet_save(
     ``data`` holds the fields of :data:`SHEET_FIELDS` and the m2m :data:`SHEET_M2M_FIELDS`.
     Child rows are dicts of their fields plus ``id`` (existing row) and ``delete``.
     On update, ``revision`` is the one the form was loaded with (optimistic locking).
+    A substantive change of a fiche in a versioned status is the ``revise`` transition.
     """
     _require_editor(user=by, convention=convention)
     data = dict(data)
@@ -352,7 +273,7 @@ def action_sheet_save(
     if creating:
         sheet = ActionSheet(convention=convention, created_by=by)
         if not data.get("number"):
-            data["number"] = next_sheet_number(convention=convention)
+            data["number"] = selectors.next_sheet_number(convention=convention)
     else:
         if sheet.convention_id != convention.pk:
             raise PermissionDenied("Cette fiche n'appartient pas à la convention.")
@@ -368,12 +289,11 @@ def action_sheet_save(
                 "Vos changements n'ont pas été enregistrés : rechargez la fiche et refaites-les."
             )
         sheet = ActionSheet.objects.select_for_update().get(pk=sheet.pk)
-        if sheet.status in CLOSED_STATUSES:
-            raise WorkflowError(
-                f"Une fiche « {sheet.get_status_display().lower()} » ne peut plus être modifiée."
-            )
+        refused = workflow.edit_refusal(sheet)
+        if refused:
+            raise WorkflowError(refused)
 
-    before = {f: getattr(sheet, f"{f}_id" if _is_fk(f) else f) for f in SUBSTANTIVE_FIELDS}
+    before = workflow.substantive_values(ActionSheet, sheet)
     before_m2m = (
         {name: set(getattr(sheet, name).values_list("pk", flat=True)) for name in m2m}
         if not creating
@@ -383,8 +303,9 @@ def action_sheet_save(
         if name not in SHEET_FIELDS:
             raise ValueError(f"Champ inconnu : {name}")
         setattr(sheet, name, value)
-    after = {f: getattr(sheet, f"{f}_id" if _is_fk(f) else f) for f in SUBSTANTIVE_FIELDS}
-    changed_fields = [f for f in SUBSTANTIVE_FIELDS if before[f] != after[f]]
+    changed_fields = workflow.substantive_changes(
+        before, workflow.substantive_values(ActionSheet, sheet)
+    )
     if not creating:
         changed_fields += [
             name
@@ -400,7 +321,6 @@ def action_sheet_save(
         fk_name="sheet",
         rows=_clean_rows(funding_lines),
         fields=FUNDING_FIELDS,
-        substantive_fields=FUNDING_SUBSTANTIVE,
         by=by,
         reason=change_reason,
     )
@@ -411,7 +331,6 @@ def action_sheet_save(
         fk_name="action_sheet",
         rows=_clean_rows(indicators),
         fields=INDICATOR_FIELDS,
-        substantive_fields=INDICATOR_FIELDS,
         by=by,
         reason=change_reason,
     )
@@ -420,21 +339,15 @@ def action_sheet_save(
     if indicators_changed:
         changed_fields.append("indicators")
 
-    new_version = not creating and sheet.status in VERSIONED_STATUSES and bool(changed_fields)
+    revise = TRANSITIONS["revise"]
+    new_version = not creating and revise.opens_new_version(sheet.status) and bool(changed_fields)
     if new_version and not change_reason:
-        raise ValidationError(
-            {
-                "change_reason": (
-                    "Cette fiche est soumise ou validée : indiquez le motif de la modification "
-                    "de fond (une nouvelle version sera soumise au comité)."
-                )
-            }
-        )
+        raise ValidationError({"change_reason": revise.reason_missing})
 
     from_status = sheet.status
     if new_version:
         sheet.version += 1
-        sheet.status = Status.SUBMITTED
+        sheet.status = revise.target
         sheet.submitted_by = by
         sheet.status_reason = change_reason
     sheet._history_user = by
@@ -467,10 +380,6 @@ def action_sheet_save(
     return sheet
 
 
-def _is_fk(name: str) -> bool:
-    return name in ("thematic", "objective", "lead_user")
-
-
 def _check_funding_duplicates(lines: list[FundingLine]) -> None:
     seen = set()
     for line in lines:
@@ -488,59 +397,52 @@ def _check_funding_duplicates(lines: list[FundingLine]) -> None:
 @transaction.atomic
 def action_sheet_submit(*, sheet: ActionSheet, by: User) -> ActionSheet:
     """brouillon / à revoir → soumise (Caf staff or coordinator)."""
-    from .selectors import approving_committee
-
+    transition = TRANSITIONS["submit"]
     sheet = _locked(sheet)
     _require_editor(user=by, convention=sheet.convention)
-    _refuse_unless(sheet, (Status.DRAFT, Status.TO_REVIEW), "soumettre")
-    committee = approving_committee(convention=sheet.convention)
-    if committee is None:
+    _check(transition, sheet)
+    if workflow.approving_committee(convention=sheet.convention) is None:
         raise WorkflowError(
             "Aucune instance de la convention n'a de membres : constituez le comité de pilotage "
             "avant de soumettre une fiche."
         )
-    if sheet.status == Status.TO_REVIEW:
-        # The sent-back version keeps its opinions; members judge the new one afresh.
+    if transition.opens_new_version(sheet.status):
         sheet.version += 1
     sheet.submitted_by = by
-    _change_status(sheet=sheet, to=Status.SUBMITTED, by=by)
+    _move(sheet=sheet, transition=transition, by=by)
     _queue_notification("submitted", sheet.pk)
     return sheet
 
 
 @transaction.atomic
 def approval_give(
-    *, sheet: ActionSheet, member: CommitteeMember, decision: str, comment: str = ""
+    *, sheet: ActionSheet, member: CommitteeMember | None, decision: str, comment: str = ""
 ) -> Approval:
     """A committee member's opinion on the current version of a submitted fiche.
 
-    Favorable opinions of enough members of each side make the fiche *validée*; one
-    « à revoir » (comment mandatory) sends it back.
+    Who may give it is :func:`actions.workflow.opinion_refusal` (``member=None``: the person
+    holds no seat on the approving committee, refused like any non-member). Favourable
+    opinions that validate (:func:`actions.workflow.is_validated_by`) make the fiche
+    *validée*; one « à revoir » (comment mandatory) sends it back.
     """
-    from .selectors import approving_committee
-
     sheet = _locked(sheet)
     comment = (comment or "").strip()
-    committee = approving_committee(convention=sheet.convention)
-    if committee is None or member.committee_id != committee.pk:
-        raise ApprovalForbidden(
-            "Seuls les membres de l'instance qui examine les fiches de cette convention "
-            "peuvent donner un avis."
-        )
+    committee = workflow.approving_committee(convention=sheet.convention)
+    already = (
+        member is not None
+        and Approval.objects.filter(sheet=sheet, member=member, version=sheet.version).exists()
+    )
+    refusal = workflow.opinion_refusal(
+        sheet=sheet, member=member, committee=committee, already_given=already
+    )
+    if refusal is not None and refusal.code == workflow.NOT_A_MEMBER:
+        raise ApprovalForbidden(refusal.message)
     if decision not in Approval.Decision.values:
         raise WorkflowError("Choisissez un avis : favorable ou à revoir.")
-    _refuse_unless(sheet, (Status.SUBMITTED,), "donner un avis sur")
-    if member.user_id and member.user_id == sheet.submitted_by_id:
-        raise WorkflowError(
-            "Vous avez soumis cette fiche : vous ne pouvez pas donner d'avis sur votre propre "
-            "proposition."
-        )
+    if refusal is not None:
+        raise WorkflowError(refusal.message)
     if decision == Approval.Decision.TO_REVIEW and not comment:
-        raise WorkflowError("Un avis « à revoir » doit être motivé par un commentaire.")
-    if Approval.objects.filter(sheet=sheet, member=member, version=sheet.version).exists():
-        raise WorkflowError(
-            f"Vous avez déjà donné votre avis sur la version {sheet.version} de cette fiche."
-        )
+        raise WorkflowError(TRANSITIONS["send_back"].reason_missing)
     try:
         with transaction.atomic():
             approval = Approval.objects.create(
@@ -557,19 +459,18 @@ def approval_give(
 
     by = member.user
     if decision == Approval.Decision.TO_REVIEW:
-        _change_status(sheet=sheet, to=Status.TO_REVIEW, by=by, reason=comment)
+        _move(sheet=sheet, transition=TRANSITIONS["send_back"], by=by, reason=comment)
     else:
-        counts = approval_counts(sheet=sheet, committee=committee)
-        required = committee.approvals_required_per_side
-        if counts[Side.CAF] >= required and counts[Side.TERRITORY] >= required:
+        tally = workflow.favorable_counts(sheet=sheet, committee=committee)
+        if workflow.is_validated_by(tally, committee=committee):
             sheet.approved_version = sheet.version
-            _change_status(
+            _move(
                 sheet=sheet,
-                to=Status.VALIDATED,
+                transition=TRANSITIONS["validate"],
                 by=by,
                 reason=(
                     f"Avis favorables des deux collèges sur la version {sheet.version} "
-                    f"(Caf : {counts[Side.CAF]}, territoire : {counts[Side.TERRITORY]})."
+                    f"(Caf : {tally[Side.CAF]}, territoire : {tally[Side.TERRITORY]})."
                 ),
             )
             _queue_notification("validated", sheet.pk, approval.pk)
@@ -577,50 +478,33 @@ def approval_give(
     return approval
 
 
-def approval_counts(*, sheet: ActionSheet, committee) -> dict[str, int]:
-    """Favorable opinions per side on the current version, from the approving committee."""
-    counts = {Side.CAF: 0, Side.TERRITORY: 0}
-    for side in Approval.objects.filter(
-        sheet=sheet,
-        version=sheet.version,
-        decision=Approval.Decision.FAVORABLE,
-        member__committee=committee,
-    ).values_list("member__side", flat=True):
-        counts[side] = counts.get(side, 0) + 1
-    return counts
+def _editor_transition(name: str, *, sheet: ActionSheet, by: User, reason: str = "") -> ActionSheet:
+    """An editor's transition without side effects beyond the status (start, complete,
+    abandon), with its reason when the workflow requires one."""
+    transition = TRANSITIONS[name]
+    sheet = _locked(sheet)
+    _require_editor(user=by, convention=sheet.convention)
+    reason = (reason or "").strip()
+    _check(transition, sheet)
+    if transition.requires_reason and not reason:
+        raise WorkflowError(transition.reason_missing)
+    _move(sheet=sheet, transition=transition, by=by, reason=reason)
+    return sheet
 
 
 @transaction.atomic
 def action_sheet_start(*, sheet: ActionSheet, by: User, reason: str = "") -> ActionSheet:
     """validée → en cours."""
-    sheet = _locked(sheet)
-    _require_editor(user=by, convention=sheet.convention)
-    _refuse_unless(sheet, (Status.VALIDATED,), "démarrer")
-    _change_status(sheet=sheet, to=Status.IN_PROGRESS, by=by, reason=reason.strip())
-    return sheet
+    return _editor_transition("start", sheet=sheet, by=by, reason=reason)
 
 
 @transaction.atomic
 def action_sheet_complete(*, sheet: ActionSheet, by: User, reason: str = "") -> ActionSheet:
     """en cours → réalisée."""
-    sheet = _locked(sheet)
-    _require_editor(user=by, convention=sheet.convention)
-    _refuse_unless(sheet, (Status.IN_PROGRESS,), "marquer comme réalisée")
-    _change_status(sheet=sheet, to=Status.DONE, by=by, reason=reason.strip())
-    return sheet
+    return _editor_transition("complete", sheet=sheet, by=by, reason=reason)
 
 
 @transaction.atomic
 def action_sheet_abandon(*, sheet: ActionSheet, by: User, reason: str) -> ActionSheet:
     """Any open status → abandonnée, with a mandatory reason."""
-    sheet = _locked(sheet)
-    _require_editor(user=by, convention=sheet.convention)
-    reason = (reason or "").strip()
-    if sheet.status in CLOSED_STATUSES:
-        raise WorkflowError(
-            f"Une fiche « {sheet.get_status_display().lower()} » ne peut pas être abandonnée."
-        )
-    if not reason:
-        raise WorkflowError("Indiquez le motif de l'abandon de la fiche.")
-    _change_status(sheet=sheet, to=Status.ABANDONED, by=by, reason=reason)
-    return sheet
+    return _editor_transition("abandon", sheet=sheet, by=by, reason=reason)

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from conventions.models import CommitteeMember, Side
 
+from . import workflow
 from .models import ActionSheet, Approval
 
 logger = logging.getLogger(__name__)
@@ -29,9 +30,7 @@ SUBJECTS = {
 
 
 def _member_recipients(sheet: ActionSheet, *, exclude_user_id: int | None = None) -> list[str]:
-    from .selectors import approving_committee
-
-    committee = approving_committee(convention=sheet.convention)
+    committee = workflow.approving_committee(convention=sheet.convention)
     if committee is None:
         return []
     members = CommitteeMember.objects.filter(

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from conventions.permissions import get_convention_or_404
 from ctg.forms import add_service_errors
 
-from . import selectors, services
+from . import history, selectors, services, workflow
 from .exports import export_sheets
 from .forms import (
     ActionSheetForm,
@@ -30,7 +30,7 @@ from .forms import (
     ObjectiveForm,
     formset_rows,
 )
-from .models import ActionSheet, Objective
+from .models import ActionSheet, Approval, Objective
 from .services import FUNDING_FIELDS, INDICATOR_FIELDS, WorkflowError
 
 PAGE_SIZE = 25
@@ -169,11 +169,9 @@ def sheet_edit(request, pk: int, sheet_id: int | None = None):
     convention, access = get_convention_or_404(request.user, pk)
     access.require(access.can_edit_actions)
     sheet = _sheet_or_404(convention, sheet_id) if sheet_id else None
-    if sheet is not None and sheet.status in services.CLOSED_STATUSES:
-        messages.error(
-            request,
-            f"Une fiche « {sheet.get_status_display().lower()} » ne peut plus être modifiée.",
-        )
+    refused = workflow.edit_refusal(sheet) if sheet is not None else None
+    if refused:
+        messages.error(request, refused)
         return redirect("actions:sheet", pk=convention.pk, sheet_id=sheet.pk)
     instance = sheet or ActionSheet(convention=convention)
     data = request.POST or None
@@ -223,6 +221,7 @@ def sheet_edit(request, pk: int, sheet_id: int | None = None):
             funding=funding,
             indicators=indicators,
             sheet=sheet,
+            versioned=sheet is not None and workflow.is_versioned(sheet),
         ),
     )
 
@@ -236,20 +235,14 @@ def sheet_detail(request, pk: int, sheet_id: int):
     sheet = _sheet_or_404(convention, sheet_id)
     funding_lines = list(sheet.funding_lines.order_by("year", "funder"))
     state = selectors.approval_state(sheet=sheet)
-    member = selectors.approving_member(
+    member = workflow.approving_member(
         user=request.user, convention=convention, committee=state.committee
     )
-    already = member is not None and any(
-        a.member_id == member.pk
-        for v, group in state.by_version
-        if v == sheet.version
-        for a in group
-    )
-    can_give_opinion = (
-        member is not None
-        and sheet.status == ActionSheet.Status.SUBMITTED
-        and not already
-        and sheet.submitted_by_id != request.user.pk
+    refusal = workflow.opinion_refusal(
+        sheet=sheet,
+        member=member,
+        committee=state.committee,
+        already_given=state.given_by(member),
     )
     return render(
         request,
@@ -266,24 +259,19 @@ def sheet_detail(request, pk: int, sheet_id: int):
             indicators=list(sheet.indicators.order_by("id")),
             state=state,
             member=member,
-            already_gave_opinion=already,
-            own_submission=member is not None and sheet.submitted_by_id == request.user.pk,
-            can_give_opinion=can_give_opinion,
+            can_give_opinion=refusal is None,
+            opinion_refusal=refusal,
+            awaiting_opinion=workflow.is_awaiting_opinion(sheet),
+            can_edit_sheet=access.can_edit_actions and workflow.is_editable(sheet),
+            status_buttons=workflow.status_buttons(sheet, can_edit=access.can_edit_actions),
             approval_form=ApprovalForm(),
             transitions=selectors.transitions_of(sheet=sheet),
-            history=selectors.sheet_history(sheet=sheet),
-            diff=selectors.changes_since_approved(sheet=sheet),
+            history=history.sheet_history(sheet=sheet),
+            diff=history.changes_since_approved(sheet=sheet),
             Status=ActionSheet.Status,
+            Decision=Approval.Decision,
         ),
     )
-
-
-TRANSITIONS = {
-    "submit": (services.action_sheet_submit, "Fiche {number} soumise au comité."),
-    "start": (services.action_sheet_start, "Fiche {number} passée « en cours »."),
-    "complete": (services.action_sheet_complete, "Fiche {number} marquée « réalisée »."),
-    "abandon": (services.action_sheet_abandon, "Fiche {number} abandonnée."),
-}
 
 
 @login_required
@@ -292,18 +280,18 @@ def sheet_transition(request, pk: int, sheet_id: int, action: str):
     convention, access = get_convention_or_404(request.user, pk)
     access.require(access.can_edit_actions)
     sheet = _sheet_or_404(convention, sheet_id)
-    if action not in TRANSITIONS:
+    transition = workflow.button_transition(action)
+    if transition is None:
         raise PermissionDenied("Changement de statut inconnu.")
-    function, success = TRANSITIONS[action]
     kwargs = {"sheet": sheet, "by": request.user}
-    if action != "submit":
+    if transition.takes_reason:
         kwargs["reason"] = request.POST.get("reason", "")
     try:
-        function(**kwargs)
+        getattr(services, transition.service)(**kwargs)
     except WorkflowError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, success.format(number=sheet.number))
+        messages.success(request, transition.success.format(number=sheet.number))
     return redirect("actions:sheet", pk=convention.pk, sheet_id=sheet.pk)
 
 
@@ -313,11 +301,9 @@ def sheet_opinion(request, pk: int, sheet_id: int):
     convention, access = get_convention_or_404(request.user, pk)
     access.require(access.can_approve)
     sheet = _sheet_or_404(convention, sheet_id)
-    member = selectors.approving_member(user=request.user, convention=convention)
+    member = workflow.approving_member(user=request.user, convention=convention)
     if member is None:
-        raise PermissionDenied(
-            "Seuls les membres de l'instance qui examine les fiches peuvent donner un avis."
-        )
+        raise PermissionDenied(workflow.NOT_A_MEMBER_MESSAGE)
     form = ApprovalForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from actions import workflow
 from actions.models import ActionSheet, Approval, FundingLine, Objective, Stake
 from conventions.models import (
     Caf,
@@ -164,8 +165,10 @@ MEASURED_PHASES = {
     Convention.Phase.CLOSED,
     Convention.Phase.RENEWED,
 }
-MEASURED_SHEET_STATUSES = {S.VALIDATED, S.IN_PROGRESS, S.DONE, S.ABANDONED}
-APPROVED_STATUSES = {S.VALIDATED, S.IN_PROGRESS, S.DONE}
+# Fiches with measurements: those approved, and those abandoned after a while.
+MEASURED_SHEET_STATUSES = {*workflow.VALIDATED, S.ABANDONED}
+FAVORABLE = Approval.Decision.FAVORABLE.value
+TO_REVIEW = Approval.Decision.TO_REVIEW.value
 FREQUENCY_WEIGHTS = [("monthly", 72), ("quarterly", 22), ("half_yearly", 4), ("yearly", 2)]
 
 
@@ -637,7 +640,7 @@ class Generator:
             sheet_id = w.next_id(ActionSheet)
             status = _weighted(rng, weights)
             objective_id, thematic_id = rng.choice(operational)
-            approved = status in APPROVED_STATUSES
+            approved = status in workflow.VALIDATED
             self.t_sheet.add(
                 (
                     sheet_id, conv_id, f"FA-{number:02d}", rng.choice(SHEET_TITLES), thematic_id,
@@ -654,14 +657,14 @@ class Generator:
                     self.t_funding.add((sheet_id, funder, year, _money(planned), _money(spent)))
             if approved or status == S.SUBMITTED:
                 decided = self._at(start - datetime.timedelta(days=40))
-                self.t_approval.add((sheet_id, rng.choice(caf_seats), 1, "favorable", "", decided))
+                self.t_approval.add((sheet_id, rng.choice(caf_seats), 1, FAVORABLE, "", decided))
                 if approved:
                     self.t_approval.add(
-                        (sheet_id, rng.choice(territory_seats), 1, "favorable", "", decided)
+                        (sheet_id, rng.choice(territory_seats), 1, FAVORABLE, "", decided)
                     )
             elif status == S.TO_REVIEW:
                 self.t_approval.add(
-                    (sheet_id, rng.choice(territory_seats), 1, "a_revoir",
+                    (sheet_id, rng.choice(territory_seats), 1, TO_REVIEW,
                      "Préciser le calendrier.", self._at(start - datetime.timedelta(days=40)))
                 )  # fmt: skip
             measured = measured_convention and status in MEASURED_SHEET_STATUSES

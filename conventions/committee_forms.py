@@ -1,7 +1,7 @@
 """Forms of the governance pages: committees, their members and meetings.
 
 Plain forms: they validate and hand clean values to the services of
-``conventions.services``, which do the writes. Each edit form carries the
+``conventions.services.governance``, which do the writes. Each edit form carries the
 optimistic-locking token it was loaded with (``token``).
 """
 

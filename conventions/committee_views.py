@@ -18,10 +18,11 @@ from django.views.decorators.http import require_http_methods
 
 from ctg.forms import add_service_errors
 
-from . import selectors, services
+from . import selectors
 from .committee_forms import CommitteeForm, CommitteeMemberForm, MeetingForm
 from .models import Committee, CommitteeMember, Meeting
 from .permissions import get_convention_or_404
+from .services import governance
 
 TEMPLATE_DIR = "conventions/committees"
 
@@ -69,7 +70,7 @@ def committee_create(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            committee = services.create_committee(
+            committee = governance.committee_create(
                 convention=convention,
                 kind=data["kind"],
                 name=data["name"],
@@ -98,13 +99,13 @@ def committee_update(request, pk: int, committee_pk: int):
         "name": committee.name,
         "thematic": committee.thematic,
         "approvals_required_per_side": committee.approvals_required_per_side,
-        "token": services.history_token(committee),
+        "token": selectors.history_token(committee),
     }
     form = CommitteeForm(request.POST or None, initial=initial, convention=convention)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.update_committee(
+            governance.committee_update(
                 committee=committee,
                 kind=data["kind"],
                 name=data["name"],
@@ -132,7 +133,7 @@ def committee_delete(request, pk: int, committee_pk: int):
     error = ""
     if request.method == "POST":
         try:
-            services.delete_committee(committee=committee)
+            governance.committee_delete(committee=committee)
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
@@ -181,7 +182,7 @@ def member_create(request, pk: int, committee_pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            member = services.add_committee_member(
+            member = governance.committee_member_add(
                 committee=committee,
                 side=data["side"],
                 name=data["name"],
@@ -219,7 +220,7 @@ def member_update(request, pk: int, committee_pk: int, member_pk: int):
         "user": member.user,
         "name": member.name,
         "function": member.function,
-        "token": services.history_token(member),
+        "token": selectors.history_token(member),
     }
     form = CommitteeMemberForm(
         request.POST or None, initial=initial, convention=convention, current_user=member.user
@@ -227,7 +228,7 @@ def member_update(request, pk: int, committee_pk: int, member_pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.update_committee_member(
+            governance.committee_member_update(
                 member=member,
                 side=data["side"],
                 name=data["name"],
@@ -263,7 +264,7 @@ def member_delete(request, pk: int, committee_pk: int, member_pk: int):
     error = ""
     if request.method == "POST":
         try:
-            services.remove_committee_member(member=member)
+            governance.committee_member_remove(member=member)
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
@@ -321,7 +322,7 @@ def meeting_create(request, pk: int, committee_pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            meeting = services.record_meeting(
+            meeting = governance.meeting_create(
                 committee=committee,
                 date=data["date"],
                 location=data["location"],
@@ -351,12 +352,12 @@ def meeting_create(request, pk: int, committee_pk: int):
 def meeting_update(request, pk: int, committee_pk: int, meeting_pk: int):
     convention, access = _editable(request, pk)
     meeting = _meeting_of(convention, committee_pk, meeting_pk)
-    initial = MeetingForm.initial_for(meeting) | {"token": services.history_token(meeting)}
+    initial = MeetingForm.initial_for(meeting) | {"token": selectors.history_token(meeting)}
     form = MeetingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.update_meeting(
+            governance.meeting_update(
                 meeting=meeting,
                 date=data["date"],
                 location=data["location"],
@@ -396,7 +397,7 @@ def meeting_delete(request, pk: int, committee_pk: int, meeting_pk: int):
     meeting = _meeting_of(convention, committee_pk, meeting_pk)
     committee = meeting.committee
     if request.method == "POST":
-        services.delete_meeting(meeting=meeting)
+        governance.meeting_delete(meeting=meeting)
         messages.success(request, "La réunion a été supprimée.")
         return redirect(_committee_url(committee))
     return render(

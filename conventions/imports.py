@@ -6,7 +6,7 @@ Expected columns (header names are matched loosely, case and accents ignored):
 
 :func:`parse_collectivities_csv` returns the good rows and the list of bad rows with their line
 number and reason; the caller decides what to write (see
-``conventions.services.collectivities_import``).
+``conventions.services.collectivity.collectivities_import``).
 """
 
 from __future__ import annotations

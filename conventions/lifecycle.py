@@ -1,6 +1,6 @@
 """The lifecycle of a convention: the stepper, the allowed transitions and their guards.
 
-Reads only: the writes are ``conventions.services.convention_advance`` / ``convention_sign``.
+Reads only: the writes are ``conventions.services.convention.convention_advance`` / ``convention_sign``.
 
 The model keeps the detailed phases (préparation, diagnostic partagé, plan d'actions,
 signature, mise en œuvre, évaluation, échue, renouvelée); the stepper shows the path

@@ -10,7 +10,10 @@ committee members approve.
   signs; edits their fiches action and measurements.
 - elected official: reads the conventions their collectivity signs.
 - committee member (any user linked to a ``CommitteeMember``): reads the
-  convention of their committee and gives opinions on its fiches.
+  convention of their committee; the role that gives opinions on its fiches.
+  Which member may give an opinion on which fiche (the approving committee, the
+  fiche's status, not one's own submission, once per version) is a rule of the
+  fiche workflow, decided in ``actions.workflow`` only.
 
 Views resolve objects through :func:`get_convention_or_404` (out of scope: 404)
 and check actions with :class:`ConventionAccess` (in scope but not allowed: 403).
@@ -84,6 +87,11 @@ class ConventionAccess:
 
     @property
     def can_approve(self) -> bool:
+        """The role that gives opinions: a seat on one of the convention's committees.
+
+        Role only: whether this person may give an opinion on a given fiche is
+        ``actions.workflow.opinion_refusal`` (this layer does not know fiches).
+        """
         return bool(self.memberships)
 
     def require(self, allowed: bool) -> None:

@@ -173,6 +173,14 @@ def eligible_member_users(*, convention: Convention) -> QuerySet[User]:
     )
 
 
+def history_token(instance) -> str:
+    """Optimistic-locking token of a model with history (committee, member, meeting): the id
+    of its latest django-simple-history record. Edit forms carry it; the services of
+    ``conventions.services.governance`` refuse a save made from an older one."""
+    latest = instance.history.order_by("-history_id").values_list("history_id", flat=True).first()
+    return str(latest or "")
+
+
 # --- Collectivities referential -------------------------------------------------------------
 
 

@@ -4,10 +4,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
-from . import forms, lifecycle, selectors, services
+from . import forms, lifecycle, selectors
 from .imports import parse_collectivities_csv
 from .models import Collectivity, Convention, Signatory, User
 from .permissions import conventions_visible_to, get_convention_or_404, is_caf_staff
+from .services import collectivity as collectivity_services
+from .services import convention as convention_services
+from .services import signatory as signatory_services
 
 
 @login_required
@@ -76,7 +79,9 @@ def convention_create(request):
     form = forms.ConventionForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            convention = services.convention_create(data=form.service_data(), by=request.user)
+            convention = convention_services.convention_create(
+                data=form.service_data(), by=request.user
+            )
         except ValidationError as exc:
             forms.add_service_errors(form, exc)
         else:
@@ -92,7 +97,7 @@ def convention_edit(request, pk: int):
     form = forms.ConventionForm(request.POST or None, instance=convention, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.convention_update(
+            convention_services.convention_update(
                 convention=convention,
                 data=form.service_data(),
                 expected_version=form.cleaned_data["version"],
@@ -121,7 +126,7 @@ def signatory_create(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            signatory = services.signatory_create(
+            signatory = signatory_services.signatory_create(
                 convention=convention, data=form.service_data(), by=request.user
             )
         except ValidationError as exc:
@@ -148,7 +153,7 @@ def signatory_edit(request, pk: int, signatory_pk: int):
     form = forms.SignatoryForm(request.POST or None, instance=signatory, convention=convention)
     if request.method == "POST" and form.is_valid():
         try:
-            services.signatory_update(
+            signatory_services.signatory_update(
                 signatory=signatory, data=form.service_data(), by=request.user
             )
         except ValidationError as exc:
@@ -177,7 +182,7 @@ def signatory_delete(request, pk: int, signatory_pk: int):
     signatory = selectors.signatory_of(convention=convention, signatory_pk=signatory_pk)
     if request.method == "POST":
         name = signatory.organisation_name
-        services.signatory_delete(signatory=signatory, by=request.user)
+        signatory_services.signatory_delete(signatory=signatory, by=request.user)
         messages.success(request, f"{name} est retiré·e des signataires.")
         return redirect("conventions:governance", pk=convention.pk)
     return render(
@@ -202,7 +207,7 @@ def lifecycle_view(request, pk: int):
         if form.is_valid():
             to_phase = form.cleaned_data["to_phase"]
             try:
-                services.convention_advance(
+                convention_services.convention_advance(
                     convention=convention,
                     to_phase=to_phase,
                     reason=form.cleaned_data["reason"],
@@ -243,7 +248,7 @@ def convention_sign(request, pk: int):
         )
     if request.method == "POST" and form.is_valid():
         try:
-            services.convention_sign(
+            convention_services.convention_sign(
                 convention=convention,
                 signed_on=form.cleaned_data["signed_on"],
                 reason=form.cleaned_data["reason"],
@@ -271,7 +276,9 @@ def convention_renew(request, pk: int):
     access.require(access.can_edit_convention)
     if request.method == "POST":
         try:
-            renewal = services.convention_prepare_renewal(convention=convention, by=request.user)
+            renewal = convention_services.convention_prepare_renewal(
+                convention=convention, by=request.user
+            )
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
@@ -321,7 +328,7 @@ def collectivity_create(request):
     form = forms.CollectivityForm(request.POST or None, caf=caf)
     if request.method == "POST" and form.is_valid():
         try:
-            collectivity = services.collectivity_create(
+            collectivity = collectivity_services.collectivity_create(
                 caf=caf or form.cleaned_data["caf"], data=form.service_data(), by=request.user
             )
         except ValidationError as exc:
@@ -339,7 +346,7 @@ def collectivity_edit(request, collectivity_pk: int):
     form = forms.CollectivityForm(request.POST or None, instance=collectivity, caf=collectivity.caf)
     if request.method == "POST" and form.is_valid():
         try:
-            services.collectivity_update(
+            collectivity_services.collectivity_update(
                 collectivity=collectivity, data=form.service_data(), by=request.user
             )
         except ValidationError as exc:
@@ -368,10 +375,10 @@ def collectivity_import(request):
         errors = parsed.errors
         if not errors:
             try:
-                outcome = services.collectivities_import(
+                outcome = collectivity_services.collectivities_import(
                     caf=target, rows=parsed.rows, by=request.user
                 )
-            except services.ImportRejected as exc:
+            except collectivity_services.ImportRejected as exc:
                 errors = exc.errors
             else:
                 messages.success(

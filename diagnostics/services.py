@@ -27,7 +27,7 @@ CONFLICT_MESSAGE = (
 
 
 @transaction.atomic
-def save_diagnostic(
+def diagnostic_save(
     *,
     convention: Convention,
     version: int,
@@ -72,7 +72,7 @@ def _check_thematic(*, convention: Convention, thematic: Thematic, current: Them
 
 
 @transaction.atomic
-def create_finding(
+def finding_create(
     *,
     convention: Convention,
     thematic: Thematic,
@@ -98,7 +98,7 @@ def create_finding(
 
 
 @transaction.atomic
-def update_finding(
+def finding_update(
     *,
     finding: Finding,
     thematic: Thematic,
@@ -121,12 +121,12 @@ def update_finding(
 
 
 @transaction.atomic
-def delete_finding(*, finding: Finding) -> None:
+def finding_delete(*, finding: Finding) -> None:
     finding.delete()
 
 
 @transaction.atomic
-def save_territory_statistic(
+def territory_statistic_save(
     *,
     convention: Convention,
     collectivity: Collectivity,
@@ -159,7 +159,7 @@ def save_territory_statistic(
 
 
 @transaction.atomic
-def delete_territory_statistic(*, statistic: TerritoryStatistic) -> None:
+def territory_statistic_delete(*, statistic: TerritoryStatistic) -> None:
     statistic.delete()
 
 
@@ -179,7 +179,7 @@ CHECKED_BY_PARSER = ["collectivity", "statistic"]
 
 
 @transaction.atomic
-def import_territory_statistics(*, rows: list[StatisticRow]) -> ImportSummary:
+def territory_statistics_import(*, rows: list[StatisticRow]) -> ImportSummary:
     """Import checked rows in one transaction: create new values, update existing ones
     (same collectivity, statistic and year), leave identical ones alone."""
     existing = {

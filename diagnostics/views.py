@@ -72,7 +72,7 @@ def diagnostic_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            services.save_diagnostic(convention=convention, **data)
+            services.diagnostic_save(convention=convention, **data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -95,7 +95,7 @@ def finding_create(request, pk: int):
     form = FindingForm(_posted(request), convention=convention, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            finding = services.create_finding(convention=convention, **form.cleaned_data)
+            finding = services.finding_create(convention=convention, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -132,7 +132,7 @@ def finding_edit(request, pk: int, finding_pk: int):
     form = FindingForm(_posted(request), convention=convention, finding=finding, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_finding(finding=finding, **form.cleaned_data)
+            services.finding_update(finding=finding, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -152,7 +152,7 @@ def finding_delete(request, pk: int, finding_pk: int):
     finding = _finding_or_404(convention, finding_pk)
     if request.method == "POST":
         thematic_id = finding.thematic_id
-        services.delete_finding(finding=finding)
+        services.finding_delete(finding=finding)
         messages.success(request, "Le constat a été supprimé.")
         return redirect(_detail_url(convention, thematic_id))
     return render(
@@ -177,7 +177,7 @@ def statistics_manage(request, pk: int):
     form = TerritoryStatisticForm(_posted(request), convention=convention)
     if request.method == "POST" and form.is_valid():
         try:
-            row, created = services.save_territory_statistic(
+            row, created = services.territory_statistic_save(
                 convention=convention, **form.cleaned_data
             )
         except ValidationError as error:
@@ -207,7 +207,7 @@ def statistic_delete(request, pk: int, statistic_pk: int):
     if statistic is None:
         raise Http404("Valeur introuvable.")
     if request.method == "POST":
-        services.delete_territory_statistic(statistic=statistic)
+        services.territory_statistic_delete(statistic=statistic)
         messages.success(request, "La valeur a été supprimée.")
         return redirect("diagnostics:statistics", pk=convention.pk)
     return render(
@@ -252,7 +252,7 @@ def statistics_import(request, pk: int):
             elif not result.rows:
                 file_error = "Le fichier ne contient aucune ligne de données."
             else:
-                summary = services.import_territory_statistics(rows=result.rows)
+                summary = services.territory_statistics_import(rows=result.rows)
                 messages.success(
                     request,
                     f"Import terminé : {summary.created} valeur(s) créée(s), "

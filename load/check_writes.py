@@ -23,9 +23,8 @@ import django  # noqa: E402
 
 django.setup()
 
+from actions import workflow  # noqa: E402
 from actions.models import ActionSheet, Approval  # noqa: E402
-from actions.selectors import approving_committee  # noqa: E402
-from conventions.models import Side  # noqa: E402
 from evaluation.models import Measurement  # noqa: E402
 
 
@@ -69,15 +68,9 @@ def main(writes_path: str, manifest_path: str) -> int:
             convention_id=c["id"], number__startswith=manifest["sheet_prefix"]
         )
         for sheet in sheets:
-            committee = committee or approving_committee(convention=sheet.convention)
-            favorable = Approval.objects.filter(
-                sheet=sheet, version=1, decision="favorable", member__committee=committee
-            )
-            required = committee.approvals_required_per_side
-            complete = all(
-                favorable.filter(member__side=side).count() >= required
-                for side in (Side.CAF, Side.TERRITORY)
-            )
+            committee = committee or workflow.approving_committee(convention=sheet.convention)
+            tally = workflow.favorable_counts(sheet=sheet, committee=committee)
+            complete = workflow.is_validated_by(tally, committee=committee)
             if complete != (sheet.status == ActionSheet.Status.VALIDATED):
                 inconsistent.append((sheet.pk, sheet.status))
     validated = ActionSheet.objects.filter(

@@ -40,8 +40,9 @@ from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from actions import workflow  # noqa: E402
 from actions.models import ActionSheet, ActionSheetTransition, Approval  # noqa: E402
-from actions.selectors import approving_committee  # noqa: E402
+from actions.workflow import approving_committee  # noqa: E402
 from bench.scale import EMAIL_DOMAIN, SUFFIX  # noqa: E402
 from conventions.models import CommitteeMember, Convention, Side, Signatory, User  # noqa: E402
 from evaluation.models import Indicator, Measurement  # noqa: E402
@@ -57,7 +58,8 @@ USER_ROLE = {
     "member_territory": User.Role.OTHER,
 }
 SHEET_PREFIX = "CH-"
-EDITABLE = (ActionSheet.Status.IN_PROGRESS, ActionSheet.Status.VALIDATED)
+# Fiches being carried out: their indicators are measured and they are edited.
+EDITABLE = workflow.ONGOING
 
 
 def load_email(role: str, k: int) -> str:

@@ -27,7 +27,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from actions.models import ActionSheet
+from actions import workflow
 from conventions.models import CommitteeMember, Convention, Meeting
 from evaluation.models import Indicator, Measurement
 
@@ -183,10 +183,7 @@ def measurements_due(*, convention: Convention, today: datetime.date) -> dict:
     indicators = list(
         Indicator.objects.filter(
             action_sheet__convention=convention,
-            action_sheet__status__in=[
-                ActionSheet.Status.VALIDATED,
-                ActionSheet.Status.IN_PROGRESS,
-            ],
+            action_sheet__status__in=workflow.ONGOING,
             action_sheet__lead_user__isnull=False,
             action_sheet__lead_user__is_active=True,
         )

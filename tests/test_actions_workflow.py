@@ -10,8 +10,10 @@ from kombu.exceptions import OperationalError
 
 from actions import services, tasks
 from actions.factories import ActionSheetFactory, FundingLineFactory
+from actions.history import changes_since_approved, sheet_history
 from actions.models import ActionSheet, ActionSheetTransition, Approval
-from actions.selectors import approving_committee, changes_since_approved, sheets_awaiting_opinion
+from actions.selectors import sheets_awaiting_opinion
+from actions.workflow import approving_committee
 from conventions.factories import CommitteeFactory, CommitteeMemberFactory, UserFactory
 from conventions.models import Committee, Side
 from ctg.celery import app as celery_app
@@ -589,7 +591,6 @@ def test_a_send_that_keeps_failing_gives_up_without_touching_the_fiche(
 
 
 def test_the_diff_and_the_history_show_communes_and_other_thematics(world, sheet):
-    from actions.selectors import sheet_history
     from conventions.models import Collectivity
     from diagnostics.factories import thematic
 

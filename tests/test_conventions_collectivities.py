@@ -6,10 +6,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from conventions import services
 from conventions.factories import CollectivityFactory
 from conventions.imports import parse_collectivities_csv
 from conventions.models import Collectivity, siren_is_valid
+from conventions.services import collectivity as collectivity_services
 
 
 def text(response) -> str:
@@ -242,13 +242,17 @@ def test_a_good_file_imports_everything_and_attaches_communes_to_their_epci(worl
 
 def test_re_importing_the_same_file_updates_instead_of_duplicating(world):
     rows = parse_collectivities_csv(GOOD_FILE.encode()).rows
-    services.collectivities_import(caf=world.caf, rows=rows, by=world.caf_staff)
+    collectivity_services.collectivities_import(caf=world.caf, rows=rows, by=world.caf_staff)
     count = Collectivity.objects.count()
-    outcome = services.collectivities_import(caf=world.caf, rows=rows, by=world.caf_staff)
+    outcome = collectivity_services.collectivities_import(
+        caf=world.caf, rows=rows, by=world.caf_staff
+    )
     assert Collectivity.objects.count() == count
     assert (outcome.created, outcome.updated, outcome.unchanged) == (0, 0, 4)
     changed = parse_collectivities_csv(GOOD_FILE.replace(";580", ";600").encode()).rows
-    outcome = services.collectivities_import(caf=world.caf, rows=changed, by=world.caf_staff)
+    outcome = collectivity_services.collectivities_import(
+        caf=world.caf, rows=changed, by=world.caf_staff
+    )
     assert (outcome.created, outcome.updated) == (0, 1)
     assert Collectivity.objects.get(code="82137").population == 600
     assert Collectivity.objects.count() == count
@@ -278,8 +282,8 @@ def test_rows_that_fail_against_the_referential_import_nothing(world):
     )
     rows = parse_collectivities_csv(content.encode()).rows
     before = Collectivity.objects.count()
-    with pytest.raises(services.ImportRejected) as rejected:
-        services.collectivities_import(caf=world.caf, rows=rows, by=world.caf_staff)
+    with pytest.raises(collectivity_services.ImportRejected) as rejected:
+        collectivity_services.collectivities_import(caf=world.caf, rows=rows, by=world.caf_staff)
     reasons = {e.line: e.message for e in rejected.value.errors}
     assert "relève d'une autre Caf" in reasons[6]
     assert "déjà enregistré pour la Caf de la Loire" in reasons[7]

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from conventions import services
 from conventions.models import Convention
+from conventions.services import convention as convention_services
 from diagnostics.factories import thematic
 
 EDIT_PAGES = [
@@ -231,11 +231,11 @@ def test_the_second_of_two_concurrent_edits_is_refused_and_overwrites_nothing(wo
 
 def test_the_service_refuses_a_stale_version(world):
     convention = world.convention
-    services.convention_update(
+    convention_services.convention_update(
         convention=convention, data={"name": "A"}, expected_version=1, by=world.caf_staff
     )
     with pytest.raises(ValidationError, match="modifiée par Claire"):
-        services.convention_update(
+        convention_services.convention_update(
             convention=Convention.objects.get(pk=convention.pk),
             data={"name": "B"},
             expected_version=1,
@@ -248,11 +248,11 @@ def test_the_compare_and_increment_lets_only_one_of_two_saves_from_the_same_vers
     # Both requests loaded the convention at version 1 before either saved.
     a = Convention.objects.get(pk=world.convention.pk)
     b = Convention.objects.get(pk=world.convention.pk)
-    services.convention_update(
+    convention_services.convention_update(
         convention=a, data={"name": "A"}, expected_version=1, by=world.caf_staff
     )
-    with pytest.raises(services.StaleVersionError):
-        services.convention_update(
+    with pytest.raises(convention_services.StaleVersionError):
+        convention_services.convention_update(
             convention=b, data={"name": "B"}, expected_version=1, by=world.superuser
         )
     fresh = Convention.objects.get(pk=world.convention.pk)
@@ -261,7 +261,7 @@ def test_the_compare_and_increment_lets_only_one_of_two_saves_from_the_same_vers
 
 def test_thematic_changes_are_recorded_in_the_change_reason(world):
     convention = world.convention
-    services.convention_update(
+    convention_services.convention_update(
         convention=convention,
         data={"thematics": [thematic("jeunesse")]},
         expected_version=convention.version,
@@ -277,7 +277,7 @@ def test_a_phase_change_makes_an_open_edit_form_stale(world, login):
     convention.phase = Convention.Phase.EVALUATION
     convention.signed_on = datetime.date(2022, 3, 1)
     convention.save()
-    services.convention_advance(
+    convention_services.convention_advance(
         convention=convention,
         to_phase=Convention.Phase.IMPLEMENTATION,
         reason="Évaluation reportée",

@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions.factories import ActionSheetFactory
-from conventions import lifecycle, selectors, services
+from conventions import lifecycle, selectors
 from conventions.factories import ConventionFactory, SignatoryFactory
 from conventions.models import Convention
+from conventions.services import convention as convention_services
 from diagnostics.factories import DiagnosticFactory, FindingFactory, thematic
 
 Phase = Convention.Phase
@@ -35,7 +36,9 @@ def draft(world):
 
 
 def advance(convention, to_phase, by, **kwargs):
-    return services.convention_advance(convention=convention, to_phase=to_phase, by=by, **kwargs)
+    return convention_services.convention_advance(
+        convention=convention, to_phase=to_phase, by=by, **kwargs
+    )
 
 
 def reload(convention):
@@ -146,7 +149,7 @@ def ready_to_sign(world, draft):
 
 
 def test_signing_records_the_date_and_moves_to_implementation(world, ready_to_sign):
-    services.convention_sign(
+    convention_services.convention_sign(
         convention=ready_to_sign, signed_on=datetime.date(2021, 12, 15), by=world.caf_staff
     )
     fresh = reload(ready_to_sign)
@@ -157,7 +160,7 @@ def test_signing_records_the_date_and_moves_to_implementation(world, ready_to_si
 
 def test_it_refuses_a_signature_date_in_the_future(world, ready_to_sign):
     with pytest.raises(ValidationError, match="ne peut pas être dans le futur"):
-        services.convention_sign(
+        convention_services.convention_sign(
             convention=ready_to_sign,
             signed_on=timezone.localdate() + datetime.timedelta(days=1),
             by=world.caf_staff,
@@ -167,7 +170,7 @@ def test_it_refuses_a_signature_date_in_the_future(world, ready_to_sign):
 
 def test_it_refuses_to_sign_outside_the_signature_phase(world, draft):
     with pytest.raises(ValidationError, match="Seule une convention en phase « Signature »"):
-        services.convention_sign(
+        convention_services.convention_sign(
             convention=draft, signed_on=datetime.date(2022, 1, 1), by=world.caf_staff
         )
 
@@ -196,7 +199,7 @@ def test_signing_a_renewal_marks_the_previous_convention_renewed(world, ready_to
     previous = ConventionFactory(caf=world.caf, phase=Phase.EVALUATION)
     ready_to_sign.previous = previous
     ready_to_sign.save()
-    services.convention_sign(
+    convention_services.convention_sign(
         convention=ready_to_sign, signed_on=datetime.date(2022, 1, 5), by=world.caf_staff
     )
     fresh = reload(previous)
@@ -328,11 +331,13 @@ def test_preparing_the_renewal_creates_a_linked_convention(world, login):
 
 
 def test_it_refuses_a_second_renewal(world):
-    services.convention_prepare_renewal(convention=world.convention, by=world.caf_staff)
+    convention_services.convention_prepare_renewal(convention=world.convention, by=world.caf_staff)
     with pytest.raises(ValidationError, match="Un renouvellement est déjà en préparation"):
-        services.convention_prepare_renewal(convention=world.convention, by=world.caf_staff)
+        convention_services.convention_prepare_renewal(
+            convention=world.convention, by=world.caf_staff
+        )
 
 
 def test_it_refuses_to_renew_an_unsigned_convention(world, draft):
     with pytest.raises(ValidationError, match="Seule une convention signée"):
-        services.convention_prepare_renewal(convention=draft, by=world.caf_staff)
+        convention_services.convention_prepare_renewal(convention=draft, by=world.caf_staff)

@@ -73,7 +73,7 @@ def test_the_second_of_two_concurrent_edits_is_refused(world, login, convention)
 def test_a_diagnostic_created_meanwhile_is_not_overwritten(world, convention):
     DiagnosticFactory(convention=convention, summary="Créé par une collègue")
     with pytest.raises(ValidationError) as error:
-        services.save_diagnostic(convention=convention, version=0, summary="Le mien")
+        services.diagnostic_save(convention=convention, version=0, summary="Le mien")
     assert error.value.code == "conflict"
     assert Diagnostic.objects.get(convention=convention).summary == "Créé par une collègue"
 
@@ -105,7 +105,7 @@ def test_it_refuses_a_thematic_the_convention_does_not_cover(world, login, conve
 
 def test_the_service_also_refuses_an_uncovered_thematic(convention):
     with pytest.raises(ValidationError):
-        services.create_finding(
+        services.finding_create(
             convention=convention, thematic=thematic("sante"), kind="besoin", text="Pas de médecin"
         )
 

@@ -33,7 +33,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from actions.factories import ActionSheetFactory
-from conventions import services as convention_services
+from conventions.services import collectivity as collectivity_services
 from conventions.imports import parse_collectivities_csv
 from conventions.models import Collectivity
 from diagnostics import imports as statistic_imports
@@ -239,10 +239,10 @@ def test_the_collectivity_parser_answers_rows_or_french_errors(world, data):
         before = Collectivity.objects.count()
         if result.ok:
             try:
-                convention_services.collectivities_import(
+                collectivity_services.collectivities_import(
                     caf=world.caf, rows=result.rows, by=world.caf_staff
                 )
-            except convention_services.ImportRejected as exc:
+            except collectivity_services.ImportRejected as exc:
                 assert_french(exc.errors)
                 assert Collectivity.objects.count() == before
         else:
