@@ -10,15 +10,13 @@ from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from conventions.models import Convention, Thematic
-from ctg.forms import HiddenFieldErrorsMixin
+from ctg.forms import DateInput, HiddenFieldErrorsMixin
 from diagnostics.models import Finding
 from evaluation.models import Indicator
 
 from . import selectors, workflow
 from .models import ActionSheet, Approval, FundingLine, Objective
 from .services import FUNDING_FIELDS, INDICATOR_FIELDS
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _helper() -> FormHelper:
@@ -99,8 +97,8 @@ class ActionSheetForm(HiddenFieldErrorsMixin, forms.ModelForm):
             "expected_results",
         ]
         widgets = {
-            "start_date": DATE_WIDGET,
-            "end_date": DATE_WIDGET,
+            "start_date": DateInput(),
+            "end_date": DateInput(),
             "other_thematics": forms.CheckboxSelectMultiple,
             "communes": forms.CheckboxSelectMultiple,
             "context": forms.Textarea(attrs={"rows": 3}),
@@ -181,7 +179,7 @@ class IndicatorForm(forms.ModelForm):
         model = Indicator
         fields = list(INDICATOR_FIELDS)
         localized_fields = ["baseline_value", "target_value"]
-        widgets = {"baseline_date": DATE_WIDGET, "target_date": DATE_WIDGET}
+        widgets = {"baseline_date": DateInput(), "target_date": DateInput()}
 
     def _post_clean(self):
         # A new fiche has no id yet: validate the indicator as attached to it.

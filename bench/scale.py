@@ -510,6 +510,24 @@ class Generator:
     def build_convention(
         self, caf_id, epci_id, communes, *, largest: bool, renewal_of, renewed: bool = False
     ) -> None:
+        """One convention and everything that hangs on it, step by step (the order of the
+        steps is the order of the random draws: keep it for a reproducible data set)."""
+        conv_id, phase, start, end, signed_on, thematics = self.build_convention_row(
+            caf_id, epci_id, communes, largest=largest, renewal_of=renewal_of, renewed=renewed
+        )
+        self.build_signatories(conv_id, caf_id, epci_id, communes, signed_on)
+        seats = self.build_committees(conv_id, phase, start, end)
+        if largest:
+            self.largest_copil_member_id = seats[Committee.Kind.COPIL][Side.TERRITORY][0]
+        general, operational = self.build_diagnostic_and_objectives(conv_id, start, thematics)
+        self.build_sheets(conv_id, phase, start, end, operational, seats, largest=largest)
+        for objective_id, _ in general:
+            self.build_indicator(None, objective_id, start, end, phase in MEASURED_PHASES)
+        self.build_follow_up(conv_id, thematics, end, measured=phase in MEASURED_PHASES)
+
+    def build_convention_row(
+        self, caf_id, epci_id, communes, *, largest: bool, renewal_of, renewed: bool
+    ) -> tuple:
         rng, w = self.rng, self.w
         conv_id = w.next_id(Convention)
         if largest:
@@ -542,6 +560,10 @@ class Generator:
             self.t_conv_them.add((conv_id, thematic_id))
         for coll_id in [epci_id, *communes]:
             self.t_conv_terr.add((conv_id, coll_id))
+        return conv_id, phase, start, end, signed_on, thematics
+
+    def build_signatories(self, conv_id, caf_id, epci_id, communes, signed_on) -> None:
+        rng, w = self.rng, self.w
         # Signatories: the Caf, the EPCI (lead), some communes, the Département.
         order = 0
         for collectivity_id, caf, partner_kind, partner_name, role in [
@@ -559,6 +581,9 @@ class Generator:
                 )
             )  # fmt: skip
             order += 1
+
+    def build_committees(self, conv_id, phase, start, end) -> dict:
+        rng, w = self.rng, self.w
         # Committees: COPIL and technical committee, members on both sides.
         seats = {}
         for kind, label in [
@@ -588,8 +613,10 @@ class Generator:
             if phase == Convention.Phase.IMPLEMENTATION:
                 soon = self.today + datetime.timedelta(days=rng.randint(5, 120))
                 self.t_meeting.add((committee_id, self._at(soon), "Siège de l'EPCI", "Bilan"))
-        if largest:
-            self.largest_copil_member_id = seats[Committee.Kind.COPIL][Side.TERRITORY][0]
+        return seats
+
+    def build_diagnostic_and_objectives(self, conv_id, start, thematics) -> tuple[list, list]:
+        rng, w = self.rng, self.w
         # Diagnostic, findings, stakes, objectives.
         diag_id = w.next_id(Diagnostic)
         diag_end = start - datetime.timedelta(days=30)
@@ -622,6 +649,10 @@ class Generator:
                      f"Objectif opérationnel {k + 1}")
                 )  # fmt: skip
                 operational.append((op_id, thematic_id))
+        return general, operational
+
+    def build_sheets(self, conv_id, phase, start, end, operational, seats, *, largest) -> None:
+        rng, w = self.rng, self.w
         # Fiches action.
         if largest:
             n_sheets = self.largest_fiches
@@ -670,8 +701,9 @@ class Generator:
             measured = measured_convention and status in MEASURED_SHEET_STATUSES
             for _ in range(rng.choice([3, 3, 4, 4, 4, 5])):
                 self.build_indicator(sheet_id, None, start, end, measured)
-        for objective_id, _ in general:
-            self.build_indicator(None, objective_id, start, end, measured_convention)
+
+    def build_follow_up(self, conv_id, thematics, end, *, measured: bool) -> None:
+        w = self.w
         # Qualitative follow-up.
         for thematic_id in thematics[:2]:
             change_id = w.next_id(ChangeSought)
@@ -682,7 +714,7 @@ class Generator:
             for order, level in enumerate(["attendu", "souhaite", "ideal"]):
                 marker_id = w.next_id(ProgressMarker)
                 self.t_marker.add((marker_id, change_id, level, "Les familles s'informent", order))
-                if measured_convention and level == "attendu":
+                if measured and level == "attendu":
                     self.t_observation.add(
                         (marker_id, min(self.today, end), "partiel", "Observé en réunion.")
                     )

@@ -9,14 +9,12 @@ from django.db.models import Case, Value, When
 from conventions.models import Thematic
 from ctg import uploads
 from ctg.forms import (
+    DateInput,
     HiddenFieldErrorsMixin,
     add_service_errors,  # noqa: F401 - used as forms.add_service_errors
 )
 
 from .models import Caf, Collectivity, Convention, Signatory, User
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
 
 # --- Convention -------------------------------------------------------------------------------
 
@@ -43,8 +41,8 @@ class ConventionForm(HiddenFieldErrorsMixin, forms.ModelForm):
             "meeting_pack_days",
         ]
         widgets = {
-            "start_date": DATE_WIDGET,
-            "end_date": DATE_WIDGET,
+            "start_date": DateInput(),
+            "end_date": DateInput(),
             "purpose": forms.Textarea(attrs={"rows": 3}),
             "vision": forms.Textarea(attrs={"rows": 4}),
             "thematics": forms.CheckboxSelectMultiple,
@@ -125,7 +123,7 @@ class SignatoryForm(forms.ModelForm):
             "resolution_date",
             "signed_on",
         ]
-        widgets = {"resolution_date": DATE_WIDGET, "signed_on": DATE_WIDGET}
+        widgets = {"resolution_date": DateInput(), "signed_on": DateInput()}
         labels = {"representative_name": "Représenté·e par (nom)"}
         help_texts = {"representative_title": "Par exemple : Président, Maire, Directrice."}
 
@@ -263,7 +261,7 @@ class TransitionForm(HiddenFieldErrorsMixin, forms.Form):
 
 
 class SignForm(forms.Form):
-    signed_on = forms.DateField(label="Date de signature", widget=DATE_WIDGET)
+    signed_on = forms.DateField(label="Date de signature", widget=DateInput())
     reason = forms.CharField(
         label="Commentaire",
         required=False,
