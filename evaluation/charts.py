@@ -5,7 +5,8 @@ Every function returns a :class:`Figure`: an inline ``<svg role="img">`` with a
 text alternative — a ``<details>`` holding a table of the very numbers drawn.
 No JavaScript, no external file: WeasyPrint renders inline SVG as it is.
 
-Labels are French, numbers go through Django's localisation ("1 234,5").
+Labels are French; numbers, amounts and dates are written by ``ctg.formatting``
+(the one formatter), colours come from ``ctg.palette``.
 """
 
 from __future__ import annotations
@@ -18,37 +19,24 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from html import escape
 
-from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
+
+from ctg import formatting, palette
+from ctg.ratios import share_pct
 
 FONT = "system-ui, -apple-system, 'Segoe UI', 'DejaVu Sans', Arial, sans-serif"
 TEXT = "#212529"
 MUTED = "#6c757d"
 GRID = "#dee2e6"
 TRACK = "#e9ecef"
-BLUE = "#00509e"
-PALETTE = ["#00509e", "#e07a10", "#198754", "#6f42c1", "#d63384", "#0dcaf0", "#795548"]
+BLUE = palette.BRAND
+PALETTE = palette.SERIES
 
 _ids = itertools.count(1)
 
 
-def fmt_number(value, decimals: int = 1) -> str:
-    """French number: thousands grouped, decimal comma, trailing zeros dropped."""
-    if value is None:
-        return "—"
-    value = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals))
-    text = formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
-    if decimals and "," in text:
-        text = text.rstrip("0").rstrip(",")
-    return text
-
-
-def fmt_percent(value, decimals: int = 0) -> str:
-    return "—" if value is None else f"{fmt_number(value, decimals)} %"
-
-
-def fmt_date(value: datetime.date) -> str:
-    return formats.date_format(value, "j F Y")
+def _count(value: int) -> str:
+    return formatting.number(value, 0)
 
 
 def _e(text) -> str:
@@ -159,7 +147,7 @@ def hbar_chart(
     scale_max = float(max_value) if max_value else max(values + [0]) or 1.0
     plot_w = width - label_w - right
     desc = (
-        " ; ".join(f"{b.label} : {b.display or fmt_number(b.value)}{unit}" for b in bars)
+        " ; ".join(f"{b.label} : {b.display or formatting.number(b.value, 1) + unit}" for b in bars)
         or "Aucune donnée."
     )
     head, _ = _svg_open(width, height, title, desc)
@@ -198,7 +186,7 @@ def hbar_chart(
                 f'<text x="{label_w + plot_w + 6}" y="{y + 18}" fill="{MUTED}">—</text>'
             )
         else:
-            shown = bar.display or fmt_number(bar.value) + unit
+            shown = bar.display or formatting.number(bar.value, 1) + unit
             parts.append(
                 f'<text x="{label_w + plot_w + 6}" y="{y + 18}" fill="{TEXT}" font-weight="600">'
                 f"{_e(shown)}</text>"
@@ -216,7 +204,8 @@ def hbar_chart(
     for i, bar in enumerate(bars):
         row = [
             bar.label,
-            bar.display or (fmt_number(bar.value) + unit if bar.value is not None else "—"),
+            bar.display
+            or (formatting.number(bar.value, 1) + unit if bar.value is not None else "—"),
         ]
         row += [c[1][i] for c in extra_columns]
         rows.append(row)
@@ -228,14 +217,14 @@ def progress_bar(
 ) -> Figure:
     """A single progress bar in % (display capped to 0–100), with the expected share as a tick."""
     height = 16
-    desc = f"Progression : {fmt_percent(value)}" + (
-        f" ; attendu à cette date : {fmt_percent(expected)}" if expected is not None else ""
+    desc = f"Progression : {formatting.percent(value)}" + (
+        f" ; attendu à cette date : {formatting.percent(expected)}" if expected is not None else ""
     )
     head, _ = _svg_open(width, height, title, desc, fixed=True)
     parts = [head, f'<rect x="0" y="3" width="{width}" height="10" rx="5" fill="{TRACK}"/>']
     if value is not None:
         share = max(0.0, min(1.0, float(value) / 100))
-        color = "#198754" if share >= 1 else BLUE
+        color = palette.TONES["success"].hex if share >= 1 else BLUE
         parts.append(
             f'<rect x="0" y="3" width="{share * width:.1f}" height="10" rx="5" fill="{color}"/>'
         )
@@ -254,16 +243,32 @@ class Budget:
     planned: Decimal
     spent: Decimal
 
+    @property
+    def ratio_pct(self) -> float | None:
+        """Spent ÷ planned of this line, in % (None when nothing is planned)."""
+        return share_pct(self.spent, self.planned)
+
+
+def budget_text(item: Budget) -> str:
+    """``49 500 € / 81 000 € (61 %)``: the words written beside a funding bar."""
+    ratio = item.ratio_pct
+    return f"{formatting.amount(item.spent, 0)} / {formatting.amount(item.planned, 0)}" + (
+        f" ({formatting.percent(ratio)})" if ratio is not None else ""
+    )
+
 
 def budget_chart(items: Sequence[Budget], *, title: str, width: int = 440) -> Figure:
-    """Planned vs spent per funder: the track is the planned amount (on a common
-    scale), the filled part what was spent; amounts written under each bar."""
+    """Spent on planned, per funder. The scale rule: each bar is its own line's
+    planned amount (the whole track), filled by what was spent of it — the bar's
+    length is the rate written beside it, whatever the other lines' amounts.
+    Spending beyond the planned amount fills the track in a warning colour."""
     row_h, top = 44, 6
     height = top + max(1, len(items)) * row_h
-    scale = max([float(i.planned) for i in items] + [float(i.spent) for i in items] + [1.0])
     desc = (
         " ; ".join(
-            f"{i.label} : {fmt_number(i.spent, 0)} € dépensés sur {fmt_number(i.planned, 0)} € prévus"
+            f"{i.label} : {formatting.amount(i.spent, 0)} dépensés sur "
+            f"{formatting.amount(i.planned, 0)} prévus"
+            + (f", soit {formatting.percent(i.ratio_pct)}" if i.ratio_pct is not None else "")
             for i in items
         )
         or "Aucun financement."
@@ -272,27 +277,28 @@ def budget_chart(items: Sequence[Budget], *, title: str, width: int = 440) -> Fi
     parts = [head]
     for n, item in enumerate(items):
         y = top + n * row_h
-        planned_w = float(item.planned) / scale * width
-        spent_w = min(float(item.spent), scale) / scale * width
-        share = (
-            f" ({fmt_percent(float(item.spent) / float(item.planned) * 100)})"
-            if item.planned
-            else ""
+        ratio = item.ratio_pct
+        fill = (
+            palette.FUNDING_OVERSPENT
+            if ratio is not None and ratio > 100
+            else palette.FUNDING_SPENT
         )
+        spent_w = 0.0 if ratio is None else max(0.0, min(1.0, ratio / 100)) * width
         parts.append(
             f'<text x="0" y="{y + 12}" fill="{TEXT}" font-weight="600">{_e(item.label)}</text>'
             f'<text x="{width}" y="{y + 12}" text-anchor="end" fill="{MUTED}" font-size="12">'
-            f"{_e(fmt_number(item.spent, 0))} € / {_e(fmt_number(item.planned, 0))} €{_e(share)}</text>"
-            f'<rect x="0" y="{y + 18}" width="{planned_w:.1f}" height="14" rx="3" fill="#fde2c4"/>'
-            f'<rect x="0" y="{y + 18}" width="{spent_w:.1f}" height="14" rx="3" fill="#e07a10"/>'
+            f"{_e(budget_text(item))}</text>"
+            f'<rect x="0" y="{y + 18}" width="{width}" height="14" rx="3" '
+            f'fill="{palette.FUNDING_PLANNED}"/>'
+            f'<rect x="0" y="{y + 18}" width="{spent_w:.1f}" height="14" rx="3" fill="{fill}"/>'
         )
     parts.append("</svg>")
     rows = [
         [
             i.label,
-            f"{fmt_number(i.planned, 0)} €",
-            f"{fmt_number(i.spent, 0)} €",
-            fmt_percent(float(i.spent) / float(i.planned) * 100) if i.planned else "—",
+            formatting.amount(i.planned, 0),
+            formatting.amount(i.spent, 0),
+            formatting.percent(i.ratio_pct),
         ]
         for i in items
     ]
@@ -312,6 +318,12 @@ class Segment:
     label: str
     count: int
     color: str
+    text_color: str = "#fff"  # the count written on the segment (readable on ``color``)
+
+    @classmethod
+    def of_status(cls, label: str, count: int, status: str) -> Segment:
+        """A segment in the palette's colours of a fiche or indicator status."""
+        return cls(label, count, palette.color(status), palette.text_color(status))
 
 
 def stacked_bar(segments: Sequence[Segment], *, title: str, width: int = 640) -> Figure:
@@ -322,7 +334,8 @@ def stacked_bar(segments: Sequence[Segment], *, title: str, width: int = 640) ->
     legend_rows = (len(segments) + columns - 1) // columns
     height = 44 + legend_rows * 22
     desc = (
-        " ; ".join(f"{s.label} : {s.count}" for s in segments) + f" ; total : {total}"
+        " ; ".join(f"{s.label} : {_count(s.count)}" for s in segments)
+        + f" ; total : {_count(total)}"
         if total
         else "Aucun élément."
     )
@@ -334,12 +347,12 @@ def stacked_bar(segments: Sequence[Segment], *, title: str, width: int = 640) ->
             w = s.count / total * width
             parts.append(
                 f'<rect x="{x:.1f}" y="4" width="{w:.1f}" height="28" fill="{s.color}">'
-                f"<title>{_e(s.label)} : {s.count}</title></rect>"
+                f"<title>{_e(s.label)} : {_count(s.count)}</title></rect>"
             )
             if w > 24:
                 parts.append(
-                    f'<text x="{x + w / 2:.1f}" y="23" text-anchor="middle" fill="#fff" '
-                    f'font-weight="600">{s.count}</text>'
+                    f'<text x="{x + w / 2:.1f}" y="23" text-anchor="middle" '
+                    f'fill="{s.text_color}" font-weight="600">{_count(s.count)}</text>'
                 )
             x += w
     else:
@@ -353,10 +366,10 @@ def stacked_bar(segments: Sequence[Segment], *, title: str, width: int = 640) ->
         parts.append(
             f'<rect x="{lx:.1f}" y="{ly}" width="12" height="12" rx="2" fill="{s.color}"/>'
             f'<text x="{lx + 18:.1f}" y="{ly + 11}" fill="{TEXT}" font-size="12">'
-            f"{_e(s.label)} ({s.count})</text>"
+            f"{_e(s.label)} ({_count(s.count)})</text>"
         )
     parts.append("</svg>")
-    rows = [[s.label, str(s.count)] for s in segments] + [["Total", str(total)]]
+    rows = [[s.label, _count(s.count)] for s in segments] + [["Total", _count(total)]]
     return Figure(svg="".join(parts), title=title, headers=["Catégorie", "Nombre"], rows=rows)
 
 
@@ -417,11 +430,11 @@ def line_chart(
             desc_parts.append(
                 f"{s.label} : "
                 + ", ".join(
-                    f"{_x_text(d, year_axis)} {fmt_number(v, 2)}{(' ' + unit) if unit else ''}"
+                    f"{_x_text(d, year_axis)} {formatting.number(v, 2)}{(' ' + unit) if unit else ''}"
                     for d, v in s.points
                 )
             )
-    desc_parts += [f"{r.label} : {fmt_number(r.value, 2)}" for r in ref_lines]
+    desc_parts += [f"{r.label} : {formatting.number(r.value, 2)}" for r in ref_lines]
     head, _ = _svg_open(width, height, title, " ; ".join(desc_parts) or "Aucune mesure.")
     parts = [head]
     if not xs:
@@ -453,7 +466,7 @@ def line_chart(
             parts.append(
                 f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
                 f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}" '
-                f'font-size="11">{_e(fmt_number(tick, 2))}</text>'
+                f'font-size="11">{_e(formatting.number(tick, 2))}</text>'
             )
             tick += step
         for d in _x_ticks(x0, x1, year_axis):
@@ -469,7 +482,7 @@ def line_chart(
                 f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
                 f'stroke="{r.color}" stroke-width="2" stroke-dasharray="{r.dash}"/>'
                 f'<text x="{left + plot_w - 4}" y="{y - 5:.1f}" text-anchor="end" fill="{r.color}" '
-                f'font-size="11" font-weight="600">{_e(r.label)} : {_e(fmt_number(r.value, 2))}</text>'
+                f'font-size="11" font-weight="600">{_e(r.label)} : {_e(formatting.number(r.value, 2))}</text>'
             )
         for s in series:
             pts = sorted(s.points)
@@ -484,7 +497,7 @@ def line_chart(
                 parts.append(
                     f'<circle cx="{px(d):.1f}" cy="{py(v):.1f}" r="4" fill="#fff" '
                     f'stroke="{s.color}" stroke-width="2"><title>{_e(s.label)}, '
-                    f"{_e(_x_text(d, year_axis))} : {_e(fmt_number(v, 2))}</title></circle>"
+                    f"{_e(_x_text(d, year_axis))} : {_e(formatting.number(v, 2))}</title></circle>"
                 )
         parts.append(
             f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" '
@@ -505,10 +518,11 @@ def line_chart(
     headers = [x_label] + [s.label for s in series]
     lookup = [{d: v for d, v in s.points} for s in series]
     rows = [
-        [_x_text(d, year_axis)] + [fmt_number(m.get(d), 2) if d in m else "—" for m in lookup]
+        [_x_text(d, year_axis)]
+        + [formatting.number(m.get(d), 2) if d in m else "—" for m in lookup]
         for d in dates
     ]
-    rows += [[r.label] + [fmt_number(r.value, 2)] * len(series) for r in ref_lines]
+    rows += [[r.label] + [formatting.number(r.value, 2)] * len(series) for r in ref_lines]
     return Figure(svg="".join(parts), title=title, headers=headers, rows=rows)
 
 
@@ -523,7 +537,7 @@ def _x_text(d: datetime.date, year_axis: bool, short: bool = False) -> str:
         return str(d.year)
     if short:
         return f"{MONTHS_SHORT[d.month - 1]} {d.year}"
-    return formats.date_format(d, "j F Y")
+    return formatting.date(d)
 
 
 def _x_ticks(x0: datetime.date, x1: datetime.date, year_axis: bool) -> list[datetime.date]:

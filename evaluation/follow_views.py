@@ -12,9 +12,12 @@ from django.utils import timezone
 
 from conventions.models import Convention
 from conventions.permissions import get_convention_or_404, is_caf_staff
+from ctg import palette
 from ctg.forms import add_service_errors
 
 from . import charts, selectors, services
+from . import portfolio as portfolio_selectors
+from . import territories as territory_selectors
 from .forms import ChangeSoughtForm, MarkerForm, ObservationForm
 
 
@@ -142,15 +145,15 @@ def observation_create(request, pk: int, marker_pk: int):
 @login_required
 def territories(request, pk: int):
     convention, access = get_convention_or_404(request.user, pk)
-    available = list(selectors.statistics_available(convention=convention))
+    available = list(territory_selectors.statistics_available(convention=convention))
     code = request.GET.get("statistique", "")
     statistic = next((s for s in available if s.code == code), None)
     if statistic is None and available:
         statistic = next((s for s in available if s.code == "taux-couverture"), available[0])
     data, bar_fig, line_fig = None, None, None
     if statistic is not None:
-        data = selectors.territory_comparison(convention=convention, statistic=statistic)
-        bar_fig, line_fig = selectors.comparison_figures(data)
+        data = territory_selectors.territory_comparison(convention=convention, statistic=statistic)
+        bar_fig, line_fig = territory_selectors.comparison_figures(data)
     return render(
         request,
         "evaluation/territories.html",
@@ -180,34 +183,23 @@ def portfolio(request):
         phase = ""
     renewal = request.GET.get("renouvellement") == "1"
     sort = request.GET.get("tri", "fin")
-    if sort not in selectors.PORTFOLIO_SORTS:
+    if sort not in portfolio_selectors.PORTFOLIO_SORTS:
         sort = "fin"
     today = timezone.localdate()
-    qs = selectors.portfolio(
+    qs = portfolio_selectors.portfolio(
         user=request.user, phase=phase, renewal=renewal, sort=sort, today=today
     )
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    page.object_list = selectors.portfolio_page(page.object_list, today=today)
-    by_phase = selectors.portfolio_phase_counts(user=request.user)
-    colors = dict(
-        zip(
-            Convention.Phase.values,
-            [
-                "#adb5bd",
-                "#6f42c1",
-                "#e0a800",
-                "#fd7e14",
-                "#0d6efd",
-                "#198754",
-                "#495057",
-                "#0dcaf0",
-            ],
-            strict=True,
-        )
-    )
+    page.object_list = portfolio_selectors.portfolio_page(page.object_list, today=today)
+    by_phase = portfolio_selectors.portfolio_phase_counts(user=request.user)
     phase_fig = charts.stacked_bar(
         [
-            charts.Segment(label, by_phase.get(value, 0), colors[value])
+            charts.Segment(
+                label,
+                by_phase.get(value, 0),
+                palette.phase_tone(value).hex,
+                palette.phase_tone(value).text,
+            )
             for value, label in Convention.Phase.choices
         ],
         title="Conventions de la Caf par phase",
@@ -220,7 +212,7 @@ def portfolio(request):
             "phase": phase,
             "renewal": renewal,
             "sort": sort,
-            "sorts": [(k, v[1]) for k, v in selectors.PORTFOLIO_SORTS.items()],
+            "sorts": [(k, v[1]) for k, v in portfolio_selectors.PORTFOLIO_SORTS.items()],
             "phases": Convention.Phase.choices,
             "total": sum(by_phase.values()),
             "phase_fig": phase_fig,

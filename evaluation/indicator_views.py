@@ -15,16 +15,17 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from conventions.permissions import get_convention_or_404
+from ctg import formatting, palette
 from ctg.forms import add_service_errors
 
-from . import charts, imports, selectors, services
+from . import charts, imports, progress, selectors, services, workbook
 from .forms import MeasurementForm, WorkbookUploadForm
 
 SESSION_KEY = "evaluation_workbook_imports"
 
 
 def _indicator_or_404(convention, pk):
-    indicator = selectors.indicator_of(convention=convention, pk=pk)
+    indicator = progress.indicator_of(convention=convention, pk=pk)
     if indicator is None:
         raise Http404("Indicateur introuvable.")
     return indicator
@@ -42,8 +43,15 @@ def indicator_figure(indicator, measurements) -> charts.Figure:
         title=f"Évolution de l'indicateur « {indicator.name} »{unit}",
         unit=indicator.unit,
         ref_lines=[
-            charts.RefLine("Référence", float(indicator.baseline_value), color="#6c757d"),
-            charts.RefLine("Cible", float(indicator.target_value), color="#198754", dash="8 3"),
+            charts.RefLine(
+                "Référence", float(indicator.baseline_value), color=palette.TONES["secondary"].hex
+            ),
+            charts.RefLine(
+                "Cible",
+                float(indicator.target_value),
+                color=palette.TONES["success"].hex,
+                dash="8 3",
+            ),
         ],
         x_range=(indicator.baseline_date, indicator.target_date),
     )
@@ -87,10 +95,10 @@ def indicator_detail(request, pk: int, indicator_pk: int):
             "progress_figure": charts.progress_bar(
                 indicator.progress_bar_pct,
                 expected=indicator.expected_pct,
-                title=f"Progression : {charts.fmt_percent(indicator.progress_pct)}",
+                title=f"Progression : {formatting.percent(indicator.progress_pct)}",
             ),
-            "status_label": selectors.STATUS_LABELS[indicator.status],
-            "status_badge": selectors.STATUS_BADGES[indicator.status],
+            "status_label": progress.STATUS_LABELS[indicator.status],
+            "status_badge": palette.badge_class(indicator.status),
             "form": form,
         },
     )
@@ -104,7 +112,7 @@ def workbook_download(request, pk: int):
         convention_name=convention.name,
         start=convention.start_date,
         end=convention.end_date,
-        lines=selectors.workbook_lines(convention=convention),
+        lines=workbook.workbook_lines(convention=convention),
     )
     response = HttpResponse(
         content,
@@ -135,7 +143,7 @@ def workbook_upload(request, pk: int):
         upload = form.cleaned_data["file"]
         parsed = imports.parse_workbook(
             upload.read(),
-            indicator_ids=selectors.convention_indicators(convention).values_list("pk", flat=True),
+            indicator_ids=progress.convention_indicators(convention).values_list("pk", flat=True),
             start=convention.start_date,
             end=convention.end_date,
         )
@@ -145,7 +153,7 @@ def workbook_upload(request, pk: int):
                 "evaluation/workbook_upload.html",
                 _context(convention, access, form=form, errors=parsed.errors, filename=upload.name),
             )
-        preview = selectors.import_preview(convention=convention, values=parsed.values)
+        preview = workbook.import_preview(convention=convention, values=parsed.values)
         token = secrets.token_urlsafe(16)
         store = request.session.get(SESSION_KEY, {})
         # Keep only the latest pending imports of this session.

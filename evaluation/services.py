@@ -20,6 +20,7 @@ from conventions.models import Convention, User
 
 from .imports import CellValue
 from .models import ChangeSought, Indicator, Measurement, Observation, ProgressMarker
+from .progress import convention_indicators
 
 
 def indicator_convention(indicator: Indicator) -> Convention:
@@ -76,8 +77,6 @@ def import_measurements(
     here against the database because time passed between preview and confirmation.
     A second import of the same values changes nothing.
     """
-    from .selectors import convention_indicators
-
     known = set(convention_indicators(convention).values_list("pk", flat=True))
     errors = []
     for v in values:

@@ -3,14 +3,14 @@ from django.shortcuts import render
 
 from conventions.permissions import get_convention_or_404
 
-from . import charts, selectors
+from . import charts, figures, progress, selectors
 
 
 @login_required
 def overview(request, pk: int):
     convention, access = get_convention_or_404(request.user, pk)
     # A fixed number of queries, whatever the number of indicators and measurements.
-    by_thematic, summary = selectors.progress_by_thematic_and_total(convention=convention)
+    by_thematic, summary = progress.progress_by_thematic_and_total(convention=convention)
     return render(
         request,
         "evaluation/overview.html",
@@ -20,12 +20,12 @@ def overview(request, pk: int):
             "active_tab": "evaluation",
             "crumb": "Évaluation",
             "subnav": "indicators",
-            "indicators": list(selectors.indicators_of(convention=convention)),
+            "indicators": list(progress.indicators_of(convention=convention)),
             "summary": summary,
             "status_figure": charts.stacked_bar(
-                selectors.status_segments(summary), title="Indicateurs par état d'avancement"
+                figures.status_segments(summary), title="Indicateurs par état d'avancement"
             ),
-            "thematic_figure": selectors.progress_figure(
+            "thematic_figure": figures.progress_figure(
                 by_thematic, title="Progression moyenne par thématique"
             ),
             "changes": selectors.changes_of(convention=convention),

@@ -9,19 +9,26 @@ Two parts:
   ``templates/portal/document.html`` and returns the PDF bytes.
 
 The annex (issue #4, item 7) holds one page per fiche action whose status is
-*validée*, *en cours* or *réalisée*. The last two are only reached from
-*validée* (the workflow goes brouillon → soumise → validée → en cours →
-réalisée), so they are validated versions too, and a convention in
+*validée*, *en cours* or *réalisée* (``actions.workflow.VALIDATED``). The last
+two are only reached from *validée* (the workflow goes brouillon → soumise →
+validée → en cours → réalisée), so they are validated versions too, and a convention in
 implementation keeps its whole validated action plan in its annex. Fiches
 that are brouillon, soumise, à revoir or abandonnée are listed in Article 7
 with their status but have no annex page: they have not been approved by both
 sides of the committee (a substantively edited validée fiche goes back through
 approval and leaves the annex until it is validated again).
+
+Once indicators are measured, Article 8 also states where the convention stands
+on the day the document is made: the progress per thematic, the late indicators
+and the funding spent on planned per funder — the Synthèse's figures, read from
+the same functions (:mod:`evaluation.progress`, :mod:`evaluation.funding`).
+Article 7 counts the fiches per status.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import datetime
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -30,16 +37,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from actions.models import ActionSheet, FundingLine
+from actions.workflow import VALIDATED
 from conventions.models import Collectivity, Committee, CommitteeMember, Convention, Side, Signatory
 from conventions.selectors import Parity
 from diagnostics.models import Diagnostic, Finding
+from evaluation.funding import funding_by_funder
 from evaluation.models import Indicator
-
-ANNEX_STATUSES = (
-    ActionSheet.Status.VALIDATED,
-    ActionSheet.Status.IN_PROGRESS,
-    ActionSheet.Status.DONE,
-)
+from evaluation.progress import late_indicators, progress_by_thematic_and_total
 
 
 @dataclass
@@ -98,6 +102,18 @@ class DocumentData:
     annex: list[AnnexSheet]
     indicator_count: int
     generated_on: object = field(default_factory=timezone.localdate)
+    status_counts: list[dict] = field(default_factory=list)
+    thematic_progress: list[dict] = field(default_factory=list)
+    progress_summary: dict = field(default_factory=dict)
+    late_indicators: list[Indicator] = field(default_factory=list)
+    funding: list[dict] = field(default_factory=list)
+
+    @property
+    def has_progress(self) -> bool:
+        """Something has been measured or spent: the document states where things stand."""
+        return self.progress_summary.get("avg_progress") is not None or any(
+            row["spent"] for row in self.funding
+        )
 
     @property
     def caf(self):
@@ -157,8 +173,11 @@ def _annex_sheet(sheet: ActionSheet) -> AnnexSheet:
     )
 
 
-def convention_document_data(*, convention: Convention) -> DocumentData:
-    """Everything the convention document shows (13 queries, whatever the sizes)."""
+def convention_document_data(
+    *, convention: Convention, today: datetime.date | None = None
+) -> DocumentData:
+    """Everything the convention document shows (15 queries, whatever the sizes)."""
+    today = today or timezone.localdate()
     signatories = list(
         Signatory.objects.filter(convention=convention)
         .select_related("collectivity", "caf")
@@ -229,10 +248,15 @@ def convention_document_data(*, convention: Convention) -> DocumentData:
         )
         .order_by("number")
     )
-    annex = [_annex_sheet(s) for s in sheets if s.status in ANNEX_STATUSES]
-    indicator_count = Indicator.objects.filter(
-        Q(action_sheet__convention=convention) | Q(objective__convention=convention)
-    ).count()
+    annex = [_annex_sheet(s) for s in sheets if s.status in VALIDATED]
+    thematic_progress, progress_summary = progress_by_thematic_and_total(
+        convention=convention, today=today
+    )
+    by_status = Counter(sheet.status for sheet in sheets)
+    status_counts = [
+        {"status": value, "label": label, "count": by_status.get(value, 0)}
+        for value, label in ActionSheet.Status.choices
+    ]
 
     return DocumentData(
         convention=convention,
@@ -245,7 +269,13 @@ def convention_document_data(*, convention: Convention) -> DocumentData:
         findings_total=findings_total,
         sheets=sheets,
         annex=annex,
-        indicator_count=indicator_count,
+        indicator_count=progress_summary["indicator_count"],
+        generated_on=today,
+        status_counts=status_counts,
+        thematic_progress=thematic_progress,
+        progress_summary=progress_summary,
+        late_indicators=list(late_indicators(convention=convention, today=today)),
+        funding=funding_by_funder(convention=convention),
     )
 
 

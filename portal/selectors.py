@@ -4,27 +4,30 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count
 from django.utils import timezone
 
-from actions.models import ActionSheet, Approval, FundingLine
-from conventions.models import Convention, Meeting, Side
+from actions import workflow
+from actions.models import ActionSheet
+from actions.workflow import VALIDATED
+from conventions.models import Convention, Meeting
+from ctg import formatting
 from evaluation import charts
-from evaluation.models import Indicator
-from evaluation.selectors import (
-    LATE,
-    SHEET_STATUS_COLORS,
-    VALIDATED_STATUSES,
-    indicators_of,
-    progress_by_thematic_and_total,
+from evaluation.figures import (
+    funding_figure,
     progress_figure,
+    sheet_status_figure,
     status_segments,
 )
+from evaluation.funding import funding_by_funder
+from evaluation.models import Indicator
+from evaluation.progress import indicators_of, late_first, progress_by_thematic_and_total
 from reports.models import ProgressReport
 from reports.selectors import reports_of
+
+LATE_SHOWN = 8  # the late indicators listed on the Synthèse (their count is in the summary)
 
 
 @dataclass
@@ -43,7 +46,7 @@ class ConventionDashboard:
 
     @property
     def elapsed_pct(self) -> float:
-        return round(self.convention.elapsed_share(self.today) * 100, 1)
+        return self.convention.elapsed_share(self.today) * 100
 
     @property
     def days_left(self) -> int:
@@ -55,23 +58,18 @@ class ConventionDashboard:
 
     @property
     def validated_count(self) -> int:
-        return sum(r["count"] for r in self.sheets_by_status if r["status"] in VALIDATED_STATUSES)
+        return sum(r["count"] for r in self.sheets_by_status if r["status"] in VALIDATED)
 
     @cached_property
     def period_figure(self) -> charts.Figure:
         return charts.progress_bar(
-            self.elapsed_pct, title=f"Temps écoulé : {charts.fmt_percent(self.elapsed_pct)}"
+            self.elapsed_pct, title=f"Temps écoulé : {formatting.percent(self.elapsed_pct)}"
         )
 
     @cached_property
     def sheets_figure(self) -> charts.Figure:
-        return charts.stacked_bar(
-            [
-                charts.Segment(row["label"], row["count"], SHEET_STATUS_COLORS[row["status"]])
-                for row in self.sheets_by_status
-            ],
-            title="Fiches action par statut",
-            width=440,
+        return sheet_status_figure(
+            self.sheets_by_status, title="Fiches action par statut", width=440
         )
 
     @cached_property
@@ -86,15 +84,7 @@ class ConventionDashboard:
 
     @cached_property
     def funding_figure(self) -> charts.Figure:
-        return charts.budget_chart(
-            [
-                charts.Budget(
-                    row["funder"], row["planned"] or Decimal(0), row["spent"] or Decimal(0)
-                )
-                for row in self.funding
-            ],
-            title="Financements : dépensé sur prévu, par financeur",
-        )
+        return funding_figure(self.funding, title="Financements : dépensé sur prévu, par financeur")
 
 
 def convention_dashboard(
@@ -114,14 +104,8 @@ def convention_dashboard(
         for status in ActionSheet.Status.values
     ]
     indicators = indicators_of(convention=convention, today=today)
-    late = list(indicators.filter(status=LATE).order_by("schedule_gap", "id")[:8])
-    funding = list(
-        FundingLine.objects.filter(sheet__convention=convention)
-        .order_by()
-        .values("funder")
-        .annotate(planned=Sum("planned_amount"), spent=Sum("spent_amount"))
-        .order_by("-planned", "funder")
-    )
+    late = list(late_first(indicators)[:LATE_SHOWN])
+    funding = funding_by_funder(convention=convention)
     next_meeting = (
         Meeting.objects.filter(committee__convention=convention, date__gte=timezone.now())
         .select_related("committee")
@@ -129,26 +113,9 @@ def convention_dashboard(
         .first()
     )
     pending = list(
-        convention.action_sheets.filter(status=ActionSheet.Status.SUBMITTED)
-        .annotate(
-            caf_favorable=Count(
-                "approvals",
-                filter=Q(
-                    approvals__version=F("version"),
-                    approvals__decision=Approval.Decision.FAVORABLE,
-                    approvals__member__side=Side.CAF,
-                ),
-            ),
-            territory_favorable=Count(
-                "approvals",
-                filter=Q(
-                    approvals__version=F("version"),
-                    approvals__decision=Approval.Decision.FAVORABLE,
-                    approvals__member__side=Side.TERRITORY,
-                ),
-            ),
-        )
-        .order_by("number")[:6]
+        workflow.with_favorable_counts(
+            convention.action_sheets.filter(status__in=workflow.AWAITING_OPINION)
+        ).order_by("number")[:6]
     )
     thematic_progress, summary = progress_by_thematic_and_total(convention=convention, today=today)
     return ConventionDashboard(

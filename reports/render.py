@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from io import BytesIO
 
 from django.conf import settings
@@ -12,71 +13,74 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from actions.models import ActionSheet
+from ctg import palette
+from ctg.ratios import share_fraction, share_pct
 from ctg.spreadsheets import safe_cell
-from evaluation import charts
-from evaluation.selectors import LATE, NO_MEASURE
+from evaluation.figures import funding_figure, progress_figure, sheet_status_figure
+from evaluation.progress import LATE, NO_MEASURE, average_progress
 
 from .models import ProgressReport
 
-STATUS_COLORS = {
-    ActionSheet.Status.DRAFT: "#adb5bd",
-    ActionSheet.Status.SUBMITTED: "#0dcaf0",
-    ActionSheet.Status.VALIDATED: "#00509e",
-    ActionSheet.Status.TO_REVIEW: "#e07a10",
-    ActionSheet.Status.IN_PROGRESS: "#6f42c1",
-    ActionSheet.Status.DONE: "#198754",
-    ActionSheet.Status.ABANDONED: "#6c757d",
-}
+PERCENT_FORMAT = "0 %"  # a fraction shown as a whole percentage, as on the pages
+AMOUNT_FORMAT = "#,##0.00"
 
 
 def _date(value: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(value[:10]) if value else None
 
 
+def _pct(fraction: float | None) -> float | None:
+    """A stored fraction back in % (through its decimal text: 0.285 gives 28.5, not
+    28.499999999999996, so that it rounds as the Synthèse's 28.5 does)."""
+    return None if fraction is None else float(Decimal(str(fraction)) * 100)
+
+
+def thematic_rows(snapshot: dict) -> list[dict]:
+    """The frozen progress per thematic in the shape of
+    :func:`evaluation.progress.progress_by_thematic` rows (values in %), for the
+    Synthèse's chart and table builders. Reports built before the figures were
+    shared lack the expected share and the counts of late indicators: "—"."""
+    return [
+        {
+            "group_title": row["thematic"],
+            "avg_progress": _pct(row.get("progress")),
+            "avg_expected": _pct(row.get("expected")),
+            "indicator_count": row.get("indicators"),
+            "late": row.get("late"),
+        }
+        for row in snapshot["thematic_progress"]
+    ]
+
+
+def funding_rows(snapshot: dict) -> list[dict]:
+    """The frozen funding per funder with its rate (spent ÷ planned of the line)."""
+    return [
+        {**row, "ratio_pct": share_pct(row["spent"] or 0, row["planned"])}
+        for row in snapshot["funding"]
+    ]
+
+
 def report_charts(snapshot: dict) -> dict:
-    status = charts.stacked_bar(
-        [
-            charts.Segment(row["label"], row["count"], STATUS_COLORS.get(row["status"], "#adb5bd"))
-            for row in snapshot["status_counts"]
-        ],
-        title="Fiches action par statut",
-    )
+    """The report's charts, drawn by the Synthèse's own builders."""
+    status = sheet_status_figure(snapshot["status_counts"], title="Fiches action par statut")
     thematic = None
     if snapshot["thematic_progress"]:
-        thematic = charts.hbar_chart(
-            [
-                charts.Bar(
-                    row["thematic"],
-                    round(row["progress"] * 100, 1),
-                    display=charts.fmt_percent(row["progress"] * 100),
-                )
-                for row in snapshot["thematic_progress"]
-            ],
-            title="Progression moyenne des indicateurs par thématique",
-            max_value=100,
-            unit="%",
-            value_header="Progression",
-            label_header="Thématique",
+        thematic = progress_figure(
+            thematic_rows(snapshot), title="Progression moyenne des indicateurs par thématique"
         )
     funding = None
     if snapshot["funding"]:
-        funding = charts.hbar_chart(
-            [
-                charts.Bar(
-                    row["funder"],
-                    row["spent"] or 0,
-                    display=f"{charts.fmt_number(row['spent'], 0)} € / {charts.fmt_number(row['planned'], 0)} €",
-                    marker=row["planned"],
-                )
-                for row in snapshot["funding"]
-            ],
-            title="Financements : dépensé et prévu par financeur",
-            unit="€",
-            value_header="Dépensé",
-            label_header="Financeur",
-            marker_label="prévu",
+        funding = funding_figure(
+            snapshot["funding"], title="Financements : dépensé sur prévu, par financeur"
         )
     return {"status": status, "thematic": thematic, "funding": funding}
+
+
+def _with_pct(rows: list[dict]) -> list[dict]:
+    return [
+        {**row, "progress_pct": _pct(row["progress"]), "expected_pct": _pct(row["expected"])}
+        for row in rows
+    ]
 
 
 def report_context(report: ProgressReport, snapshot: dict) -> dict:
@@ -89,6 +93,7 @@ def report_context(report: ProgressReport, snapshot: dict) -> dict:
             out.append(row)
         return out
 
+    summary = snapshot["summary"]
     return {
         "report": report,
         "s": snapshot,
@@ -96,16 +101,20 @@ def report_context(report: ProgressReport, snapshot: dict) -> dict:
         "period_end": _date(snapshot["period"]["end"]),
         "convention_start": _date(snapshot["convention"]["start"]),
         "convention_end": _date(snapshot["convention"]["end"]),
-        "elapsed_percent": round(snapshot["convention"]["elapsed_share"] * 100),
+        "elapsed_pct": snapshot["convention"]["elapsed_share"] * 100,
+        "progress_average_pct": _pct(summary.get("progress_average")),
+        "expected_average_pct": _pct(summary.get("expected_average")),
         "charts": report_charts(snapshot),
+        "thematics": thematic_rows(snapshot),
+        "funding": funding_rows(snapshot),
         "transitions": with_dates(snapshot["transitions"], "at"),
         "approvals": with_dates(snapshot["approvals"], "at"),
         "measurements": with_dates(snapshot["measurements"], "date"),
         "observations": with_dates(snapshot["observations"], "date"),
         "upcoming": with_dates(snapshot["upcoming_meetings"], "date"),
         "decisions": with_dates(snapshot["decisions_log"], "date"),
-        "late": with_dates(snapshot["late_indicators"], "last_date"),
-        "indicators": with_dates(snapshot["indicators"], "last_date"),
+        "late": _with_pct(with_dates(snapshot["late_indicators"], "last_date")),
+        "indicators": _with_pct(with_dates(snapshot["indicators"], "last_date")),
         "previous_end": _date((snapshot.get("previous") or {}).get("end")),
         "meeting_date": _date((snapshot.get("meeting") or {}).get("date")),
     }
@@ -129,25 +138,20 @@ PDF_INDICATOR_ROWS_MAX = 60
 
 def progress_per_holder(indicators: list[dict]) -> list[dict]:
     """The frozen indicator rows folded per fiche (or objective): how many, their
-    average progress (capped to 0–100 %, measured ones only), how many late and
-    without measurement."""
+    average progress (the progress rule's average, :func:`average_progress`), how
+    many late and without measurement."""
     groups: dict[str, dict] = {}
     for row in indicators:
         holder = row["fiche"] or row["objective"]
         group = groups.setdefault(
-            holder, {"holder": holder, "count": 0, "measured": 0, "sum": 0.0, "late": 0, "none": 0}
+            holder, {"holder": holder, "count": 0, "progress": [], "late": 0, "none": 0}
         )
         group["count"] += 1
-        if row["progress"] is not None:
-            group["measured"] += 1
-            group["sum"] += min(max(row["progress"], 0.0), 1.0)
+        group["progress"].append(_pct(row["progress"]))
         group["late"] += row["status"] == LATE
         group["none"] += row["status"] == NO_MEASURE
     for group in groups.values():
-        measured = group["measured"]
-        group["progress_display"] = charts.fmt_percent(
-            group["sum"] * 100 / measured if measured else None
-        )
+        group["progress_pct"] = average_progress(group.pop("progress"))
     return list(groups.values())
 
 
@@ -170,10 +174,17 @@ def render_pdf(report: ProgressReport, snapshot: dict) -> bytes:
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 
+def _status_fill(cell, status: str) -> None:
+    """The palette's colour of a fiche or indicator status, as on the pages."""
+    tone = palette.tone(status)
+    cell.fill = PatternFill("solid", fgColor=tone.argb)
+    cell.font = Font(color=tone.text_argb)
+
+
 def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
     workbook = Workbook()
     header_font = Font(bold=True, color="FFFFFF")
-    header_fill = PatternFill("solid", fgColor="00509E")
+    header_fill = PatternFill("solid", fgColor=palette.BRAND.lstrip("#").upper())
 
     def sheet(title: str, headers: list[str], rows: list[list], widths: list[int] | None = None):
         ws = workbook.create_sheet(title)
@@ -189,39 +200,55 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
         ws.freeze_panes = "A2"
         return ws
 
+    def formats(ws, columns: str, number_format: str) -> None:
+        for column in columns:
+            for cell in ws[column][1:]:
+                cell.number_format = number_format
+
     summary = workbook.active
     summary.title = "Synthèse"
     s = snapshot
+    status_labels = dict(ActionSheet.Status.choices)
     lines = [
-        ("Convention", s["convention"]["name"]),
-        ("Caf", s["convention"]["caf"]),
-        ("Type de document", s["kind"]),
-        ("Période du", _date(s["period"]["start"])),
-        ("au", _date(s["period"]["end"])),
-        ("Phase", s["convention"]["phase"]),
-        ("Fiches action", s["summary"]["fiches_total"]),
-        ("dont validées ou engagées", s["summary"]["fiches_validated"]),
-        ("en attente d'avis", s["summary"]["fiches_pending"]),
-        ("Indicateurs", s["summary"]["indicators_total"]),
-        ("dont en retard", s["summary"]["indicators_late"]),
-        ("Mesures saisies sur la période", s["summary"]["measurements_in_period"]),
-        ("Financements prévus (€)", s["summary"]["planned_total"]),
-        ("Financements dépensés (€)", s["summary"]["spent_total"]),
+        ("Convention", s["convention"]["name"], None),
+        ("Caf", s["convention"]["caf"], None),
+        ("Type de document", s["kind"], None),
+        ("Période du", _date(s["period"]["start"]), "DD/MM/YYYY"),
+        ("au", _date(s["period"]["end"]), "DD/MM/YYYY"),
+        ("Phase", s["convention"]["phase"], None),
+        ("Fiches action", s["summary"]["fiches_total"], None),
+        ("dont validées ou engagées", s["summary"]["fiches_validated"], None),
+        ("en attente d'avis", s["summary"]["fiches_pending"], None),
+        *(
+            (f"Fiches au statut « {row['label']} »", row["count"], None)
+            for row in s["status_counts"]
+        ),
+        ("Indicateurs", s["summary"]["indicators_total"], None),
+        ("dont en retard", s["summary"]["indicators_late"], None),
+        (
+            "Progression moyenne des indicateurs",
+            s["summary"].get("progress_average"),
+            PERCENT_FORMAT,
+        ),
+        ("Mesures saisies sur la période", s["summary"]["measurements_in_period"], None),
+        ("Financements prévus (€)", s["summary"]["planned_total"], AMOUNT_FORMAT),
+        ("Financements dépensés (€)", s["summary"]["spent_total"], AMOUNT_FORMAT),
         (
             "Fiches ayant changé de statut depuis le rapport précédent",
             s["summary"]["fiches_changed_since_previous"],
+            None,
         ),
     ]
-    for label, value in lines:
+    for label, value, number_format in lines:
         summary.append([label, safe_cell(value)])
-        if isinstance(value, datetime.date):
-            summary.cell(row=summary.max_row, column=2).number_format = "DD/MM/YYYY"
+        if number_format:
+            summary.cell(row=summary.max_row, column=2).number_format = number_format
     summary.column_dimensions["A"].width = 55
     summary.column_dimensions["B"].width = 50
     for cell in summary["A"]:
         cell.font = Font(bold=True)
 
-    sheet(
+    fiches = sheet(
         "Fiches",
         [
             "Numéro",
@@ -238,9 +265,7 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
                 f["title"],
                 f["thematic"],
                 f["status_label"],
-                dict(ActionSheet.Status.choices).get(f["previous_status"], "")
-                if f["previous_status"]
-                else "",
+                status_labels.get(f["previous_status"], "") if f["previous_status"] else "",
                 f["lead"],
                 f["version"],
             ]
@@ -248,6 +273,8 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
         ],
         [10, 50, 25, 15, 22, 30, 8],
     )
+    for cell, f in zip(fiches["D"][1:], s["fiches"], strict=True):
+        _status_fill(cell, f["status"])
     sheet(
         "Changements",
         ["Fiche", "Intitulé", "De", "Vers", "Le", "Par", "Motif"],
@@ -274,6 +301,22 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
         ],
         [10, 30, 12, 12, 8, 50, 18],
     )
+    thematic_sheet = sheet(
+        "Thématiques",
+        ["Thématique", "Indicateurs", "Progression moyenne", "Attendu", "En retard"],
+        [
+            [
+                row["thematic"],
+                row.get("indicators"),
+                row.get("progress"),
+                row.get("expected"),
+                row.get("late"),
+            ]
+            for row in s["thematic_progress"]
+        ],
+        [35, 12, 20, 12, 12],
+    )
+    formats(thematic_sheet, "CD", PERCENT_FORMAT)
     indicator_sheet = sheet(
         "Indicateurs",
         [
@@ -284,8 +327,8 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
             "Cible",
             "Dernière valeur",
             "Date",
-            "Progression (%)",
-            "Attendu (%)",
+            "Progression",
+            "Attendu",
             "Statut",
         ],
         [
@@ -297,16 +340,18 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
                 r["target"],
                 r["last_value"],
                 _date(r["last_date"]),
-                round(r["progress"] * 100, 1) if r["progress"] is not None else None,
-                round(r["expected"] * 100, 1) if r["expected"] is not None else None,
+                r["progress"],
+                r["expected"],
                 r["status_label"],
             ]
             for r in s["indicators"]
         ],
         [10, 45, 12, 11, 11, 14, 12, 14, 12, 16],
     )
-    for cell in indicator_sheet["G"][1:]:
-        cell.number_format = "DD/MM/YYYY"
+    formats(indicator_sheet, "G", "DD/MM/YYYY")
+    formats(indicator_sheet, "HI", PERCENT_FORMAT)
+    for cell, r in zip(indicator_sheet["J"][1:], s["indicators"], strict=True):
+        _status_fill(cell, r["status"])
     measure_sheet = sheet(
         "Mesures",
         ["Fiche", "Indicateur", "Date", "Valeur", "Unité", "Commentaire"],
@@ -316,14 +361,23 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
         ],
         [10, 45, 12, 12, 12, 40],
     )
-    for cell in measure_sheet["C"][1:]:
-        cell.number_format = "DD/MM/YYYY"
-    sheet(
+    formats(measure_sheet, "C", "DD/MM/YYYY")
+    funding_sheet = sheet(
         "Financements",
-        ["Financeur", "Prévu (€)", "Dépensé (€)"],
-        [[f["funder"], f["planned"], f["spent"]] for f in s["funding"]],
-        [35, 15, 15],
+        ["Financeur", "Prévu (€)", "Dépensé (€)", "Taux de consommation"],
+        [
+            [
+                f["funder"],
+                f["planned"],
+                f["spent"],
+                share_fraction(f["spent"] or 0, f["planned"]),
+            ]
+            for f in s["funding"]
+        ],
+        [35, 15, 15, 20],
     )
+    formats(funding_sheet, "BC", AMOUNT_FORMAT)
+    formats(funding_sheet, "D", PERCENT_FORMAT)
     sheet(
         "Observations",
         ["Changement recherché", "Niveau", "Marqueur", "Date", "Constat", "Observation"],

@@ -7,17 +7,25 @@ the XLSX workbook say the same thing, today and in five years.
 from __future__ import annotations
 
 import datetime
-from collections import Counter, defaultdict
+from collections import Counter
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
-from actions.models import ActionSheet, ActionSheetTransition, Approval, FundingLine
+from actions import workflow
+from actions.models import ActionSheet, ActionSheetTransition, Approval
 from conventions.models import Meeting
-from evaluation import charts
+from evaluation.funding import funding_by_funder
 from evaluation.models import Measurement, Observation
-from evaluation.selectors import STATUS_LABELS, indicators_of
+from evaluation.progress import (
+    NO_MEASURE,
+    NO_THEMATIC,
+    STATUS_LABELS,
+    indicators_of,
+    late_first,
+    progress_by_thematic_and_total,
+)
 
 from .models import ProgressReport
 
@@ -50,15 +58,21 @@ def previous_report(report: ProgressReport) -> ProgressReport | None:
     )
 
 
-def indicator_progress_rows(*, convention, as_of: datetime.date) -> list[dict]:
-    """Every indicator with its progress as of the end of the period (one query)."""
+def _fraction(pct: float | None) -> float | None:
+    """A value in % stored as a fraction (the snapshot's unit for shares)."""
+    return None if pct is None else pct / 100
+
+
+def indicator_progress_rows(*, convention, as_of: datetime.date) -> tuple[list[dict], list[dict]]:
+    """Every indicator with its progress as of the end of the period, and the late
+    ones, the furthest behind first (two queries: the late rule is the
+    Synthèse's, :func:`evaluation.progress.late_first`)."""
+    indicators = indicators_of(convention=convention, today=as_of, as_of=as_of)
     rows = []
-    for i in indicators_of(convention=convention, today=as_of, as_of=as_of):
+    for i in indicators:
         thematic = (
             i.action_sheet.thematic.label if i.action_sheet_id else i.objective.thematic.label
         )
-        progress = None if i.progress_pct is None else i.progress_pct / 100
-        expected = None if i.expected_pct is None else i.expected_pct / 100
         rows.append(
             {
                 "id": i.pk,
@@ -72,15 +86,39 @@ def indicator_progress_rows(*, convention, as_of: datetime.date) -> list[dict]:
                 "target_date": _day(i.target_date),
                 "last_value": _num(i.last_value),
                 "last_date": _day(i.last_date),
-                "progress": progress,
-                "expected": expected,
-                "progress_display": charts.fmt_percent(i.progress_pct),
-                "expected_display": charts.fmt_percent(i.expected_pct),
+                "progress": _fraction(i.progress_pct),  # the real value, may exceed 1
+                "expected": _fraction(i.expected_pct),
                 "status": i.status,
                 "status_label": STATUS_LABELS[i.status],
             }
         )
-    return rows
+    by_id = {row["id"]: row for row in rows}
+    late = [by_id[pk] for pk in late_first(indicators).values_list("pk", flat=True)]
+    return rows, late
+
+
+def thematic_progress_rows(*, convention, as_of: datetime.date) -> tuple[list[dict], dict]:
+    """Average progress per thematic and for the convention as of the end of the
+    period: the Synthèse's figures (:func:`evaluation.progress.progress_by_thematic`),
+    shares stored as fractions."""
+    by_thematic, total = progress_by_thematic_and_total(
+        convention=convention, today=as_of, as_of=as_of
+    )
+    rows = [
+        {
+            "thematic": row["group_title"] or NO_THEMATIC,
+            "progress": _fraction(row["avg_progress"]),  # capped average, None: no measure
+            "expected": _fraction(row["avg_expected"]),
+            "indicators": row["indicator_count"],
+            "late": row["late"],
+            "no_measure": row["no_measure"],
+        }
+        for row in by_thematic
+    ]
+    return rows, {
+        "progress": _fraction(total["avg_progress"]),
+        "expected": _fraction(total["avg_expected"]),
+    }
 
 
 def build_snapshot(report: ProgressReport) -> dict:
@@ -158,8 +196,8 @@ def build_snapshot(report: ProgressReport) -> dict:
         .order_by("decided_at", "pk")
     ]
 
-    indicators = indicator_progress_rows(convention=convention, as_of=end)
-    late = [row for row in indicators if row["status"] == "en_retard"]
+    indicators, late = indicator_progress_rows(convention=convention, as_of=end)
+    thematic_progress, overall = thematic_progress_rows(convention=convention, as_of=end)
 
     measurements = [
         {
@@ -180,15 +218,9 @@ def build_snapshot(report: ProgressReport) -> dict:
         .order_by("date", "indicator__name")
     ]
 
-    funding_rows = (
-        FundingLine.objects.filter(sheet__convention=convention)
-        .values("funder")
-        .annotate(planned=Sum("planned_amount"), spent=Sum("spent_amount"))
-        .order_by("funder")
-    )
     funding = [
         {"funder": row["funder"], "planned": _num(row["planned"]), "spent": _num(row["spent"])}
-        for row in funding_rows
+        for row in funding_by_funder(convention=convention)
     ]
 
     observations = [
@@ -230,31 +262,17 @@ def build_snapshot(report: ProgressReport) -> dict:
         .order_by("-date")[:10]
     ]
 
-    by_thematic: dict[str, list[float]] = defaultdict(list)
-    for row in indicators:
-        if row["progress"] is not None:
-            by_thematic[row["thematic"]].append(min(max(row["progress"], 0.0), 1.0))
-    thematic_progress = [
-        {"thematic": label, "progress": sum(values) / len(values), "indicators": len(values)}
-        for label, values in sorted(by_thematic.items())
-    ]
-
-    pending = [f for f in fiches if f["status"] == ActionSheet.Status.SUBMITTED]
+    pending = [f for f in fiches if f["status"] in workflow.AWAITING_OPINION]
     changed = [f for f in fiches if f["previous_status"] and f["previous_status"] != f["status"]]
     summary = {
         "fiches_total": len(fiches),
-        "fiches_validated": sum(
-            by_status.get(s, 0)
-            for s in (
-                ActionSheet.Status.VALIDATED,
-                ActionSheet.Status.IN_PROGRESS,
-                ActionSheet.Status.DONE,
-            )
-        ),
+        "fiches_validated": sum(by_status.get(s, 0) for s in workflow.VALIDATED),
         "fiches_pending": len(pending),
         "indicators_total": len(indicators),
         "indicators_late": len(late),
-        "indicators_without_measure": sum(1 for r in indicators if r["status"] == "pas_de_mesure"),
+        "indicators_without_measure": sum(1 for r in indicators if r["status"] == NO_MEASURE),
+        "progress_average": overall["progress"],
+        "expected_average": overall["expected"],
         "measurements_in_period": len(measurements),
         "planned_total": sum(r["planned"] or 0 for r in funding),
         "spent_total": sum(r["spent"] or 0 for r in funding),

@@ -9,6 +9,7 @@ from actions.factories import ActionSheetFactory
 from actions.models import ActionSheet, Approval
 from conventions.factories import CommitteeFactory, CommitteeMemberFactory, UserFactory
 from conventions.models import Committee, Side
+from portal.selectors import convention_dashboard
 
 Status = ActionSheet.Status
 FAV = Approval.Decision.FAVORABLE
@@ -222,3 +223,12 @@ def test_the_status_groups():
     assert workflow.CLOSED == (Status.DONE, Status.ABANDONED)
     assert set(workflow.OPEN) | set(workflow.CLOSED) == set(Status.values)
     assert workflow.TRANSITIONS["revise"].sources == workflow.VERSIONED
+
+
+def test_the_synthese_counts_only_the_approving_committees_opinions(world, sheet, technical_seat):
+    """The Synthèse's « en attente d'avis » list showed 1 favourable opinion on the territory
+    side for an opinion given in another committee (it counted every committee)."""
+    Approval.objects.create(sheet=sheet, member=technical_seat, version=1, decision=FAV)
+    services.approval_give(sheet=sheet, member=world.caf_seat, decision=FAV)
+    [pending] = convention_dashboard(convention=world.convention).pending_sheets
+    assert (pending.caf_favorable, pending.territory_favorable) == (1, 0)

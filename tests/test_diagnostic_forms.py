@@ -8,9 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from conventions.models import Thematic
+from ctg.formatting import number as format_number
 from diagnostics import services
 from diagnostics.factories import DiagnosticFactory, FindingFactory, ensure_reference_data, thematic
-from diagnostics.formatting import evolution, format_number
+from diagnostics.formatting import evolution
 from diagnostics.models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic
 
 
@@ -187,8 +188,8 @@ def test_it_refuses_a_collectivity_outside_the_convention(world, login, conventi
 @pytest.mark.parametrize(
     "value, text",
     [
-        (Decimal("1234.50"), "1\xa0234,5"),
-        (Decimal("1234567"), "1\xa0234\xa0567"),
+        (Decimal("1234.50"), "1\u202f234,5"),
+        (Decimal("1234567"), "1\u202f234\u202f567"),
         (Decimal("12.25"), "12,25"),
         (Decimal("-3.10"), "\u22123,1"),
         (0, "0"),

@@ -304,7 +304,7 @@ def test_caf_staff_enter_a_statistic_with_a_french_decimal(diag, login):
     assert row.value == Decimal("1234.5")
     assert row.source == "Caf 2022"
     listing = client.get(url).content.decode()
-    assert "1\xa0234,5" in listing
+    assert "1\u202f234,5" in listing
     assert "CC des Deux Rives" in listing
 
 
@@ -369,7 +369,7 @@ def test_the_page_shows_key_figures_at_the_top_and_thematic_figures_in_their_the
     taux = body.index("Taux de couverture en accueil formel")
     assert key < allocataires < petite_enfance < taux < jeunesse
     # values per year, in French, and the evolution: +12 % for a count, −3 points for a rate
-    assert "1\xa0120" in body
+    assert "1\u202f120" in body
     assert '<th scope="col" class="text-end">2020</th>' in body  # a year, not "2 020"
     assert "+12\xa0%" in body
     assert "\u22123\xa0points" in body
@@ -396,7 +396,7 @@ def test_figures_of_collectivities_outside_the_convention_are_not_shown(diag, lo
         value=Decimal("98765"),
     )
     body = login(diag.caf_staff).get(reverse("diagnostics:detail", args=[diag.convention.pk]))
-    assert "98\xa0765" not in body.content.decode()
+    assert "98\u202f765" not in body.content.decode()
     assert "Sorbiers" not in body.content.decode()
 
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from evaluation import selectors
+from evaluation import progress
 from portal.selectors import convention_dashboard
 from tests.evaluation_data import populate
 
@@ -79,7 +79,7 @@ def test_the_dashboard_counts_fiches_by_status_and_late_indicators(filled):
     assert dashboard.sheet_count == 6
     assert dashboard.validated_count == 3  # validée, en cours, réalisée
     assert dashboard.summary["indicator_count"] == 7
-    assert all(i.status == selectors.LATE for i in dashboard.late_indicators)
+    assert all(i.status == progress.LATE for i in dashboard.late_indicators)
     assert dashboard.pending_sheets[0].caf_favorable == 1
     assert dashboard.pending_sheets[0].territory_favorable == 0
     funders = {row["funder"]: row for row in dashboard.funding}

@@ -74,7 +74,7 @@ def test_each_row_has_validated_fiches_late_indicators_renewal_and_parity(world,
 
     html = client.get(URL).content.decode()
     assert "Renouvellement à préparer" in html
-    assert "60 %" in html
+    assert "60\xa0%" in html
 
 
 def test_filters_by_phase_and_renewal_and_sorts(world, login):

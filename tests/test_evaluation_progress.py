@@ -8,7 +8,7 @@ import pytest
 from actions.factories import ActionSheetFactory, ObjectiveFactory
 from conventions.factories import ConventionFactory
 from diagnostics.factories import thematic
-from evaluation import selectors
+from evaluation import progress as rule
 from evaluation.factories import IndicatorFactory, MeasurementFactory
 from evaluation.models import Indicator
 
@@ -40,7 +40,7 @@ def make(convention, *, baseline, target, direction=Indicator.Direction.INCREASE
 
 
 def progress(convention, indicator, today=MID):
-    return selectors.indicator_of(convention=convention, pk=indicator.pk, today=today)
+    return rule.indicator_of(convention=convention, pk=indicator.pk, today=today)
 
 
 def test_day_numbers_match_python_dates(convention):
@@ -49,7 +49,7 @@ def test_day_numbers_match_python_dates(convention):
     make(convention, baseline=0, target=10)
     row = (
         Indicator.objects.annotate(
-            a=selectors.day_number(F("baseline_date")), b=selectors.day_number(F("target_date"))
+            a=rule.day_number(F("baseline_date")), b=rule.day_number(F("target_date"))
         )
         .values("a", "b")
         .get()
@@ -73,7 +73,7 @@ def test_day_number_is_continuous_across_months_and_leap_years(convention, day):
     indicator = make(convention, baseline=0, target=10)
     Indicator.objects.filter(pk=indicator.pk).update(baseline_date=day)
     value = (
-        Indicator.objects.annotate(a=selectors.day_number(F("baseline_date")))
+        Indicator.objects.annotate(a=rule.day_number(F("baseline_date")))
         .values_list("a", flat=True)
         .get()
     )
@@ -87,14 +87,14 @@ def test_an_increase_halfway_at_half_time_is_on_track(convention):
     assert row.last_date == MID
     assert row.progress_pct == pytest.approx(50.0)
     assert row.expected_pct == pytest.approx(730 / 1461 * 100)
-    assert row.status == selectors.ON_TRACK
+    assert row.status == rule.ON_TRACK
 
 
 def test_an_increase_behind_the_elapsed_time_is_late(convention):
     indicator = make(convention, baseline=10, target=20, values=[(MID, 12)])
     row = progress(convention, indicator)
     assert row.progress_pct == pytest.approx(20.0)
-    assert row.status == selectors.LATE
+    assert row.status == rule.LATE
 
 
 def test_an_increase_well_ahead_of_time_is_ahead(convention):
@@ -102,7 +102,7 @@ def test_an_increase_well_ahead_of_time_is_ahead(convention):
     row = progress(convention, indicator)
     assert row.progress_pct == pytest.approx(80.0)
     assert row.expected_pct == pytest.approx(364 / 1461 * 100)
-    assert row.status == selectors.AHEAD
+    assert row.status == rule.AHEAD
 
 
 def test_a_decrease_counts_the_way_down(convention):
@@ -116,7 +116,7 @@ def test_a_decrease_counts_the_way_down(convention):
     row = progress(convention, indicator)
     assert row.last_value == Decimal("15")
     assert row.progress_pct == pytest.approx(50.0)
-    assert row.status == selectors.ON_TRACK
+    assert row.status == rule.ON_TRACK
 
 
 def test_a_decrease_going_the_wrong_way_is_negative_and_late(convention):
@@ -130,7 +130,7 @@ def test_a_decrease_going_the_wrong_way_is_negative_and_late(convention):
     row = progress(convention, indicator)
     assert row.progress_pct == pytest.approx(-20.0)
     assert row.progress_bar_pct == 0.0
-    assert row.status == selectors.LATE
+    assert row.status == rule.LATE
 
 
 def test_a_maintained_level_within_tolerance_is_reached(convention):
@@ -143,7 +143,7 @@ def test_a_maintained_level_within_tolerance_is_reached(convention):
     )
     row = progress(convention, indicator)
     assert row.progress_pct == 100.0
-    assert row.status == selectors.ON_TRACK
+    assert row.status == rule.ON_TRACK
 
 
 def test_a_maintained_level_that_drifts_is_late(convention):
@@ -156,7 +156,7 @@ def test_a_maintained_level_that_drifts_is_late(convention):
     )
     row = progress(convention, indicator)
     assert row.progress_pct == 0.0
-    assert row.status == selectors.LATE
+    assert row.status == rule.LATE
 
 
 def test_without_measurement_there_is_no_progress(convention):
@@ -164,7 +164,7 @@ def test_without_measurement_there_is_no_progress(convention):
     row = progress(convention, indicator)
     assert row.last_value is None and row.last_date is None
     assert row.progress_pct is None
-    assert row.status == selectors.NO_MEASURE
+    assert row.status == rule.NO_MEASURE
     # The expected share is measured at today's date when nothing was measured.
     assert row.expected_pct == pytest.approx(730 / 1461 * 100)
 
@@ -174,7 +174,7 @@ def test_a_target_passed_is_capped_for_display_but_kept(convention):
     row = progress(convention, indicator)
     assert row.progress_pct == pytest.approx(150.0)
     assert row.progress_bar_pct == 100.0
-    assert row.status == selectors.AHEAD
+    assert row.status == rule.AHEAD
 
 
 def test_a_target_reached_at_its_date_is_on_track(convention):
@@ -182,14 +182,14 @@ def test_a_target_reached_at_its_date_is_on_track(convention):
     row = progress(convention, indicator, today=TARGET)
     assert row.progress_pct == pytest.approx(100.0)
     assert row.expected_pct == pytest.approx(100.0)
-    assert row.status == selectors.ON_TRACK
+    assert row.status == rule.ON_TRACK
 
 
 def test_a_target_equal_to_the_baseline_is_undefined_not_a_division_by_zero(convention):
     indicator = make(convention, baseline=10, target=10, values=[(MID, 12)])
     row = progress(convention, indicator)
     assert row.progress_pct is None
-    assert row.status == selectors.UNDEFINED
+    assert row.status == rule.UNDEFINED
 
 
 def test_decimal_values_keep_their_precision(convention):
@@ -213,24 +213,24 @@ def test_groups_average_capped_progress_and_count_statuses(convention):
         baseline_date=BASE,
         target_date=TARGET,
     )
-    summary = selectors.progress_of_convention(convention=convention, today=MID)
+    summary = rule.progress_of_convention(convention=convention, today=MID)
     assert summary["indicator_count"] == 4
     assert summary["avg_progress"] == pytest.approx(75.0)
     assert summary["on_track"] == 1 and summary["ahead"] == 1 and summary["no_measure"] == 2
 
-    by_thematic = selectors.progress_by_thematic(convention=convention, today=MID)
+    by_thematic = rule.progress_by_thematic(convention=convention, today=MID)
     assert [r["group_title"] for r in by_thematic] == ["Petite enfance", "Jeunesse"]
     assert by_thematic[0]["indicator_count"] == 3
     assert by_thematic[1]["indicator_count"] == 1 and by_thematic[1]["avg_progress"] is None
 
-    by_sheet = selectors.progress_by_sheet(convention=convention, today=MID)
+    by_sheet = rule.progress_by_sheet(convention=convention, today=MID)
     assert len(by_sheet) == 3
     first = next(r for r in by_sheet if r["action_sheet_id"] == a.action_sheet_id)
     assert first["avg_progress"] == pytest.approx(50.0)
 
     a.action_sheet.objective = objective
     a.action_sheet.save()
-    by_objective = selectors.progress_by_objective(convention=convention, today=MID)
+    by_objective = rule.progress_by_objective(convention=convention, today=MID)
     assert len(by_objective) == 1
     assert by_objective[0]["indicator_count"] == 2
     assert by_objective[0]["avg_progress"] == pytest.approx(50.0)
@@ -239,7 +239,5 @@ def test_groups_average_capped_progress_and_count_statuses(convention):
 def test_indicators_of_another_convention_are_left_out(convention):
     make(convention, baseline=10, target=20, values=[(MID, 15)])
     make(ConventionFactory(), baseline=10, target=20, values=[(MID, 15)])
-    assert selectors.indicators_of(convention=convention, today=MID).count() == 1
-    assert (
-        selectors.progress_of_convention(convention=convention, today=MID)["indicator_count"] == 1
-    )
+    assert rule.indicators_of(convention=convention, today=MID).count() == 1
+    assert rule.progress_of_convention(convention=convention, today=MID)["indicator_count"] == 1

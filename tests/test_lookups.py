@@ -6,7 +6,7 @@ from django.db import connection
 import ctg.lookups  # noqa: F401 - registers the lookup
 from evaluation.factories import IndicatorFactory
 from evaluation.models import Indicator
-from evaluation.selectors import convention_indicators
+from evaluation.progress import convention_indicators
 
 pytestmark = pytest.mark.django_db
 

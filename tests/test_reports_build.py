@@ -82,7 +82,7 @@ def test_the_report_pdf_holds_the_convention_period_thematics_and_late_indicator
     assert report.status == ProgressReport.Status.READY
     text = " ".join(pdf_text(report).split())
     assert "CTG des Deux Rives" in text
-    assert "1 janvier 2023" in text and "30 juin 2023" in text
+    assert "1er janvier 2023" in text and "30 juin 2023" in text
     assert "Petite enfance" in text and "Jeunesse" in text
     assert "Indicateurs en retard" in text
     late = report.snapshot["late_indicators"]
@@ -111,6 +111,7 @@ def test_the_report_workbook_has_one_sheet_per_part(plan):
         "Fiches",
         "Changements",
         "Avis",
+        "Thématiques",
         "Indicateurs",
         "Mesures",
         "Financements",
@@ -120,10 +121,11 @@ def test_the_report_workbook_has_one_sheet_per_part(plan):
     fiches = list(workbook["Fiches"].iter_rows(values_only=True))
     assert fiches[1][:4] == ("FA-01", "Ouvrir une micro-crèche", "Petite enfance", "En cours")
     funding = list(workbook["Financements"].iter_rows(values_only=True))
-    assert funding[1] == ("Caf", 20000, 5000)
+    assert funding[1] == ("Caf", 20000, 5000, 0.25)
     indicators = {row[1]: row for row in workbook["Indicateurs"].iter_rows(values_only=True)}
     assert indicators["Places de micro-crèche ouvertes"][-1] == "En retard"
-    assert indicators["Places de micro-crèche ouvertes"][7] == 10.0
+    assert indicators["Places de micro-crèche ouvertes"][7] == pytest.approx(0.1)
+    assert workbook["Indicateurs"]["H2"].number_format == "0 %"
 
 
 def test_a_large_convention_gets_progress_per_fiche_in_the_pdf_and_every_indicator_in_the_xlsx(

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from actions import workflow
 from actions.models import (
     ActionSheet,
     ActionSheetTransition,
@@ -205,11 +206,7 @@ class DemoBuilder:
 
     def sheet(self, convention: Convention, spec: dict, *, editor: User | None) -> ActionSheet:
         status = spec["status"]
-        approved = status in (
-            ActionSheet.Status.VALIDATED,
-            ActionSheet.Status.IN_PROGRESS,
-            ActionSheet.Status.DONE,
-        )
+        approved = status in workflow.VALIDATED
         sheet, created = self.ensure(
             ActionSheet,
             {"convention": convention, "number": spec["number"]},
@@ -240,19 +237,15 @@ class DemoBuilder:
             },
         )
         if created:
+            # The statuses the fiche went through to reach its own (its recorded history).
+            S = ActionSheet.Status
             path = {
-                ActionSheet.Status.DRAFT: [],
-                ActionSheet.Status.SUBMITTED: ["brouillon", "soumise"],
-                ActionSheet.Status.VALIDATED: ["brouillon", "soumise", "validee"],
-                ActionSheet.Status.TO_REVIEW: ["brouillon", "soumise", "a_revoir"],
-                ActionSheet.Status.IN_PROGRESS: ["brouillon", "soumise", "validee", "en_cours"],
-                ActionSheet.Status.DONE: [
-                    "brouillon",
-                    "soumise",
-                    "validee",
-                    "en_cours",
-                    "realisee",
-                ],
+                S.DRAFT: [],
+                S.SUBMITTED: [S.DRAFT, S.SUBMITTED],
+                S.VALIDATED: [S.DRAFT, S.SUBMITTED, S.VALIDATED],
+                S.TO_REVIEW: [S.DRAFT, S.SUBMITTED, S.TO_REVIEW],
+                S.IN_PROGRESS: [S.DRAFT, S.SUBMITTED, S.VALIDATED, S.IN_PROGRESS],
+                S.DONE: [S.DRAFT, S.SUBMITTED, S.VALIDATED, S.IN_PROGRESS, S.DONE],
             }[status]
             for before, after in zip(path, path[1:], strict=False):
                 ActionSheetTransition.objects.create(

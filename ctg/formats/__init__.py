@@ -1,0 +1,1 @@
+"""Django's own localisation brought in line with ``ctg.formatting`` (FORMAT_MODULE_PATH)."""

@@ -1,0 +1,188 @@
+"""The one French formatter of figures: every page, chart, PDF and workbook text uses it.
+
+French typography (Imprimerie nationale), the same everywhere:
+
+- decimal comma, digits grouped by three with a narrow no-break space (U+202F):
+  ``1 234 567,5``;
+- the minus sign U+2212, not the hyphen: ``−3,5``; no sign on a value that
+  rounds to zero (``−0,04`` with one decimal is ``0``);
+- one rounding rule, half up on the decimal value (``2.45`` → ``2,5``, as taught at
+  school, where Python's ``round`` and Django's ``floatformat`` work on the binary
+  float or round half to even);
+- a no-break space (U+00A0) between a number and its unit: ``12 %``, ``1 234,50 €``;
+- amounts in euros with cents (``1 234,50 €``), or whole euros where a chart or a
+  summary rounds them (``decimals=0``: ``49 500 €``);
+- dates in full, the first of the month as an ordinal: ``1er janvier 2025``,
+  ``15 décembre 2021``;
+- years as they are written, never grouped: ``2019`` (Django's localisation would
+  print ``2 019`` with ``USE_THOUSAND_SEPARATOR``).
+
+A missing value (``None``) is written ``—`` unless the caller asks otherwise.
+The template filters of ``{% load ctg_format %}`` delegate here.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.utils import timezone
+
+MINUS = "\u2212"
+GROUP = "\u202f"  # narrow no-break space, between groups of three digits
+NBSP = "\u00a0"  # no-break space, between a number and its unit
+DASH = "—"  # a missing value
+
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+
+
+def to_decimal(value) -> Decimal | None:
+    """The exact decimal of a number (a float through its shortest text: 2.45 is
+    2.45, not 2.4500000000000001776…); None when it is not a finite number."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def rounded(value, decimals: int = 0) -> Decimal | None:
+    """The value rounded half up to ``decimals`` places (the one rounding rule)."""
+    number = to_decimal(value)
+    if number is None:
+        return None
+    result = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return result if result else abs(result)  # no negative zero
+
+
+def _group(digits: str) -> str:
+    head = len(digits) % 3 or 3
+    parts = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
+    return GROUP.join(parts)
+
+
+def number(
+    value,
+    decimals: int = 2,
+    *,
+    trim: bool = True,
+    sign: bool = False,
+    default: str = DASH,
+) -> str:
+    """``1234.5`` → ``1 234,5``; at most ``decimals`` places, trailing zeros dropped
+    unless ``trim`` is false (``decimals=2, trim=False``: ``1 234,50``); ``sign``
+    writes ``+`` before a positive value."""
+    result = rounded(value, decimals)
+    if result is None:
+        # Nothing, or not a finite number (NaN): the missing value; a text: as it is.
+        if value is None or value == "" or isinstance(value, float | Decimal):
+            return default
+        return str(value)
+    text = f"{abs(result):f}"
+    whole, _, fraction = text.partition(".")
+    if trim:
+        fraction = fraction.rstrip("0")
+    text = _group(whole) + ("," + fraction if fraction else "")
+    if result < 0:
+        return MINUS + text
+    if sign and result > 0:
+        return "+" + text
+    return text
+
+
+def percent(value, decimals: int = 0, *, sign: bool = False, default: str = DASH) -> str:
+    """A value already in % (``66.666`` → ``67 %``, ``116.7`` → ``117 %``)."""
+    if to_decimal(value) is None:
+        return default
+    return f"{number(value, decimals, sign=sign)}{NBSP}%"
+
+
+def share(value, decimals: int = 0, *, default: str = DASH) -> str:
+    """A fraction written in % (``0.61`` → ``61 %``)."""
+    number_ = to_decimal(value)
+    return default if number_ is None else percent(number_ * 100, decimals)
+
+
+def amount(value, decimals: int = 2, *, default: str = DASH) -> str:
+    """An amount in euros: ``1 234,50 €`` (cents kept), or ``1 235 €`` with
+    ``decimals=0`` (charts and summaries)."""
+    if to_decimal(value) is None:
+        return default
+    return f"{number(value, decimals, trim=False)}{NBSP}€"
+
+
+def points(value, decimals: int = 1, *, default: str = DASH) -> str:
+    """A signed difference of rates: ``+1,5 point``, ``−3 points``."""
+    result = rounded(value, decimals)
+    if result is None:
+        return default
+    unit = "point" if abs(result) < 2 else "points"
+    text = number(result, decimals, sign=True)
+    return f"{text}{NBSP}{unit}"
+
+
+def year(value, *, default: str = DASH) -> str:
+    """``2019`` → ``2019`` (never grouped); a date gives its year."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, datetime.date):
+        return str(value.year)
+    try:
+        return str(int(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _as_date(value) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def date(value, *, default: str = DASH) -> str:
+    """``1er janvier 2025``, ``15 décembre 2021`` (a datetime in local time; an ISO
+    string is read as a date)."""
+    day = _as_date(value)
+    if day is None:
+        return default if not value else str(value)
+    ordinal = "1er" if day.day == 1 else str(day.day)
+    return f"{ordinal} {MONTHS[day.month - 1]} {day.year}"
+
+
+def date_time(value, *, default: str = DASH) -> str:
+    """``1er janvier 2025 à 14:30`` (local time)."""
+    if not isinstance(value, datetime.datetime):
+        return date(value, default=default)
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return f"{date(value.date())} à {value:%H:%M}"
+
+
+def month(value, *, default: str = DASH) -> str:
+    """``03/2022``: the month of a date (a baseline or a target)."""
+    day = _as_date(value)
+    return default if day is None else f"{day.month:02d}/{day.year}"

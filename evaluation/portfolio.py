@@ -1,0 +1,174 @@
+"""The Caf's portfolio: every convention of a Caf, with its fiches validated, its
+renewal, the parity of its committees and its late indicators."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
+from django.db.models.lookups import GreaterThan
+from django.utils import timezone
+
+from actions.models import ActionSheet
+from actions.workflow import VALIDATED
+from conventions.models import Committee, CommitteeMember, Convention, Side, User
+from ctg.ratios import share_pct
+
+from .models import Indicator
+from .progress import LATE, conventions_indicators, with_progress
+
+FLOAT = FloatField()
+
+
+def _count_subquery(qs: QuerySet) -> Coalesce:
+    """COUNT(*) of a correlated queryset, as an integer annotation (0 when empty)."""
+    return Coalesce(
+        Subquery(
+            qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+PORTFOLIO_SORTS = {
+    "nom": ("name", "Nom"),
+    "fin": ("end_date", "Fin la plus proche"),
+    "-fin": ("-end_date", "Fin la plus lointaine"),
+    "validees": ("validated_pct", "Fiches validées (croissant)"),
+    "retard": ("-late_pct", "Indicateurs en retard (décroissant)"),
+}
+
+
+def portfolio_scope(*, user: User) -> QuerySet[Convention]:
+    qs = Convention.objects.all()
+    return qs if user.is_superuser else qs.filter(caf_id=user.caf_id)
+
+
+def portfolio_phase_counts(*, user: User) -> dict[str, int]:
+    return dict(
+        portfolio_scope(user=user)
+        .order_by()
+        .values_list("phase")
+        .annotate(n=Count("pk"))
+        .values_list("phase", "n")
+    )
+
+
+def portfolio(
+    *,
+    user: User,
+    phase: str = "",
+    renewal: bool = False,
+    sort: str = "fin",
+    today: datetime.date | None = None,
+) -> QuerySet[Convention]:
+    """Every convention of the Caf of a Caf agent (all of them for a superuser),
+    annotated in one query: fiches validated, renewal due, committees without
+    parity. The indicators (and how many are late) of a page's rows are counted by
+    :func:`portfolio_page`."""
+    today = today or timezone.localdate()
+    qs = portfolio_scope(user=user).select_related("caf")
+    if phase:
+        qs = qs.filter(phase=phase)
+    renewal_limit = today + datetime.timedelta(days=365)
+    if renewal:
+        qs = qs.filter(end_date__gte=today, end_date__lte=renewal_limit)
+    sheets = ActionSheet.objects.filter(convention=OuterRef("pk")).exclude(
+        status=ActionSheet.Status.ABANDONED
+    )
+    members = CommitteeMember.objects.filter(committee=OuterRef("pk"))
+    committees = Committee.objects.filter(convention=OuterRef("pk")).annotate(
+        caf_n=_count_subquery(members.filter(side=Side.CAF)),
+        territory_n=_count_subquery(members.filter(side=Side.TERRITORY)),
+    )
+    qs = qs.annotate(
+        sheet_count=_count_subquery(sheets),
+        validated_count=_count_subquery(sheets.filter(status__in=VALIDATED)),
+        unbalanced_committees=_count_subquery(committees.exclude(caf_n=F("territory_n"))),
+        renewal_due=Case(
+            When(end_date__gte=today, end_date__lte=renewal_limit, then=Value(True)),
+            default=Value(False),
+        ),
+    ).alias(
+        # Sort key only (a page shows the shares of its rows, see portfolio_page).
+        validated_pct=Case(
+            When(sheet_count=0, then=Value(None, output_field=FLOAT)),
+            default=Cast("validated_count", FLOAT) * Value(100.0) / Cast("sheet_count", FLOAT),
+            output_field=FLOAT,
+        ),
+    )
+    if sort == "retard":
+        qs = qs.alias(late_pct=_late_share(today))
+    order = PORTFOLIO_SORTS.get(sort, PORTFOLIO_SORTS["fin"])[0]
+    nulls = F(order.lstrip("-"))
+    if order.startswith("-"):
+        return qs.order_by(nulls.desc(nulls_last=True), "name", "pk")
+    return qs.order_by(nulls.asc(nulls_last=True), "name", "pk")
+
+
+def _late_share(today: datetime.date):
+    """The share of a convention's indicators that are late, as a correlated
+    expression: only to sort the whole portfolio by it (building it costs most of
+    the portfolio's query construction)."""
+    # Indicators held by a fiche and by an objective are counted apart: an OR across
+    # the two outer joins could use no index (every indicator of the country was
+    # read for each convention; performance at scale, see bench/).
+    holders = (
+        Indicator.objects.filter(action_sheet__convention=OuterRef("pk")),
+        Indicator.objects.filter(objective__convention=OuterRef("pk")),
+    )
+    indicators = _count_subquery(holders[0]) + _count_subquery(holders[1])
+    late = _count_subquery(
+        with_progress(holders[0], today=today).filter(status=LATE)
+    ) + _count_subquery(with_progress(holders[1], today=today).filter(status=LATE))
+    return Case(
+        When(
+            GreaterThan(indicators, 0),
+            then=Cast(late, FLOAT) * Value(100.0) / Cast(indicators, FLOAT),
+        ),
+        default=Value(None, output_field=FLOAT),
+        output_field=FLOAT,
+    )
+
+
+def portfolio_page(rows, *, today: datetime.date | None = None) -> list[Convention]:
+    """The rows of a portfolio page with their indicators, how many are late (one
+    grouped query for the whole page) and the shares, in %, of fiches validated and
+    of indicators late (None when there is nothing to count)."""
+    today = today or timezone.localdate()
+    rows = list(rows)
+    ids = [row.pk for row in rows]
+    counts: dict[int, tuple[int, int]] = {}
+    if ids:
+        grouped = (
+            with_progress(conventions_indicators(ids), today=today)
+            .annotate(
+                holder_convention=Coalesce(
+                    "action_sheet__convention_id", "objective__convention_id"
+                )
+            )
+            .order_by()
+            .values("holder_convention")
+            .annotate(n=Count("pk"), late=Count("pk", filter=Q(status=LATE)))
+        )
+        counts = {g["holder_convention"]: (g["n"], g["late"]) for g in grouped}
+    for row in rows:
+        row.indicator_count, row.late_count = counts.get(row.pk, (0, 0))
+        row.validated_pct = share_pct(row.validated_count, row.sheet_count)
+        row.late_pct = share_pct(row.late_count, row.indicator_count)
+    return rows

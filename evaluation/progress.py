@@ -1,0 +1,492 @@
+"""The progress rule and the late rule: their one home.
+
+Every figure of progress shown anywhere — the Synthèse, the evaluation pages, the
+progress reports (web page, PDF, XLSX), the convention document — comes from
+:func:`with_progress` for one indicator and from the folds below for a group of
+them (per thematic, fiche, objective, convention). Nothing recomputes them.
+
+The progress rule (DOMAIN.md), computed in the database by annotations so that
+a page costs a fixed number of queries whatever the number of measurements:
+
+- **last value / last date**: the most recent measurement of the indicator.
+- **progress** (``progress_pct``) = (last − baseline) / (target − baseline) × 100.
+  The sign of (target − baseline) makes it direction-aware: for a *baisse*, going
+  down from 20 to 15 towards a target of 10 is 50 %. The real value is kept (it
+  may exceed 100 % or be negative); ``progress_bar_pct`` is the same value capped
+  to 0–100 for display.
+- **target = baseline** for a *hausse* or a *baisse*: progress is undefined
+  (``NULL``) and the status is *progression non définie* — no division by zero.
+- **maintien**: the aim is to stay at the target level. It is reached when the
+  last value lies within ``MAINTAIN_TOLERANCE`` (5 %) of the target, in either
+  direction: progress 100 % and *dans les temps*; outside that band, progress
+  0 % and *en retard*.
+- **expected share** (``expected_pct``): the share of the time from the baseline
+  date to the target date elapsed at the date of the last measurement (today
+  when there is none), between 0 and 100 %.
+- **status**: *pas de mesure* without any measurement; otherwise *en avance*
+  when progress exceeds the expected share by more than ``SCHEDULE_TOLERANCE``
+  (10 points), *en retard* when it falls short by more than 10 points, *dans les
+  temps* in between. An indicator is **late** when its status is *en retard*
+  (:data:`LATE`): the only definition of a late indicator.
+- **average progress of a group** (a thematic, a fiche, the convention): the mean
+  of the *capped* progress (0–100 %) of its measured indicators. An indicator
+  beyond its target counts as reached, 100 %: going past one target does not make
+  up for the delay of another. So a thematic whose one indicator is at 117 %
+  shows 100 %, and the indicator itself shows its real 117 %.
+  :func:`average_progress` is the same rule on frozen values (a report).
+
+Only portable expressions are used (Cast, Case/When, Coalesce, Extract, Abs): the
+same SQL runs on SQLite and PostgreSQL. Date differences are computed as Julian
+day numbers from year/month/day because subtracting dates yields an interval on
+PostgreSQL and a number on SQLite.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    FilteredRelation,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import (
+    Abs,
+    Cast,
+    Coalesce,
+    ExtractDay,
+    ExtractMonth,
+    ExtractYear,
+    Greatest,
+    Least,
+)
+from django.utils import timezone
+
+import ctg.lookups  # noqa: F401 - registers pk__in_ids
+from conventions.models import Convention
+
+from .models import Indicator, Measurement
+
+SCHEDULE_TOLERANCE = 10.0  # points of % between progress and the expected share
+MAINTAIN_TOLERANCE = 0.05  # share of the target a "maintien" indicator may drift
+
+AHEAD = "en_avance"
+ON_TRACK = "dans_les_temps"
+LATE = "en_retard"
+NO_MEASURE = "pas_de_mesure"
+UNDEFINED = "non_defini"
+
+STATUS_LABELS = {
+    AHEAD: "En avance",
+    ON_TRACK: "Dans les temps",
+    LATE: "En retard",
+    NO_MEASURE: "Pas de mesure",
+    UNDEFINED: "Progression non définie",
+}
+
+FLOAT = FloatField()
+
+
+def _int(expr):
+    return Cast(expr, IntegerField())
+
+
+def _portable_day_number(expr):
+    y, m, d = _int(ExtractYear(expr)), _int(ExtractMonth(expr)), _int(ExtractDay(expr))
+    a = (m - Value(14)) / Value(12)
+    return (
+        d
+        - Value(32075)
+        + Value(1461) * (y + Value(4800) + a) / Value(4)
+        + Value(367) * (m - Value(2) - a * Value(12)) / Value(12)
+        - Value(3) * ((y + Value(4900) + a) / Value(100)) / Value(4)
+    )
+
+
+class DayNumber(Func):
+    """Julian day number of a date expression.
+
+    PostgreSQL and SQLite compute it natively (a date difference, ``julianday``);
+    other databases get the Fliegel & Van Flandern formula from year/month/day,
+    whose integer division truncates toward zero as the formula expects. The
+    native forms keep the SQL small: the formula, repeated in every expression
+    built on it, made the progress queries tens of kilobytes long and slow to
+    compile (performance at scale, see bench/).
+    """
+
+    arity = 1
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="(CAST(%(expressions)s AS date) - DATE '2000-01-01' + 2451545)",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) + 0.5 AS INTEGER)",
+            **extra,
+        )
+
+    def as_sql(self, compiler, connection, function=None, template=None, **extra):
+        if template is None:
+            return compiler.compile(_portable_day_number(self.source_expressions[0]))
+        return super().as_sql(compiler, connection, function, template, **extra)
+
+
+def day_number(expr):
+    """Julian day number of a date expression (see :class:`DayNumber`)."""
+    return DayNumber(expr)
+
+
+def julian_day(day: datetime.date) -> int:
+    """The Julian day number of a date, as :func:`day_number` computes it in SQL."""
+    return day.toordinal() + 1721425
+
+
+def with_progress(
+    qs: QuerySet[Indicator],
+    *,
+    today: datetime.date | None = None,
+    as_of: datetime.date | None = None,
+):
+    """Annotate indicators with the progress rule described in the module docstring.
+
+    ``as_of`` ignores the measurements taken after that date (a report frozen at
+    the end of its period).
+    """
+    today = today or timezone.localdate()
+    measurements = Measurement.objects.filter(indicator=OuterRef("pk"))
+    if as_of is not None:
+        measurements = measurements.filter(date__lte=as_of)
+    # The latest measurement is JOINed once (a filtered relation on its id), so that
+    # every term below is plain column arithmetic. Built on correlated subqueries
+    # instead, the status repeated them dozens of times per row, and Django spent
+    # most of a dashboard's time resolving those nested expressions.
+    # One measurement per indicator and date (measurement_one_per_date): ordering by
+    # date alone lets PostgreSQL read the last one straight from that index (a tie-break
+    # on id added a sort per indicator).
+    qs = qs.alias(p_last_id=Subquery(measurements.order_by("-date").values("pk")[:1])).annotate(
+        p_last=FilteredRelation("measurements", condition=Q(measurements__pk=F("p_last_id")))
+    )
+    span_days = day_number(F("target_date")) - day_number(F("baseline_date"))
+    qs = qs.annotate(last_value=F("p_last__value"), last_date=F("p_last__date"))
+    # Without measurement, the expected share is measured today.
+    ref_day = Coalesce(day_number(F("p_last__date")), Value(julian_day(today)))
+    qs = qs.annotate(
+        expected_pct=_clamp(
+            Cast(ref_day - day_number(F("baseline_date")), FLOAT)
+            * Value(100.0)
+            / Cast(span_days, FLOAT)
+        ),
+    ).alias(
+        # Intermediate terms: used by the expressions below, never selected.
+        p_drift=Abs(Cast("p_last__value", FLOAT) - Cast("target_value", FLOAT)),
+        p_band=Abs(Cast("target_value", FLOAT)) * Value(MAINTAIN_TOLERANCE),
+    )
+    qs = qs.annotate(
+        progress_pct=Case(
+            When(p_last__value__isnull=True, then=Value(None, output_field=FLOAT)),
+            When(
+                direction=Indicator.Direction.MAINTAIN,
+                then=Case(
+                    When(p_drift__lte=F("p_band"), then=Value(100.0)),
+                    default=Value(0.0),
+                    output_field=FLOAT,
+                ),
+            ),
+            When(target_value=F("baseline_value"), then=Value(None, output_field=FLOAT)),
+            default=(Cast("p_last__value", FLOAT) - Cast("baseline_value", FLOAT))
+            * Value(100.0)
+            / (Cast("target_value", FLOAT) - Cast("baseline_value", FLOAT)),
+            output_field=FLOAT,
+        )
+    )
+    qs = qs.annotate(
+        progress_bar_pct=Case(
+            When(progress_pct__isnull=True, then=Value(None, output_field=FLOAT)),
+            default=_clamp(F("progress_pct")),
+            output_field=FLOAT,
+        ),
+        schedule_gap=F("progress_pct") - F("expected_pct"),
+    )
+    return qs.annotate(
+        status=Case(
+            When(p_last__value__isnull=True, then=Value(NO_MEASURE)),
+            When(
+                direction=Indicator.Direction.MAINTAIN,
+                then=Case(
+                    When(p_drift__lte=F("p_band"), then=Value(ON_TRACK)),
+                    default=Value(LATE),
+                ),
+            ),
+            When(target_value=F("baseline_value"), then=Value(UNDEFINED)),
+            When(schedule_gap__gt=SCHEDULE_TOLERANCE, then=Value(AHEAD)),
+            When(schedule_gap__lt=-SCHEDULE_TOLERANCE, then=Value(LATE)),
+            default=Value(ON_TRACK),
+            output_field=CharField(),
+        )
+    )
+
+
+def _clamp(expr):
+    """The expression bounded to 0–100 (a share in %). ``expr`` must not be NULL:
+    GREATEST ignores NULLs on PostgreSQL where SQLite's MAX returns NULL."""
+    return Least(Greatest(expr, Value(0.0)), Value(100.0), output_field=FLOAT)
+
+
+def conventions_indicators(conventions: Sequence[int]) -> QuerySet[Indicator]:
+    """Indicators on the fiches and objectives of the conventions with these ids."""
+    # A UNION of the two holders, not an OR across two outer joins: with the OR the
+    # database could use no index and scanned every indicator of the country.
+    ids = (
+        Indicator.objects.filter(action_sheet__convention_id__in=conventions)
+        .order_by()
+        .values("pk")
+        .union(
+            Indicator.objects.filter(objective__convention_id__in=conventions)
+            .order_by()
+            .values("pk")
+        )
+    )
+    return Indicator.objects.filter(pk__in_ids=ids)
+
+
+def convention_indicators(convention: Convention) -> QuerySet[Indicator]:
+    return conventions_indicators([convention.pk])
+
+
+def indicators_of(
+    *,
+    convention: Convention,
+    today: datetime.date | None = None,
+    as_of: datetime.date | None = None,
+):
+    """Indicators on the convention's fiches and objectives, with their progress."""
+    return with_progress(
+        convention_indicators(convention).select_related(
+            "action_sheet", "objective", "action_sheet__thematic", "objective__thematic"
+        ),
+        today=today,
+        as_of=as_of,
+    ).order_by(F("action_sheet__number").asc(nulls_last=True), "objective__title", "id")
+
+
+def indicator_of(*, convention: Convention, pk: int, today: datetime.date | None = None):
+    """One indicator of the convention with its progress, or None."""
+    return indicators_of(convention=convention, today=today).filter(pk=pk).first()
+
+
+STATUS_KEYS = {
+    AHEAD: "ahead",
+    ON_TRACK: "on_track",
+    LATE: "late",
+    NO_MEASURE: "no_measure",
+    UNDEFINED: "undefined",
+}
+MEASURED = (AHEAD, ON_TRACK, LATE)  # the statuses that have a progress value
+
+
+def _status_rows(qs: QuerySet, keys: Sequence[str]) -> list[dict]:
+    """Count, sum of capped progress and of expected share, per group and status.
+
+    The database groups by (group, status): each expression appears once in the SQL.
+    """
+    return list(
+        qs.order_by()
+        .values(*keys, "status")
+        .annotate(
+            n=Count("pk"),
+            bar_sum=Sum("progress_bar_pct"),
+            expected_sum=Sum("expected_pct"),
+        )
+    )
+
+
+def _fold(rows: list[dict], keys: Sequence[str]) -> list[dict]:
+    """The handful of (group, status) rows folded into one summary per group:
+    ``indicator_count``, ``avg_progress`` (capped to 0–100), ``avg_expected`` (of
+    the measured indicators) and the count of each status."""
+    groups: dict[tuple, dict] = {}
+    for row in rows:
+        key = tuple(row[k] for k in keys)
+        group = groups.setdefault(
+            key,
+            {
+                **{k: row[k] for k in keys},
+                "indicator_count": 0,
+                "measured": 0,
+                "bar_sum": 0.0,
+                "expected_sum": 0.0,
+                **dict.fromkeys(STATUS_KEYS.values(), 0),
+            },
+        )
+        group["indicator_count"] += row["n"]
+        group[STATUS_KEYS[row["status"]]] += row["n"]
+        if row["status"] in MEASURED:
+            group["measured"] += row["n"]
+            group["bar_sum"] += row["bar_sum"] or 0.0
+            group["expected_sum"] += row["expected_sum"] or 0.0
+    result = []
+    for group in groups.values():
+        measured = group.pop("measured")
+        bar_sum, expected_sum = group.pop("bar_sum"), group.pop("expected_sum")
+        group["avg_progress"] = bar_sum / measured if measured else None
+        group["avg_expected"] = expected_sum / measured if measured else None
+        result.append(group)
+    return result
+
+
+def _summaries(qs: QuerySet, keys: Sequence[str]) -> list[dict]:
+    return _fold(_status_rows(qs, keys), keys)
+
+
+EMPTY_SUMMARY = {
+    "indicator_count": 0,
+    "avg_progress": None,
+    "avg_expected": None,
+    **dict.fromkeys(STATUS_KEYS.values(), 0),
+}
+
+
+def progress_by_sheet(*, convention: Convention, today: datetime.date | None = None) -> list[dict]:
+    """Per fiche: number of indicators, average capped progress, counts per status."""
+    rows = _summaries(
+        with_progress(Indicator.objects.filter(action_sheet__convention=convention), today=today),
+        ["action_sheet_id", "action_sheet__number", "action_sheet__title"],
+    )
+    return sorted(rows, key=lambda r: r["action_sheet__number"])
+
+
+def progress_by_objective(
+    *, convention: Convention, today: datetime.date | None = None
+) -> list[dict]:
+    """Per objective: its own indicators and those of the fiches attached to it."""
+    rows = _summaries(
+        with_progress(convention_indicators(convention), today=today)
+        .annotate(
+            group_id=Coalesce("objective_id", "action_sheet__objective_id"),
+            group_title=Coalesce("objective__title", "action_sheet__objective__title"),
+        )
+        .filter(group_id__isnull=False),
+        ["group_id", "group_title"],
+    )
+    return sorted(rows, key=lambda r: (r["group_title"], r["group_id"]))
+
+
+THEMATIC_KEYS = ["group_id", "group_title", "group_order"]
+NO_THEMATIC = "Sans thématique"
+
+
+def _thematic_status_rows(
+    *,
+    convention: Convention,
+    today: datetime.date | None,
+    as_of: datetime.date | None = None,
+) -> list[dict]:
+    return _status_rows(
+        with_progress(convention_indicators(convention), today=today, as_of=as_of).annotate(
+            group_id=Coalesce("action_sheet__thematic_id", "objective__thematic_id"),
+            group_title=Coalesce("action_sheet__thematic__label", "objective__thematic__label"),
+            group_order=Coalesce("action_sheet__thematic__order", "objective__thematic__order"),
+        ),
+        THEMATIC_KEYS,
+    )
+
+
+def _by_thematic(rows: list[dict]) -> list[dict]:
+    return sorted(
+        _fold(rows, THEMATIC_KEYS),
+        key=lambda r: (r["group_order"] or 0, r["group_title"] or ""),
+    )
+
+
+def _total(rows: list[dict]) -> dict:
+    folded = _fold(rows, [])
+    return folded[0] if folded else dict(EMPTY_SUMMARY)
+
+
+def progress_by_thematic(
+    *,
+    convention: Convention,
+    today: datetime.date | None = None,
+    as_of: datetime.date | None = None,
+) -> list[dict]:
+    """Per thematic (the fiche's main thematic, or the objective's), in the
+    thematics' order: ``group_title``, ``indicator_count``, ``avg_progress``
+    (capped average, None when none is measured), ``avg_expected`` and the count
+    of each status (``late``, ``no_measure``…)."""
+    return _by_thematic(_thematic_status_rows(convention=convention, today=today, as_of=as_of))
+
+
+def progress_of_convention(*, convention: Convention, today: datetime.date | None = None) -> dict:
+    return _total(_status_rows(with_progress(convention_indicators(convention), today=today), []))
+
+
+def progress_by_thematic_and_total(
+    *,
+    convention: Convention,
+    today: datetime.date | None = None,
+    as_of: datetime.date | None = None,
+) -> tuple[list[dict], dict]:
+    """Per thematic and for the whole convention, from one grouped query: every
+    indicator falls in exactly one thematic group (possibly none), so the total is
+    the fold of the groups' rows."""
+    rows = _thematic_status_rows(convention=convention, today=today, as_of=as_of)
+    return _by_thematic(rows), _total(rows)
+
+
+# ------------------------------------------------------------- the late rule
+
+
+def late_first(qs: QuerySet[Indicator]) -> QuerySet[Indicator]:
+    """The late indicators of annotated indicators, the furthest behind first (then
+    by id): the one list of late indicators, on the Synthèse as in a report."""
+    return qs.filter(status=LATE).order_by("schedule_gap", "id")
+
+
+def late_indicators(
+    *,
+    convention: Convention,
+    today: datetime.date | None = None,
+    as_of: datetime.date | None = None,
+) -> QuerySet[Indicator]:
+    return late_first(indicators_of(convention=convention, today=today, as_of=as_of))
+
+
+# ---------------------------------------------- the same rule on frozen values
+
+
+def capped(progress_pct: float | None) -> float | None:
+    """An indicator's progress as it counts in an average: bounded to 0–100 %
+    (the SQL ``progress_bar_pct``)."""
+    if progress_pct is None:
+        return None
+    return min(max(float(progress_pct), 0.0), 100.0)
+
+
+def average_progress(progress_pcts: Iterable[float | None]) -> float | None:
+    """The average progress of a group from its indicators' progress (in %): the
+    mean of the capped values of the measured ones, None when none is measured.
+    The same rule as :func:`_fold` (which sums ``progress_bar_pct`` in SQL), for
+    figures already frozen in a report's snapshot."""
+    values = [capped(p) for p in progress_pcts if p is not None]
+    return sum(values) / len(values) if values else None
