@@ -8,8 +8,7 @@ from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
 from django.db.models import CharField, OuterRef, Q, Subquery, Value
-from django.utils import formats, timezone
-from django.utils.formats import date_format
+from django.utils import timezone
 from django.utils.text import Truncator
 
 from conventions.models import (
@@ -22,6 +21,7 @@ from conventions.models import (
     Signatory,
     Thematic,
 )
+from ctg import formatting
 from diagnostics.models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic
 
 HISTORY_TYPES = {"+": "Création", "~": "Modification", "-": "Suppression"}
@@ -79,11 +79,11 @@ def _display_value(field, value, names: dict) -> str:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, datetime.datetime):
-        return date_format(timezone.localtime(value), "j F Y à H:i")
+        return formatting.date_time(timezone.localtime(value))
     if isinstance(value, datetime.date):
-        return date_format(value, "j F Y")
+        return formatting.date(value)
     if isinstance(value, int | float | Decimal):
-        return formats.number_format(value, use_l10n=True, force_grouping=True)
+        return formatting.number(value)
     return Truncator(str(value)).chars(200)
 
 
@@ -105,7 +105,7 @@ def _history_object_label(key: str, record, names: dict) -> str:
     if key == "member":
         return f"Membre : {record.name} ({name(Committee, record.committee_id)})"
     if key == "meeting":
-        when = date_format(timezone.localtime(record.date), "j F Y")
+        when = formatting.date(timezone.localtime(record.date))
         return f"Réunion du {when} ({name(Committee, record.committee_id)})"
     if key == "diagnostic":
         return "Diagnostic"
