@@ -10,12 +10,12 @@ from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from conventions.models import Convention, Thematic
-from ctg.forms import DateInput, HiddenFieldErrorsMixin
+from ctg.forms import DateInput, HiddenFieldErrorsMixin, ReasonField
 from diagnostics.models import Finding
 from evaluation.models import Indicator
 
 from . import selectors, workflow
-from .models import ActionSheet, Approval, FundingLine, Objective
+from .models import NUMBER_TAKEN, ActionSheet, Approval, FundingLine, Objective
 from .services import FUNDING_FIELDS, INDICATOR_FIELDS
 
 
@@ -66,10 +66,8 @@ class ObjectiveForm(forms.ModelForm):
 
 class ActionSheetForm(HiddenFieldErrorsMixin, forms.ModelForm):
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    change_reason = forms.CharField(
+    change_reason = ReasonField(
         label="Motif de la modification",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=(
             "Obligatoire si vous modifiez le fond d'une fiche soumise, validée ou en cours : "
             "une nouvelle version sera soumise au comité."
@@ -136,7 +134,7 @@ class ActionSheetForm(HiddenFieldErrorsMixin, forms.ModelForm):
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)
         if taken.exists():
-            raise forms.ValidationError("Ce numéro de fiche est déjà utilisé dans la convention.")
+            raise forms.ValidationError(NUMBER_TAKEN)
         return number
 
     def _get_validation_exclusions(self):
@@ -156,7 +154,46 @@ class FundingLineForm(forms.ModelForm):
         }
 
 
-class BaseFundingFormSet(BaseInlineFormSet):
+class OwnRowsFormSet(BaseInlineFormSet):
+    """An inline formset whose rows are the fiche's own.
+
+    Django looks the id of a row up among *all* the rows of the model and turns an id it does
+    not find among the fiche's into a new row: a tampered id (another convention's indicator,
+    another fiche's funding line) became a copy on this fiche, and an id that is not a number
+    gave the form back without a word (its error sits on a hidden field). Here every row of
+    the form must carry the id of one of the fiche's rows, every added row none, and no hidden
+    field may be wrong; otherwise the whole form is refused with :attr:`foreign_row_message`.
+    """
+
+    foreign_row_message = "Une ligne envoyée n'appartient pas à cette fiche"
+
+    def _own_ids(self) -> set[str]:
+        return {str(obj.pk) for obj in self.get_queryset()}
+
+    def _tampered(self, index: int, form, own: set[str]) -> bool:
+        submitted = (form.data.get(form.add_prefix(self.model._meta.pk.name)) or "").strip()
+        if index < self.initial_form_count():
+            if submitted not in own:
+                return True
+        elif submitted:
+            return True
+        return any(form[name].is_hidden for name in form.errors if name in form.fields)
+
+    def clean(self):
+        super().clean()
+        if not self.is_bound:
+            return
+        own = self._own_ids()
+        if any(self._tampered(i, form, own) for i, form in enumerate(self.forms)):
+            raise forms.ValidationError(
+                f"{self.foreign_row_message} : rechargez la page puis recommencez.",
+                code="foreign_row",
+            )
+
+
+class BaseFundingFormSet(OwnRowsFormSet):
+    foreign_row_message = "Une ligne de financement envoyée n'appartient pas à cette fiche"
+
     def clean(self):
         super().clean()
         seen = set()
@@ -202,6 +239,10 @@ class IndicatorForm(forms.ModelForm):
             del instance.clean
 
 
+class BaseIndicatorFormSet(OwnRowsFormSet):
+    foreign_row_message = "Un indicateur envoyé n'appartient pas à cette fiche"
+
+
 FundingFormSet = inlineformset_factory(
     ActionSheet,
     FundingLine,
@@ -216,6 +257,7 @@ IndicatorFormSet = inlineformset_factory(
     ActionSheet,
     Indicator,
     form=IndicatorForm,
+    formset=BaseIndicatorFormSet,
     fk_name="action_sheet",
     extra=1,
     can_delete=True,
@@ -243,10 +285,10 @@ class ApprovalForm(forms.Form):
     decision = forms.ChoiceField(
         label="Votre avis", choices=Approval.Decision.choices, widget=forms.RadioSelect
     )
-    comment = forms.CharField(
+    comment = ReasonField(
         label="Commentaire",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        noun="Le commentaire",
+        rows=3,
         help_text="Obligatoire pour demander des modifications (« à revoir »).",
     )
 
@@ -265,6 +307,6 @@ class ApprovalForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label="Motif", required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    """The reason of a status change posted by a button of the fiche page (abandon, start…)."""
+
+    reason = ReasonField()

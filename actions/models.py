@@ -7,6 +7,9 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+#: The refusal of a fiche number already used in the convention (form, service, constraint).
+NUMBER_TAKEN = "Ce numéro de fiche est déjà utilisé dans la convention."
+
 
 class Stake(models.Model):
     """An *enjeu* drawn from the diagnostic."""
@@ -206,7 +209,7 @@ class ActionSheet(models.Model):
             models.UniqueConstraint(
                 fields=["convention", "number"],
                 name="action_sheet_unique_number",
-                violation_error_message="Ce numéro de fiche est déjà utilisé dans la convention.",
+                violation_error_message=NUMBER_TAKEN,
             ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True)

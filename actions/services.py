@@ -32,6 +32,7 @@ from evaluation.models import Indicator
 
 from . import selectors, tasks, workflow
 from .models import (
+    NUMBER_TAKEN,
     SHEET_HISTORY,
     ActionSheet,
     ActionSheetTransition,
@@ -269,10 +270,14 @@ def action_sheet_save(
     m2m = {name: list(data.pop(name)) for name in SHEET_M2M_FIELDS if name in data}
     change_reason = (change_reason or "").strip()
     creating = sheet is None
+    numbered_here = creating and not data.get("number")
 
     if creating:
         sheet = ActionSheet(convention=convention, created_by=by)
-        if not data.get("number"):
+        if numbered_here:
+            # Fiches numbered here are created one at a time in a convention (its row is
+            # locked), so that two requests do not pick the same next number.
+            Convention.objects.select_for_update().only("pk").get(pk=convention.pk)
             data["number"] = selectors.next_sheet_number(convention=convention)
     else:
         if sheet.convention_id != convention.pk:
@@ -313,7 +318,9 @@ def action_sheet_save(
             if before_m2m[name] != {getattr(v, "pk", v) for v in values}
         ]
 
-    sheet.full_clean(exclude=["revision"])
+    # A number given here is the next free one: should it be taken meanwhile all the same (a
+    # number typed by hand in another request), the insert retries the next (_save_numbered).
+    sheet.full_clean(exclude=["revision", "number"] if numbered_here else ["revision"])
 
     funding_save, funding_delete, funding_changed = _apply_children(
         model=FundingLine,
@@ -358,7 +365,7 @@ def action_sheet_save(
     # on each m2m signal, a change of communes read as "all removed" then "added".
     sheet.skip_history_when_saving = True
     try:
-        sheet.save()
+        _save_numbered(sheet, numbered_here=numbered_here)
         for name, values in m2m.items():
             getattr(sheet, name).set(values)
     finally:
@@ -378,6 +385,36 @@ def action_sheet_save(
         _record(sheet=sheet, from_status=from_status, by=by, reason=change_reason)
         _queue_notification("submitted", sheet.pk)
     return sheet
+
+
+#: How many numbers a new fiche tries when concurrent creations take them one after another.
+NUMBER_ATTEMPTS = 5
+
+
+def _save_numbered(sheet: ActionSheet, *, numbered_here: bool) -> None:
+    """Save the fiche; its number may have been taken since it was checked, by a request
+    running at the same time (a double submit, two tabs). The unique constraint fires: a number
+    given here is replaced by the next free one, a number the user chose is refused."""
+    for _ in range(NUMBER_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                sheet.save()
+            return
+        except IntegrityError:
+            taken = (
+                ActionSheet.objects.filter(convention_id=sheet.convention_id, number=sheet.number)
+                .exclude(pk=sheet.pk)
+                .exists()
+            )
+            if not taken:
+                raise
+            if not numbered_here:
+                raise ValidationError({"number": NUMBER_TAKEN}) from None
+            sheet.number = selectors.next_sheet_number(convention=sheet.convention)
+    raise WorkflowError(
+        "D'autres fiches sont créées en ce moment dans cette convention : aucun numéro n'a pu "
+        "être attribué. Enregistrez à nouveau la fiche."
+    )
 
 
 def _check_funding_duplicates(lines: list[FundingLine]) -> None:

@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from conventions.permissions import get_convention_or_404
-from ctg.forms import add_service_errors
+from ctg.forms import REASON_MAX_LENGTH, add_service_errors
 
 from . import history, selectors, services, workflow
 from .exports import export_sheets
@@ -28,6 +28,7 @@ from .forms import (
     FundingFormSet,
     IndicatorFormSet,
     ObjectiveForm,
+    ReasonForm,
     formset_rows,
 )
 from .models import ActionSheet, Approval, Objective
@@ -265,6 +266,7 @@ def sheet_detail(request, pk: int, sheet_id: int):
             can_edit_sheet=access.can_edit_actions and workflow.is_editable(sheet),
             status_buttons=workflow.status_buttons(sheet, can_edit=access.can_edit_actions),
             approval_form=ApprovalForm(),
+            reason_max_length=REASON_MAX_LENGTH,
             transitions=selectors.transitions_of(sheet=sheet),
             history=history.sheet_history(sheet=sheet),
             diff=history.changes_since_approved(sheet=sheet),
@@ -285,7 +287,13 @@ def sheet_transition(request, pk: int, sheet_id: int, action: str):
         raise PermissionDenied("Changement de statut inconnu.")
     kwargs = {"sheet": sheet, "by": request.user}
     if transition.takes_reason:
-        kwargs["reason"] = request.POST.get("reason", "")
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect("actions:sheet", pk=convention.pk, sheet_id=sheet.pk)
+        kwargs["reason"] = form.cleaned_data["reason"]
     try:
         getattr(services, transition.service)(**kwargs)
     except WorkflowError as exc:

@@ -11,11 +11,17 @@ from ctg import uploads
 from ctg.forms import (
     DateInput,
     HiddenFieldErrorsMixin,
+    ReasonField,
     add_service_errors,  # noqa: F401 - used as forms.add_service_errors
 )
 
 from .models import Caf, Collectivity, Convention, Signatory, User
 
+# --- Reasons ----------------------------------------------------------------------------------
+
+#: The longest reason or comment a form accepts (a phase change, a status change, an opinion, a
+#: substantive edit). The audit history stores it whole; the bound keeps it a sentence or a
+#: paragraph, not a pasted document.
 # --- Convention -------------------------------------------------------------------------------
 
 
@@ -255,16 +261,9 @@ class CollectivityImportForm(forms.Form):
 
 class TransitionForm(HiddenFieldErrorsMixin, forms.Form):
     to_phase = forms.ChoiceField(choices=Convention.Phase.choices, widget=forms.HiddenInput)
-    reason = forms.CharField(
-        label="Motif", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=500
-    )
+    reason = ReasonField()
 
 
 class SignForm(forms.Form):
     signed_on = forms.DateField(label="Date de signature", widget=DateInput())
-    reason = forms.CharField(
-        label="Commentaire",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=500,
-    )
+    reason = ReasonField(label="Commentaire", noun="Le commentaire")

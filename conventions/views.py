@@ -4,6 +4,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
+from ctg.forms import REASON_MAX_LENGTH
+
 from . import forms, lifecycle, selectors
 from .imports import parse_collectivities_csv
 from .models import Collectivity, Convention, Signatory, User
@@ -220,6 +222,9 @@ def lifecycle_view(request, pk: int):
                 label = Convention.Phase(to_phase).label
                 messages.success(request, f"La convention passe en phase « {label} ».")
                 return redirect("portal:detail", pk=convention.pk)
+        elif "reason" in form.errors:
+            for message in form.errors["reason"]:
+                messages.error(request, message)
         else:
             messages.error(request, "Transition inconnue.")
         return redirect("conventions:lifecycle", pk=convention.pk)
@@ -232,6 +237,7 @@ def lifecycle_view(request, pk: int):
             crumb="Cycle de vie",
             options=lifecycle.transition_options(convention=convention),
             renewal=lifecycle.renewal_status(convention),
+            reason_max_length=REASON_MAX_LENGTH,
         ),
     )
 

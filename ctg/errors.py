@@ -7,6 +7,7 @@ query): what failed may be the database itself.
 import logging
 import sys
 
+from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
@@ -56,6 +57,24 @@ def _page(template_name: str, context: dict, fallback: str) -> str:
     except Exception:  # noqa: BLE001
         logger.exception("Error page %s could not be rendered", template_name)
         return fallback
+
+
+class RefusalWithoutTraceback(logging.Filter):
+    """On ``django.request``: a 403 (PermissionDenied) is one warning line, the path and the
+    refusal's reason, without the stack trace Django attaches to it. A refusal is the
+    application working as meant; thousands of tracebacks drowned the real errors, which keep
+    theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, PermissionDenied):
+            reason = " ".join(str(exc).split())
+            if reason:
+                record.msg = f"{record.msg} — %s"
+                record.args = (*(record.args or ()), reason)
+            record.exc_info = None
+            record.exc_text = None
+        return True
 
 
 def csrf_failure(request, reason=""):

@@ -3,6 +3,39 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from ctg import formatting
+
+REASON_MAX_LENGTH = 1000
+
+
+class ReasonField(forms.CharField):
+    """A free-text reason or comment: optional unless said, bounded by
+    :data:`REASON_MAX_LENGTH` with a French message naming it (``noun``: « Le motif »)."""
+
+    def __init__(
+        self,
+        *,
+        label: str = "Motif",
+        noun: str = "Le motif",
+        rows: int = 2,
+        limit: int = REASON_MAX_LENGTH,
+        **kwargs,
+    ):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": rows}))
+        super().__init__(label=label, **kwargs)
+        self.noun, self.limit = noun, limit
+        self.widget.attrs["maxlength"] = str(limit)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and len(value) > self.limit:
+            raise ValidationError(
+                f"{self.noun} ne doit pas dépasser {formatting.number(self.limit, 0)} caractères "
+                f"(il en compte {formatting.number(len(value), 0)}) : raccourcissez-le.",
+                code="max_length",
+            )
+
 
 class DateInput(forms.DateInput):
     """The browser's date picker; the value in ISO format, as the picker expects it."""

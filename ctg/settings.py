@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before anything reads a parameter: no NUL or other control character reaches a view.
+    "ctg.middleware.ControlCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -76,6 +78,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "portal.urls"
 # The audit history is read-only: no "revert" from the admin (see ReadOnlyHistoryAdmin).
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# Change reasons are the users' own sentences (an opinion's comment, a phase change's reason,
+# the summary of a territory edit): a text column, not the default varchar(100).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 WSGI_APPLICATION = "ctg.wsgi.application"
 
 TEMPLATES = [
@@ -134,6 +139,9 @@ TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
 USE_THOUSAND_SEPARATOR = True
+# French typography for Django's own number formatting too (narrow no-break space between
+# thousands), as ctg/formatting.py does.
+FORMAT_MODULE_PATH = ["ctg.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "/static/"
@@ -255,6 +263,9 @@ MAX_IMPORT_SIZE = env.int("MAX_IMPORT_SIZE", default=5 * 1024 * 1024)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A 403 is one warning line without its stack trace (real errors keep theirs).
+    "filters": {"refusal_without_traceback": {"()": "ctg.errors.RefusalWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["refusal_without_traceback"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }

@@ -180,31 +180,40 @@ def workbook_upload(request, pk: int):
 @login_required
 @require_POST
 def workbook_confirm(request, pk: int):
-    """Import the values kept from the preview, in one transaction."""
+    """Import the values kept from the preview, in one transaction.
+
+    Confirming the same preview again (a double click, two tabs) lands on the same result:
+    the import is recorded under the preview's token and never runs twice.
+    """
     convention, access = get_convention_or_404(request.user, pk)
     access.require(access.can_edit_actions)
+    token = request.POST.get("token", "")
     store = request.session.get(SESSION_KEY, {})
-    pending = store.get(request.POST.get("token", ""))
-    if not pending or pending["convention"] != convention.pk:
-        messages.error(
-            request,
-            "Cet aperçu a expiré ou a déjà été importé. Déposez à nouveau le classeur.",
-        )
-        return redirect("evaluation:workbook_upload", pk=convention.pk)
-    values = [
-        imports.CellValue(int(i), datetime.date.fromisoformat(d), Decimal(v), int(r), c)
-        for i, d, v, r, c in pending["values"]
-    ]
-    try:
-        result = services.import_measurements(
-            convention=convention, values=values, user=request.user
-        )
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return redirect("evaluation:workbook_upload", pk=convention.pk)
-    store.pop(request.POST["token"], None)
-    request.session[SESSION_KEY] = store
+    pending = store.get(token)
+    if pending and pending["convention"] == convention.pk:
+        values = [
+            imports.CellValue(int(i), datetime.date.fromisoformat(d), Decimal(v), int(r), c)
+            for i, d, v, r, c in pending["values"]
+        ]
+        try:
+            result = services.import_measurements(
+                convention=convention, values=values, user=request.user, token=token
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect("evaluation:workbook_upload", pk=convention.pk)
+        store.pop(token, None)
+        request.session[SESSION_KEY] = store
+    else:
+        # Already confirmed (the session no longer holds it): the same result again.
+        result = services.confirmed_import(convention=convention, token=token, user=request.user)
+        if result is None:
+            messages.error(
+                request,
+                "Cet aperçu a expiré ou a déjà été importé. Déposez à nouveau le classeur.",
+            )
+            return redirect("evaluation:workbook_upload", pk=convention.pk)
     messages.success(
         request,
         f"Import terminé : {result.created} mesure(s) créée(s), {result.updated} modifiée(s), "

@@ -141,6 +141,42 @@ class Measurement(models.Model):
         return f"{self.indicator} — {self.date:%d/%m/%Y} : {self.value}"
 
 
+class MeasurementImport(models.Model):
+    """A confirmed import of the measurement workbook, under the token of its preview.
+
+    Confirming the same preview again (a double click, two tabs, a replayed request) finds this
+    record and shows its result instead of importing a second time; the unique token and the
+    convention's row lock taken by the import serialise confirmations that run at once.
+    """
+
+    token = models.CharField("jeton de l'aperçu", max_length=64, unique=True)
+    convention = models.ForeignKey(
+        "conventions.Convention",
+        verbose_name="convention",
+        on_delete=models.CASCADE,
+        related_name="measurement_imports",
+    )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="importé par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    imported_at = models.DateTimeField("importé le", auto_now_add=True)
+    created = models.PositiveIntegerField("mesures créées", default=0)
+    updated = models.PositiveIntegerField("mesures modifiées", default=0)
+    unchanged = models.PositiveIntegerField("mesures inchangées", default=0)
+
+    class Meta:
+        verbose_name = "import de mesures"
+        verbose_name_plural = "imports de mesures"
+
+    def __str__(self) -> str:
+        return f"Import du {self.imported_at:%d/%m/%Y %H:%M} ({self.convention})"
+
+
 class ChangeSought(models.Model):
     """A change sought (outcome mapping): what should change, for whom."""
 

@@ -19,7 +19,14 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from conventions.models import Convention, User
 
 from .imports import CellValue
-from .models import ChangeSought, Indicator, Measurement, Observation, ProgressMarker
+from .models import (
+    ChangeSought,
+    Indicator,
+    Measurement,
+    MeasurementImport,
+    Observation,
+    ProgressMarker,
+)
 from .progress import convention_indicators
 
 
@@ -67,16 +74,47 @@ class ImportResult:
     unchanged: int
 
 
+def _result_of(done: MeasurementImport) -> ImportResult:
+    return ImportResult(created=done.created, updated=done.updated, unchanged=done.unchanged)
+
+
+def confirmed_import(*, convention: Convention, token: str, user: User) -> ImportResult | None:
+    """The result of the import this person already confirmed under ``token`` (``None``:
+    none), to show again when the same preview is confirmed a second time."""
+    if not token:
+        return None
+    done = MeasurementImport.objects.filter(
+        token=token, convention=convention, imported_by=user
+    ).first()
+    return _result_of(done) if done is not None else None
+
+
 @transaction.atomic
 def import_measurements(
-    *, convention: Convention, values: Sequence[CellValue], user: User | None = None
+    *,
+    convention: Convention,
+    values: Sequence[CellValue],
+    user: User | None = None,
+    token: str = "",
 ) -> ImportResult:
     """Create or update measurements from the parsed workbook, all or nothing.
 
     The values were validated by the parser; the ids and dates are checked again
     here against the database because time passed between preview and confirmation.
     A second import of the same values changes nothing.
+
+    Imports of a convention run one at a time (its row is locked): two confirmations at once
+    would both find a measurement missing and both insert it. ``token`` is the preview's: the
+    import is recorded under it, and confirming it again (double click, two tabs) imports
+    nothing and returns the first confirmation's result.
     """
+    Convention.objects.select_for_update().only("pk").get(pk=convention.pk)
+    if token:
+        done = MeasurementImport.objects.filter(token=token).first()
+        if done is not None:
+            if done.convention_id != convention.pk:
+                raise ValidationError("Cet aperçu ne concerne pas cette convention.")
+            return _result_of(done)
     known = set(convention_indicators(convention).values_list("pk", flat=True))
     errors = []
     for v in values:
@@ -125,7 +163,17 @@ def import_measurements(
         bulk_update_with_history(
             to_update, Measurement, ["value", "entered_by", "entered_at"], default_user=user
         )
-    return ImportResult(created=len(to_create), updated=len(to_update), unchanged=unchanged)
+    result = ImportResult(created=len(to_create), updated=len(to_update), unchanged=unchanged)
+    if token:
+        MeasurementImport.objects.create(
+            token=token,
+            convention=convention,
+            imported_by=user,
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        )
+    return result
 
 
 # ------------------------------------------------------- qualitative side

@@ -33,9 +33,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from actions.factories import ActionSheetFactory
-from conventions.services import collectivity as collectivity_services
 from conventions.imports import parse_collectivities_csv
 from conventions.models import Collectivity
+from conventions.services import collectivity as collectivity_services
 from diagnostics import imports as statistic_imports
 from diagnostics.models import TerritoryStatistic
 from evaluation import imports as measurement_imports

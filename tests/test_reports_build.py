@@ -475,7 +475,7 @@ def test_a_meeting_pack_reminds_the_leads_whose_measurements_are_due(
     reminder = by_recipient["corinne@ccdr.fr"]
     assert reminder.subject.startswith("Mesures à saisir avant la réunion")
     assert "FA-01 — Places de micro-crèche ouvertes" in reminder.body
-    assert "1 juillet 2023 au 30 septembre 2023" in reminder.body
+    assert "1er juillet 2023 au 30 septembre 2023" in reminder.body
     assert reminder.attachments == []
     # Marc sits on the COPIL and leads FA-02 (last measured in March): one e-mail for both.
     both = by_recipient["marc@caf82.fr"]
