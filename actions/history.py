@@ -12,9 +12,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.utils.formats import date_format, number_format
-
 from conventions.models import Collectivity, Thematic, User
+from ctg import formatting
 from evaluation.models import Indicator
 
 from . import workflow
@@ -48,9 +47,9 @@ def _display(model, name: str, value, labels: dict[tuple[str, Any], str]) -> str
     if model_field.is_relation:
         return labels.get((name, value), f"n° {value}")
     if isinstance(value, datetime.date):
-        return date_format(value, "j F Y")
+        return formatting.date(value)
     if isinstance(value, Decimal):
-        return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+        return formatting.number(value, 2, trim=False)
     return str(value)
 
 

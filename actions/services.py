@@ -490,9 +490,8 @@ def approval_give(
                 comment=comment,
             )
     except IntegrityError as exc:
-        raise WorkflowError(
-            f"Vous avez déjà donné votre avis sur la version {sheet.version} de cette fiche."
-        ) from exc
+        # A double click: the first opinion was recorded meanwhile.
+        raise WorkflowError(workflow.already_given_message(sheet)) from exc
 
     by = member.user
     if decision == Approval.Decision.TO_REVIEW:

@@ -447,11 +447,12 @@ def opinion_refusal(
             "proposition.",
         )
     if already_given:
-        return Refusal(
-            ALREADY_GIVEN,
-            f"Vous avez déjà donné votre avis sur la version {sheet.version} de cette fiche.",
-        )
+        return Refusal(ALREADY_GIVEN, already_given_message(sheet))
     return None
+
+
+def already_given_message(sheet: ActionSheet) -> str:
+    return f"Vous avez déjà donné votre avis sur la version {sheet.version} de cette fiche."
 
 
 def awaiting_opinion_of(user: User) -> Q:

@@ -12,10 +12,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
 
+from ctg import formatting
 from ctg.forms import add_service_errors
 
 from . import selectors
@@ -410,7 +409,7 @@ def meeting_delete(request, pk: int, committee_pk: int, meeting_pk: int):
             meeting=meeting,
             title="Supprimer la réunion ?",
             question=(
-                f"La réunion du {date_format(timezone.localtime(meeting.date), 'j F Y à H:i')}, "
+                f"La réunion du {formatting.date_time(meeting.date)}, "
                 "son ordre du jour, son compte rendu et ses décisions seront supprimés. "
                 "Cette action est définitive."
             ),

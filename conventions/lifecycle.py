@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.formats import date_format
+
+from ctg import formatting
 
 from .models import Caf, Convention
 
@@ -132,7 +133,7 @@ def transition_blockers(*, convention: Convention, to_phase: str, reason: str = 
         )
     if to_phase == Phase.CLOSED and convention.end_date > timezone.localdate() and not reason:
         blockers.append(
-            f"La convention court jusqu'au {date_format(convention.end_date, 'j F Y')} : "
+            f"La convention court jusqu'au {formatting.date(convention.end_date)} : "
             "indiquez le motif d'une clôture anticipée."
         )
     if to_phase == Phase.RENEWED and not convention.renewals.exists():

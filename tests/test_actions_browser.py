@@ -64,7 +64,7 @@ def test_a_fiche_is_submitted_then_approved_by_both_sides(
         if side == "caf":
             page.get_by_text("Avis « favorable » enregistré.").wait_for()
             assert page.get_by_text(
-                "Vous avez déjà donné votre avis sur cette version."
+                "Vous avez déjà donné votre avis sur la version 1 de cette fiche."
             ).is_visible()
             assert page.locator("[data-status]").first.inner_text() == "Soumise"
         else:
