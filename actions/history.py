@@ -65,7 +65,7 @@ def _fk_labels(pairs: set[tuple[str, Any]]) -> dict[tuple[str, Any], str]:
     return labels
 
 
-def _changes(model, record, previous, fields=None) -> list[tuple[str, Any, Any]]:
+def _changes(record, previous, fields=None) -> list[tuple[str, Any, Any]]:
     if previous is None:
         return []
     delta = record.diff_against(previous, included_fields=fields)
@@ -96,7 +96,7 @@ def sheet_history(*, sheet: ActionSheet) -> list[dict[str, Any]]:
     )
     previous = None
     for record in records:
-        raw.append(("Fiche", record, _changes(ActionSheet, record, previous, sheet_fields)))
+        raw.append(("Fiche", record, _changes(record, previous, sheet_fields)))
         previous = record
     lines = FundingLine.history.filter(sheet_id=sheet.pk).select_related("history_user")
     last_by_line: dict[int, Any] = {}
@@ -111,7 +111,7 @@ def sheet_history(*, sheet: ActionSheet) -> list[dict[str, Any]]:
         elif record.history_type == "-":
             changes = []
         else:
-            changes = _changes(FundingLine, record, prev, list(FUNDING_HISTORY_FIELDS))
+            changes = _changes(record, prev, list(FUNDING_HISTORY_FIELDS))
         raw.append((label, record, changes))
         last_by_line[record.id] = record
 
@@ -161,7 +161,7 @@ def changes_since_approved(*, sheet: ActionSheet) -> dict[str, Any] | None:
     current = sheet.history.order_by("-history_date", "-history_id").first()
     if base is None or current is None:
         return None
-    changes = _changes(ActionSheet, current, base, list(workflow.SUBSTANTIVE_FIELDS[ActionSheet]))
+    changes = _changes(current, base, list(workflow.SUBSTANTIVE_FIELDS[ActionSheet]))
     labels = _fk_labels({(n, v) for n, o, nw in changes for v in (o, nw)})
     fields = [
         {

@@ -120,10 +120,6 @@ def report_context(report: ProgressReport, snapshot: dict) -> dict:
     }
 
 
-def render_html(report: ProgressReport, snapshot: dict) -> str:
-    return render_to_string("reports/report_document.html", report_context(report, snapshot))
-
-
 # Beyond this many measurements in the period the PDF points to the XLSX workbook,
 # which lists them all: a long table costs WeasyPrint tens of seconds and pages
 # nobody reads (performance at scale, see bench/).

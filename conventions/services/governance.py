@@ -25,7 +25,7 @@ def _ensure_fresh(instance, token: str | None, label: str) -> None:
         raise ValidationError(STALE_MESSAGE.format(label=label), code="stale")
 
 
-def _committee_fields(*, convention, kind, name, thematic):
+def _committee_fields(*, kind, name, thematic):
     if kind != Committee.Kind.THEMATIC:
         thematic = None
     name = (name or "").strip()
@@ -45,9 +45,7 @@ def committee_create(
     thematic=None,
     approvals_required_per_side: int = 1,
 ) -> Committee:
-    name, thematic = _committee_fields(
-        convention=convention, kind=kind, name=name, thematic=thematic
-    )
+    name, thematic = _committee_fields(kind=kind, name=name, thematic=thematic)
     committee = Committee(
         convention=convention,
         kind=kind,
@@ -71,9 +69,7 @@ def committee_update(
     token: str | None = None,
 ) -> Committee:
     _ensure_fresh(committee, token, "Cette instance")
-    name, thematic = _committee_fields(
-        convention=committee.convention, kind=kind, name=name, thematic=thematic
-    )
+    name, thematic = _committee_fields(kind=kind, name=name, thematic=thematic)
     committee.kind = kind
     committee.name = name
     committee.thematic = thematic
