@@ -47,7 +47,7 @@ def test_caf_staff_create_a_convention_with_two_signatories(
     assert convention.caf == world.caf
     assert set(convention.territories.all()) == {world.epci, world.commune}
     assert page.get_by_role("heading", name="CTG Quercy Rouergue").is_visible()
-    assert page.get_by_text("du 1 janvier 2022 au 31 décembre 2025").first.is_visible()
+    assert page.get_by_text("du 1er janvier 2022 au 31 décembre 2025").first.is_visible()
 
     # First signatory: the EPCI, from the referential.
     page.get_by_role("link", name="Gouvernance").click()

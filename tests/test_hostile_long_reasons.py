@@ -42,7 +42,7 @@ LONG_REASON = (
 
 def text(response) -> str:
     """The page's text, French thousand separators (no-break spaces) as plain spaces."""
-    return unescape(response.content.decode()).replace("\xa0", " ")
+    return unescape(response.content.decode()).replace("\xa0", " ").replace("\u202f", " ")
 
 
 def test_the_sentences_are_longer_than_the_old_column():
