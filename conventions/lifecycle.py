@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from ctg import formatting
 
+from . import calendar
 from .models import Caf, Convention
 
 Phase = Convention.Phase
@@ -196,11 +197,12 @@ def add_years(day: datetime.date, years: int) -> datetime.date:
 
 
 def renewal_due_condition(today: datetime.date | None = None):
-    """Signed conventions ending within 12 months that nobody has started to renew."""
+    """Signed conventions ending within 12 months, or already ended, that nobody has
+    started to renew (the calendar: ``conventions.calendar``)."""
     today = today or timezone.localdate()
-    return Q(
-        end_date__gte=today, end_date__lte=add_years(today, 1), phase__in=SIGNED_PHASES
-    ) & ~Exists(Convention.objects.filter(previous=OuterRef("pk")))
+    return Q(end_date__lte=calendar.ending_limit(today), phase__in=SIGNED_PHASES) & ~Exists(
+        Convention.objects.filter(previous=OuterRef("pk"))
+    )
 
 
 def with_renewal_flag(qs: QuerySet[Convention], today=None) -> QuerySet[Convention]:
@@ -210,7 +212,7 @@ def with_renewal_flag(qs: QuerySet[Convention], today=None) -> QuerySet[Conventi
 
 
 def conventions_to_renew(caf: Caf, today: datetime.date | None = None) -> QuerySet[Convention]:
-    """The conventions of ``caf`` to renew, the soonest ending first."""
+    """The conventions of ``caf`` to renew, the ended ones first, then the soonest ending."""
     return (
         Convention.objects.filter(caf=caf)
         .filter(renewal_due_condition(today))
@@ -225,6 +227,6 @@ def renewal_status(convention: Convention, today: datetime.date | None = None) -
     due = (
         renewal is None
         and convention.phase in SIGNED_PHASES
-        and today <= convention.end_date <= add_years(today, 1)
+        and convention.end_date <= calendar.ending_limit(today)
     )
     return {"due": due, "renewal": renewal}

@@ -558,3 +558,38 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.committee} — {timezone.localtime(self.date):%d/%m/%Y}"
+
+
+class DeadlineNotice(models.Model):
+    """A notice sent to the Caf staff about a convention's end (conventions.calendar):
+    one per convention and threshold, whatever the number of runs of the daily job."""
+
+    class Threshold(models.TextChoices):
+        ENDING = "ending_6_months", "Échéance dans les 6 mois"
+        ENDED = "ended", "Convention échue"
+
+    convention = models.ForeignKey(
+        Convention,
+        verbose_name="convention",
+        on_delete=models.CASCADE,
+        related_name="deadline_notices",
+    )
+    threshold = models.CharField("seuil", max_length=20, choices=Threshold.choices)
+    end_date = models.DateField("date de fin notifiée")
+    recipients = models.TextField("destinataires", blank=True)
+    sent_at = models.DateTimeField("envoyé le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "avis d'échéance"
+        verbose_name_plural = "avis d'échéance"
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "threshold"],
+                name="deadline_notice_once_per_threshold",
+                violation_error_message="Cet avis d'échéance a déjà été envoyé.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_threshold_display()} — {self.convention}"

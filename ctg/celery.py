@@ -46,4 +46,9 @@ app.conf.beat_schedule = {
         "task": "reports.tasks.dispatch_meeting_packs",
         "schedule": crontab(hour=6, minute=30),
     },
+    # The calendar (conventions.calendar): conventions ending within 6 months or ended.
+    "send-deadline-notices": {
+        "task": "conventions.tasks.send_deadline_notices",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }

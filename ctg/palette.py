@@ -76,6 +76,7 @@ INDICATOR_STATUS_TONES = {
     "en_retard": "danger",
     "pas_de_mesure": "secondary",
     "non_defini": "light",
+    "non_commencee": "light",
 }
 
 # Convention phases (conventions.models.Convention.Phase values).

@@ -14,17 +14,25 @@ from decimal import Decimal
 from ctg import formatting
 
 from . import charts
-from .progress import AHEAD, LATE, NO_MEASURE, NO_THEMATIC, ON_TRACK, STATUS_LABELS, UNDEFINED
+from .progress import (
+    AHEAD,
+    LATE,
+    NO_MEASURE,
+    NO_THEMATIC,
+    NOT_STARTED,
+    ON_TRACK,
+    STATUS_LABELS,
+    UNDEFINED,
+)
 
 
 def status_segments(summary: dict) -> list[charts.Segment]:
     """Indicators per progress status (the keys of a progress summary)."""
     keys = [(AHEAD, "ahead"), (ON_TRACK, "on_track"), (LATE, "late"), (NO_MEASURE, "no_measure")]
     segments = [charts.Segment.of_status(STATUS_LABELS[s], summary.get(k) or 0, s) for s, k in keys]
-    if summary.get("undefined"):
-        segments.append(
-            charts.Segment.of_status(STATUS_LABELS[UNDEFINED], summary["undefined"], UNDEFINED)
-        )
+    for status, key in ((UNDEFINED, "undefined"), (NOT_STARTED, "not_started")):
+        if summary.get(key):
+            segments.append(charts.Segment.of_status(STATUS_LABELS[status], summary[key], status))
     return segments
 
 

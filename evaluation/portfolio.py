@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from actions.models import ActionSheet
 from actions.workflow import VALIDATED
+from conventions import calendar
 from conventions.models import Committee, CommitteeMember, Convention, Side, User
 from ctg.ratios import share_pct
 
@@ -85,9 +86,13 @@ def portfolio(
     qs = portfolio_scope(user=user).select_related("caf")
     if phase:
         qs = qs.filter(phase=phase)
-    renewal_limit = today + datetime.timedelta(days=365)
+    renewal_limit = calendar.ending_limit(today)
+    # Ending within 12 months, or ended and neither closed nor renewed (conventions.calendar).
+    renewal_window = Q(end_date__gte=today, end_date__lte=renewal_limit) | (
+        calendar.ended_open_condition(today)
+    )
     if renewal:
-        qs = qs.filter(end_date__gte=today, end_date__lte=renewal_limit)
+        qs = qs.filter(renewal_window)
     sheets = ActionSheet.objects.filter(convention=OuterRef("pk")).exclude(
         status=ActionSheet.Status.ABANDONED
     )
@@ -100,10 +105,7 @@ def portfolio(
         sheet_count=_count_subquery(sheets),
         validated_count=_count_subquery(sheets.filter(status__in=VALIDATED)),
         unbalanced_committees=_count_subquery(committees.exclude(caf_n=F("territory_n"))),
-        renewal_due=Case(
-            When(end_date__gte=today, end_date__lte=renewal_limit, then=Value(True)),
-            default=Value(False),
-        ),
+        renewal_due=Case(When(renewal_window, then=Value(True)), default=Value(False)),
     ).alias(
         # Sort key only (a page shows the shares of its rows, see portfolio_page).
         validated_pct=Case(
@@ -114,11 +116,14 @@ def portfolio(
     )
     if sort == "retard":
         qs = qs.alias(late_pct=_late_share(today))
+    # Ended conventions still open come first, whatever the sort: their end calls for
+    # the Caf's decision (evaluation, renewal).
+    qs = calendar.ended_first(qs, today)
     order = PORTFOLIO_SORTS.get(sort, PORTFOLIO_SORTS["fin"])[0]
     nulls = F(order.lstrip("-"))
     if order.startswith("-"):
-        return qs.order_by(nulls.desc(nulls_last=True), "name", "pk")
-    return qs.order_by(nulls.asc(nulls_last=True), "name", "pk")
+        return qs.order_by("-ended_open", nulls.desc(nulls_last=True), "name", "pk")
+    return qs.order_by("-ended_open", nulls.asc(nulls_last=True), "name", "pk")
 
 
 def _late_share(today: datetime.date):

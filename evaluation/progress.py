@@ -23,6 +23,11 @@ a page costs a fixed number of queries whatever the number of measurements:
 - **expected share** (``expected_pct``): the share of the time from the baseline
   date to the target date elapsed at the date of the last measurement (today
   when there is none), between 0 and 100 %.
+- **not started**: before the start date of the indicator's convention
+  (``conventions.calendar``), progress against time is not computed: no expected
+  share (``NULL``) and the status is *convention non commencée*
+  (:data:`NOT_STARTED`) — nothing is late before the start date. The progress
+  from the baseline stays what the measurements say.
 - **status**: *pas de mesure* without any measurement; otherwise *en avance*
   when progress exceeds the expected share by more than ``SCHEDULE_TOLERANCE``
   (10 points), *en retard* when it falls short by more than 10 points, *dans les
@@ -88,6 +93,7 @@ ON_TRACK = "dans_les_temps"
 LATE = "en_retard"
 NO_MEASURE = "pas_de_mesure"
 UNDEFINED = "non_defini"
+NOT_STARTED = "non_commencee"
 
 STATUS_LABELS = {
     AHEAD: "En avance",
@@ -95,6 +101,7 @@ STATUS_LABELS = {
     LATE: "En retard",
     NO_MEASURE: "Pas de mesure",
     UNDEFINED: "Progression non définie",
+    NOT_STARTED: "Convention non commencée",
 }
 
 FLOAT = FloatField()
@@ -188,14 +195,29 @@ def with_progress(
         p_last=FilteredRelation("measurements", condition=Q(measurements__pk=F("p_last_id")))
     )
     span_days = day_number(F("target_date")) - day_number(F("baseline_date"))
-    qs = qs.annotate(last_value=F("p_last__value"), last_date=F("p_last__date"))
+    qs = qs.annotate(last_value=F("p_last__value"), last_date=F("p_last__date")).alias(
+        # The calendar (conventions.calendar): before its convention's start date an
+        # indicator is neither late nor expected to have progressed.
+        p_not_started=Case(
+            When(
+                Q(action_sheet__convention__start_date__gt=today)
+                | Q(objective__convention__start_date__gt=today),
+                then=Value(True),
+            ),
+            default=Value(False),
+        ),
+    )
     # Without measurement, the expected share is measured today.
     ref_day = Coalesce(day_number(F("p_last__date")), Value(julian_day(today)))
     qs = qs.annotate(
-        expected_pct=_clamp(
-            Cast(ref_day - day_number(F("baseline_date")), FLOAT)
-            * Value(100.0)
-            / Cast(span_days, FLOAT)
+        expected_pct=Case(
+            When(p_not_started=True, then=Value(None, output_field=FLOAT)),
+            default=_clamp(
+                Cast(ref_day - day_number(F("baseline_date")), FLOAT)
+                * Value(100.0)
+                / Cast(span_days, FLOAT)
+            ),
+            output_field=FLOAT,
         ),
     ).alias(
         # Intermediate terms: used by the expressions below, never selected.
@@ -230,6 +252,7 @@ def with_progress(
     )
     return qs.annotate(
         status=Case(
+            When(p_not_started=True, then=Value(NOT_STARTED)),
             When(p_last__value__isnull=True, then=Value(NO_MEASURE)),
             When(
                 direction=Indicator.Direction.MAINTAIN,
@@ -301,6 +324,7 @@ STATUS_KEYS = {
     LATE: "late",
     NO_MEASURE: "no_measure",
     UNDEFINED: "undefined",
+    NOT_STARTED: "not_started",
 }
 MEASURED = (AHEAD, ON_TRACK, LATE)  # the statuses that have a progress value
 

@@ -38,7 +38,15 @@ from django.utils import timezone, translation
 
 from actions.models import ActionSheet, FundingLine
 from actions.workflow import VALIDATED
-from conventions.models import Collectivity, Committee, CommitteeMember, Convention, Side, Signatory
+from conventions.models import (
+    Amendment,
+    Collectivity,
+    Committee,
+    CommitteeMember,
+    Convention,
+    Side,
+    Signatory,
+)
 from conventions.selectors import Parity
 from diagnostics.models import Diagnostic, Finding
 from evaluation.funding import funding_by_funder
@@ -107,6 +115,16 @@ class DocumentData:
     progress_summary: dict = field(default_factory=dict)
     late_indicators: list[Indicator] = field(default_factory=list)
     funding: list[dict] = field(default_factory=list)
+    # The text's version is its amendments (avenants), not its phase changes: the
+    # latest amendment included, None for the initial text.
+    amendment: Amendment | None = None
+
+    @property
+    def version_label(self) -> str:
+        """``Version initiale`` or ``Avenant n° 2 inclus`` (the cover of the document)."""
+        if self.amendment is None:
+            return "Version initiale"
+        return f"Avenant n° {self.amendment.number} inclus"
 
     @property
     def has_progress(self) -> bool:
@@ -176,7 +194,7 @@ def _annex_sheet(sheet: ActionSheet) -> AnnexSheet:
 def convention_document_data(
     *, convention: Convention, today: datetime.date | None = None
 ) -> DocumentData:
-    """Everything the convention document shows (15 queries, whatever the sizes)."""
+    """Everything the convention document shows (16 queries, whatever the sizes)."""
     today = today or timezone.localdate()
     signatories = list(
         Signatory.objects.filter(convention=convention)
@@ -276,6 +294,7 @@ def convention_document_data(
         progress_summary=progress_summary,
         late_indicators=list(late_indicators(convention=convention, today=today)),
         funding=funding_by_funder(convention=convention),
+        amendment=convention.amendments.order_by("-number").first(),
     )
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from actions import workflow
 from actions.models import ActionSheet
 from actions.workflow import VALIDATED
+from conventions import calendar
 from conventions.models import Convention, Meeting
 from ctg import formatting
 from evaluation import charts
@@ -43,6 +44,11 @@ class ConventionDashboard:
     pending_sheets: list[ActionSheet]
     latest_reports: list[ProgressReport]
     extra: dict = field(default_factory=dict)
+
+    @cached_property
+    def time(self) -> calendar.TimeStatus:
+        """Where the convention stands in time (conventions.calendar)."""
+        return calendar.time_status(self.convention, self.today)
 
     @property
     def elapsed_pct(self) -> float:

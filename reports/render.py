@@ -102,6 +102,8 @@ def report_context(report: ProgressReport, snapshot: dict) -> dict:
         "convention_start": _date(snapshot["convention"]["start"]),
         "convention_end": _date(snapshot["convention"]["end"]),
         "elapsed_pct": snapshot["convention"]["elapsed_share"] * 100,
+        # Older snapshots were frozen without it.
+        "time_status": snapshot["convention"].get("time_status"),
         "progress_average_pct": _pct(summary.get("progress_average")),
         "expected_average_pct": _pct(summary.get("expected_average")),
         "charts": report_charts(snapshot),

@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions import workflow
+from conventions import calendar
 from conventions.models import CommitteeMember, Convention, Meeting
 from evaluation.models import Indicator, Measurement
 
@@ -255,6 +256,7 @@ def report_deliver(*, report_id: int) -> int:
                 lead.email.lower(), {"member": None, "name": str(lead), "due": []}
             )
             entry["due"] = rows
+    time = calendar.time_status(report.convention)
     sent = 0
     for email, entry in recipients.items():
         member = entry["member"]
@@ -276,6 +278,7 @@ def report_deliver(*, report_id: int) -> int:
             "url": report_url(report),
             "attached": attachment is not None and member is not None,
             "summary": (report.snapshot or {}).get("summary", {}),
+            "time": time,
         }
         message = EmailMultiAlternatives(
             subject=render_to_string("emails/reports/report_subject.txt", context).strip(),

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from actions import workflow
 from actions.models import ActionSheet, ActionSheetTransition, Approval
+from conventions import calendar
 from conventions.models import Meeting
 from evaluation.funding import funding_by_funder
 from evaluation.models import Measurement, Observation
@@ -118,6 +119,17 @@ def thematic_progress_rows(*, convention, as_of: datetime.date) -> tuple[list[di
     return rows, {
         "progress": _fraction(total["avg_progress"]),
         "expected": _fraction(total["avg_expected"]),
+    }
+
+
+def _time_status(convention) -> dict:
+    status = calendar.time_status(convention)
+    return {
+        "code": status.code,
+        "label": status.label,
+        "message": status.message,
+        "overdue": status.overdue,
+        "on": _day(status.today),
     }
 
 
@@ -288,6 +300,8 @@ def build_snapshot(report: ProgressReport) -> dict:
             "start": _day(convention.start_date),
             "end": _day(convention.end_date),
             "elapsed_share": convention.elapsed_share(end),
+            # Where the convention stood in time on the day the report was built.
+            "time_status": _time_status(convention),
             "thematics": [t.label for t in convention.thematics.order_by("order")],
         },
         "kind": report.get_kind_display(),

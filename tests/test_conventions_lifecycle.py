@@ -291,7 +291,7 @@ def ending_in(days: int, **kwargs) -> Convention:
     )
 
 
-def test_conventions_ending_within_12_months_are_to_renew(world):
+def test_conventions_ending_within_12_months_or_ended_are_to_renew_the_ended_first(world):
     soon = ending_in(200, caf=world.caf, name="Bientôt")
     sooner = ending_in(30, caf=world.caf, name="Très bientôt")
     ending_in(500, caf=world.caf, name="Plus tard")
@@ -299,7 +299,8 @@ def test_conventions_ending_within_12_months_are_to_renew(world):
     ending_in(100, caf=world.other_caf, name="Autre Caf")
     already = ending_in(100, caf=world.caf, name="Déjà renouvelée")
     ConventionFactory(caf=world.caf, previous=already, phase=Phase.PREPARATION)
-    assert list(selectors.conventions_to_renew(world.caf)) == [sooner, soon]
+    # The world's convention ended on 31 December 2025, still in mise en œuvre: first.
+    assert list(selectors.conventions_to_renew(world.caf)) == [world.convention, sooner, soon]
 
 
 def test_the_header_and_the_list_flag_a_convention_to_renew(world, login):
@@ -310,7 +311,8 @@ def test_the_header_and_the_list_flag_a_convention_to_renew(world, login):
     assert reverse("conventions:renew", args=[convention.pk]) in header
     listing = client.get(reverse("conventions:list"))
     row = {c.name: c.renewal_due for c in listing.context["page"].object_list}
-    assert row == {"CTG à renouveler": True, "CTG des Deux Rives": False}
+    # The world's convention ended in 2025 without renewal: due as well.
+    assert row == {"CTG à renouveler": True, "CTG des Deux Rives": True}
     assert "À renouveler" in text(listing)
 
 

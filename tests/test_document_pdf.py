@@ -308,8 +308,9 @@ def test_gathering_the_document_takes_a_fixed_number_of_queries(
         FundingLineFactory(sheet=sheet)
         IndicatorFactory(action_sheet=sheet)
     CommitteeMemberFactory(committee=demo.committees.first(), side=Side.CAF)
-    # 13, and the state of progress (thematics, late indicators, funding) of Article 8.
-    with django_assert_max_num_queries(15):
+    # 13, the state of progress (thematics, late indicators, funding) of Article 8 and
+    # the latest amendment (the version on the cover).
+    with django_assert_max_num_queries(16):
         data = convention_document_data(convention=demo)
         [a.funder_totals for a in data.annex]
     assert len(data.annex) == 2 + fiches

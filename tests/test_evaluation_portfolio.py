@@ -98,10 +98,11 @@ def test_filters_by_phase_and_renewal_and_sorts(world, login):
         return [c.name for c in client.get(URL, params).context["page"].object_list]
 
     assert names(phase="diagnostic") == ["CTG en diagnostic"]
-    assert names(renouvellement="1") == ["CTG à renouveler"]
-    assert names(tri="nom") == sorted(names(tri="nom"))
+    # The world's convention ended in 2025 and is still in mise en œuvre: ended first.
+    assert names(renouvellement="1") == ["CTG des Deux Rives", "CTG à renouveler"]
+    assert names(tri="nom")[1:] == sorted(names(tri="nom")[1:])
     assert names(tri="fin")[0] == "CTG des Deux Rives"  # ends 2025, before the others
-    assert names(tri="-fin")[0] == "CTG en diagnostic"
+    assert names(tri="-fin")[:2] == ["CTG des Deux Rives", "CTG en diagnostic"]
     assert names(phase="inconnue") == names()  # an unknown phase is ignored
 
 

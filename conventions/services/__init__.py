@@ -7,7 +7,8 @@ per subdomain:
   renewal);
 - ``signatory``: the signatories of a convention;
 - ``governance``: committees, their members and meetings;
-- ``collectivity``: the collectivities' referential and its CSV import.
+- ``collectivity``: the collectivities' referential and its CSV import;
+- ``deadline``: the notices of the conventions' ends to the Caf staff (daily job).
 
 Import from those modules (``from conventions.services import governance``).
 """

@@ -196,22 +196,39 @@ def convention_advance(
     return locked
 
 
+@transaction.atomic
 def convention_sign(
     *, convention: Convention, signed_on: datetime.date, by: User, reason: str = ""
 ) -> Convention:
-    """Record the signature date and move the convention to implementation."""
+    """Record the signature date and move the convention to implementation.
+
+    Each signatory without a signature date gets this one (it stays editable per
+    signatory); a date already typed is kept, and so is an empty one where the
+    signatory's deliberation is dated after the signature (it cannot precede it)."""
     if convention.phase != Phase.SIGNATURE:
         raise ValidationError(
             "Seule une convention en phase « Signature » peut être signée : "
             "faites d'abord valider le plan d'actions."
         )
-    return convention_advance(
+    signed = convention_advance(
         convention=convention,
         to_phase=Phase.IMPLEMENTATION,
         by=by,
         reason=reason,
         signed_on=signed_on,
     )
+    unsigned = signed.signatories.select_related("collectivity", "caf").filter(
+        signed_on__isnull=True
+    )
+    for signatory in unsigned:
+        if signatory.resolution_date and signatory.resolution_date > signed_on:
+            continue
+        signatory.signed_on = signed_on
+        signatory.full_clean()
+        signatory._history_user = by
+        signatory._change_reason = "Signature de la convention"
+        signatory.save(update_fields=["signed_on"])
+    return signed
 
 
 @transaction.atomic

@@ -1,8 +1,8 @@
-"""The lifecycle stepper and the renewal badge of the convention header."""
+"""The lifecycle stepper, the renewal badge and the calendar of the convention header."""
 
 from django import template
 
-from conventions import lifecycle
+from conventions import calendar, lifecycle
 
 register = template.Library()
 
@@ -14,6 +14,7 @@ def convention_stepper(context, convention):
         "convention": convention,
         "steps": lifecycle.convention_steps(convention),
         "renewal": lifecycle.renewal_status(convention),
+        "time": calendar.time_status(convention),
         "can_edit": bool(access and access.can_edit_convention),
     }
 
@@ -22,3 +23,15 @@ def convention_stepper(context, convention):
 def renewal_badge(convention):
     """For list rows annotated by ``lifecycle.with_renewal_flag`` (no query)."""
     return {"due": getattr(convention, "renewal_due", False), "convention": convention}
+
+
+@register.inclusion_tag("conventions/_time_badge.html")
+def time_badge(convention):
+    """Where a convention of a list stands in time (from its dates: no query)."""
+    return {"time": calendar.time_status(convention), "convention": convention}
+
+
+@register.simple_tag
+def time_status(convention):
+    """``{% time_status convention as time %}``: see ``conventions.calendar.TimeStatus``."""
+    return calendar.time_status(convention)
