@@ -1,11 +1,13 @@
 """``{% form_field %}`` renders exactly what crispy-forms renders (it replaces it on the
 fiche form for speed), with and without errors, for every field of the fiche form and
-of its funding and indicator rows."""
+of its funding and indicator rows; its markup comes from the templates ctg/forms/*.html."""
 
 import re
 
 import pytest
-from django.template import Context, Template
+from django.conf import settings
+from django.template import Context, Template, engines
+from django.test import override_settings
 from django.urls import reverse
 
 from actions.factories import ActionSheetFactory, FundingLineFactory
@@ -155,3 +157,46 @@ def test_what_it_does_not_reproduce_goes_through_crispy():
     _assert_same(form)  # a fieldset for the two inputs; the form's required class
     assert "obligatoire" in TAG.render(Context({"f": form["name"]}))
     assert "<legend" in TAG.render(Context({"f": form["when"]}))
+
+
+def test_the_markup_comes_from_the_field_templates(sheet):
+    library = engines["django"].engine.template_libraries["ctg_fields"]
+    assert library.tags["form_field"].__module__ == "ctg.templatetags.ctg_fields"
+    for name in ("field", "checkbox", "feedback"):
+        origin = engines["django"].engine.get_template(f"ctg/forms/{name}.html").origin.name
+        assert origin.endswith(f"templates/ctg/forms/{name}.html")
+
+    # Other field templates in front of the project's: the tag's output follows them.
+    overrides = {
+        "ctg/forms/field.html": (
+            '<p data-champ="{{ field.name }}">{{ label }}{% if required %}!{% endif %}'
+            "{{ widget_html }}{% include 'ctg/forms/feedback.html' %}</p>"
+        ),
+        "ctg/forms/checkbox.html": '<p data-case="{{ auto_id }}">{{ widget_html }}</p>',
+        "ctg/forms/feedback.html": "{% for error in errors %}<i>{{ error }}</i>{% endfor %}",
+    }
+    base = settings.TEMPLATES[0]
+    loaders = [
+        ("django.template.loaders.locmem.Loader", overrides),
+        "django.template.loaders.filesystem.Loader",
+        "django.template.loaders.app_directories.Loader",
+    ]
+    with override_settings(
+        TEMPLATES=[{**base, "APP_DIRS": False, "OPTIONS": {**base["OPTIONS"], "loaders": loaders}}]
+    ):
+        tag = Template("{% load ctg_fields %}{% form_field f %}")  # on the overriding engine
+        form = FundingFormSet(instance=sheet, prefix="p").forms[0]
+        html = tag.render(Context({"f": form["funder"]}))
+        assert html.startswith('<p data-champ="funder">Financeur!<input ')
+        assert 'class="textinput form-control"' in html and html.endswith("</p>")
+        html = tag.render(Context({"f": form["DELETE"]}))
+        assert html.startswith('<p data-case="id_p-0-DELETE"><input type="checkbox"')
+        bound = FundingFormSet(
+            {"p-TOTAL_FORMS": "1", "p-INITIAL_FORMS": "0", "p-0-year": "<b>x</b>"},
+            instance=sheet,
+            prefix="p",
+        )
+        assert not bound.is_valid()
+        html = tag.render(Context({"f": bound.forms[0]["year"]}))
+        assert "<i>" in html and "is-invalid" in html and "<b>x" not in html
+        assert "div_id_p-0-year" not in html
