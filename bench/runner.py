@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from conventions.models import Caf, Convention, User
 
-from . import scale
+from . import scale, scale_data
 
 RESULTS_PATH = Path(settings.BASE_DIR) / "bench" / "results.json"
 TOKEN_RE = re.compile(r'name="token"\s+value="([^"]+)"')
@@ -80,7 +80,7 @@ def find_subjects() -> Subjects:
     if caf is None:
         raise BenchError("Pas de jeu d'échelle : lancez generate_scale_data.")
     users = {
-        key: User.objects.filter(email=email).first() for key, email in scale.BENCH_EMAILS.items()
+        key: User.objects.filter(email=email).first() for key, email in scale_data.BENCH_EMAILS.items()
     }
     if not all(users.values()):
         raise BenchError(

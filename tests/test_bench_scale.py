@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Count
 
 from actions.models import ActionSheet, Approval, FundingLine
-from bench import scale
+from bench import scale, scale_data
 from conventions.models import (
     Caf,
     Collectivity,
@@ -115,7 +115,7 @@ def test_its_data_satisfies_the_model_rules(small_scale):
 
 
 def test_it_creates_the_bench_users_around_the_largest_convention(small_scale):
-    users = {key: User.objects.get(email=email) for key, email in scale.BENCH_EMAILS.items()}
+    users = {key: User.objects.get(email=email) for key, email in scale_data.BENCH_EMAILS.items()}
     largest = _scale_conventions().annotate(n=Count("action_sheets")).order_by("-n").first()
     assert users["caf_staff"].caf_id == largest.caf_id
     assert largest.signatories.filter(collectivity=users["coordinator"].collectivity).exists()
