@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
-from django.http import QueryDict
+from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    MiddlewareNotUsed,
+    PermissionDenied,
+    SuspiciousOperation,
+)
+from django.http import Http404, QueryDict
+from django.views.defaults import bad_request, page_not_found
+
+from .errors import server_error
+
+logger = logging.getLogger("django.request")
 
 #: Control characters that no form field nor search means: C0 controls but tab, line feed and
 #: carriage return, DEL, and the C1 controls. PostgreSQL refuses NUL in a string outright
@@ -51,3 +64,37 @@ class ControlCharactersMiddleware:
         if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
             request.POST = _cleaned(request.POST)
         return self.get_response(request)
+
+
+class FrenchErrorPagesMiddleware:
+    """With DEBUG on (``make run``), the French 404 and 500 pages that users get in
+    production instead of Django's English technical pages. A developer who wants those
+    sets ``DEBUG_TECHNICAL_ERRORS=1``. Does nothing with DEBUG off, where Django already
+    serves the French pages (``templates/404.html``, ``ctg.errors.server_error``)."""
+
+    def __init__(self, get_response):
+        if not settings.DEBUG or settings.DEBUG_TECHNICAL_ERRORS:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # Under DEBUG every Http404, a URL that matches nothing included, becomes the
+        # technical page: the only 404 that says so.
+        if response.status_code == 404 and b"DEBUG = True" in response.content:
+            return page_not_found(request, Http404())
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Http404 | PermissionDenied):
+            return None  # Django answers these (the 404 above, the French 403 page)
+        if isinstance(exception, BadRequest | SuspiciousOperation):
+            return bad_request(request, exception)
+        # Logged with its traceback, as Django does, then the French page.
+        logger.error(
+            "Internal Server Error: %s",
+            request.path,
+            exc_info=exception,
+            extra={"request": request},
+        )
+        return server_error(request)
