@@ -4,17 +4,17 @@ from conventions.factories import CollectivityFactory, ConventionFactory
 from conventions.models import Thematic
 
 from .models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic
-from .reference import ensure_reference_data
+from .services import reference_data_ensure
 
 
 def thematic(code: str) -> Thematic:
     """A thematic of the reference list loaded by the data migration."""
-    ensure_reference_data()
+    reference_data_ensure()
     return Thematic.objects.get(code=code)
 
 
 def statistic_definition(code: str) -> StatisticDefinition:
-    ensure_reference_data()
+    reference_data_ensure()
     return StatisticDefinition.objects.get(code=code)
 
 

@@ -53,14 +53,3 @@ def load_reference_data(thematic_model, statistic_model) -> None:
         statistic_model.objects.update_or_create(
             code=code, defaults={"label": label, "unit": unit, "thematic": thematic}
         )
-
-
-def ensure_reference_data() -> None:
-    from conventions.models import Thematic
-
-    from .models import StatisticDefinition
-
-    if Thematic.objects.filter(code__in=[c for c, _ in THEMATICS]).count() < len(
-        THEMATICS
-    ) or StatisticDefinition.objects.count() < len(STATISTICS):
-        load_reference_data(Thematic, StatisticDefinition)

@@ -19,6 +19,7 @@ from conventions.models import Collectivity, Convention, Thematic
 from . import selectors
 from .imports import StatisticRow
 from .models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic
+from .reference import STATISTICS, THEMATICS, load_reference_data
 
 CONFLICT_MESSAGE = (
     "Le diagnostic a été modifié par quelqu'un d'autre depuis l'ouverture du formulaire. "
@@ -216,3 +217,12 @@ def territory_statistics_import(*, rows: list[StatisticRow]) -> ImportSummary:
         existing[key] = statistic
         created += 1
     return ImportSummary(created=created, updated=updated, unchanged=unchanged)
+
+
+def reference_data_ensure() -> None:
+    """Reload the reference thematics and statistic definitions of the data migration if
+    any is missing (a transactional test, e.g. with a live server, flushes the database)."""
+    if Thematic.objects.filter(code__in=[c for c, _ in THEMATICS]).count() < len(
+        THEMATICS
+    ) or StatisticDefinition.objects.count() < len(STATISTICS):
+        load_reference_data(Thematic, StatisticDefinition)

@@ -53,9 +53,9 @@ def _reference_data(request):
         marker and marker.kwargs.get("transaction")
     )
     request.getfixturevalue("transactional_db" if transactional else "db")
-    from diagnostics.reference import ensure_reference_data
+    from diagnostics.services import reference_data_ensure
 
-    ensure_reference_data()
+    reference_data_ensure()
 
 
 @pytest.fixture

@@ -10,15 +10,16 @@ from django.urls import reverse
 from conventions.models import Thematic
 from ctg.formatting import number as format_number
 from diagnostics import services
-from diagnostics.factories import DiagnosticFactory, FindingFactory, ensure_reference_data, thematic
+from diagnostics.factories import DiagnosticFactory, FindingFactory, thematic
 from diagnostics.formatting import evolution
 from diagnostics.models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic
+from diagnostics.services import reference_data_ensure
 
 
 @pytest.fixture(autouse=True)
 def _reference_data(db):
     """Thematics and statistic definitions, even after a test that flushed the database."""
-    ensure_reference_data()
+    reference_data_ensure()
 
 
 @pytest.fixture

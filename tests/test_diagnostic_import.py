@@ -9,14 +9,15 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from diagnostics import imports
-from diagnostics.factories import TerritoryStatisticFactory, ensure_reference_data
+from diagnostics.factories import TerritoryStatisticFactory
 from diagnostics.models import StatisticDefinition, TerritoryStatistic
+from diagnostics.services import reference_data_ensure
 
 
 @pytest.fixture(autouse=True)
 def _reference_data(db):
     """Thematics and statistic definitions, even after a test that flushed the database."""
-    ensure_reference_data()
+    reference_data_ensure()
 
 
 # --- pure parsing ------------------------------------------------------------------

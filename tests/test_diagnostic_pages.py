@@ -13,10 +13,10 @@ from diagnostics.factories import (
     DiagnosticFactory,
     FindingFactory,
     TerritoryStatisticFactory,
-    ensure_reference_data,
     thematic,
 )
 from diagnostics.models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic
+from diagnostics.services import reference_data_ensure
 
 READERS = ["caf_staff", "coordinator", "elected", "member_caf", "member_territory", "superuser"]
 REFUSED_WRITERS = ["coordinator", "elected", "member_caf", "member_territory"]
@@ -26,7 +26,7 @@ OUT_OF_SCOPE = ["other_caf_staff", "other_elected", "outsider"]
 @pytest.fixture(autouse=True)
 def _reference_data(db):
     """Thematics and statistic definitions, even after a test that flushed the database."""
-    ensure_reference_data()
+    reference_data_ensure()
 
 
 def definition(code: str) -> StatisticDefinition:
