@@ -12,6 +12,7 @@ models from evaluation (pyproject.toml), the progress rule lives above it.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import Counter
 from decimal import Decimal
 from io import BytesIO
@@ -174,11 +175,16 @@ def _summary_sheet(wb: Workbook, sheets: list[ActionSheet]) -> None:
         ws.column_dimensions[column].width = width
 
 
-def _status_fill(cell, status: str) -> None:
-    """The palette's colour of a fiche status, as its badge on the pages."""
+@functools.cache
+def _status_style(status: str) -> tuple[PatternFill, Font]:
     tone = palette.tone(status)
-    cell.fill = PatternFill("solid", fgColor=tone.argb)
-    cell.font = Font(color=tone.text_argb)
+    return PatternFill("solid", fgColor=tone.argb), Font(color=tone.text_argb)
+
+
+def _status_fill(cell, status: str) -> None:
+    """The palette's colour of a fiche status, as its badge on the pages (one style object
+    per status, shared by its cells: building them per cell cost a fifth of the export)."""
+    cell.fill, cell.font = _status_style(status)
 
 
 def export_sheets(sheets: list[ActionSheet], *, title: str) -> bytes:

@@ -161,7 +161,7 @@ def portfolio_page(rows, *, today: datetime.date | None = None) -> list[Conventi
     counts: dict[int, tuple[int, int]] = {}
     if ids:
         grouped = (
-            with_progress(conventions_indicators(ids), today=today)
+            with_progress(conventions_indicators(ids), today=today, conventions=rows)
             .annotate(
                 holder_convention=Coalesce(
                     "action_sheet__convention_id", "objective__convention_id"
