@@ -21,6 +21,7 @@ from conventions.models import (
     Thematic,
     User,
 )
+from ctg.dates import add_years
 from diagnostics.models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic
 from evaluation.models import (
     ChangeSought,
@@ -50,7 +51,6 @@ from .scale_data import (
     SUFFIX,
     TO_REVIEW,
     S,
-    add_years,
     luhn_siren,
     make_plan,
     money,

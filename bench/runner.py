@@ -80,7 +80,8 @@ def find_subjects() -> Subjects:
     if caf is None:
         raise BenchError("Pas de jeu d'échelle : lancez generate_scale_data.")
     users = {
-        key: User.objects.filter(email=email).first() for key, email in scale_data.BENCH_EMAILS.items()
+        key: User.objects.filter(email=email).first()
+        for key, email in scale_data.BENCH_EMAILS.items()
     }
     if not all(users.values()):
         raise BenchError(

@@ -151,10 +151,6 @@ def month_start(year: int, month: int) -> datetime.date:
     return datetime.date(year, (month - 1) % 12 + 1, 1)
 
 
-def add_years(day: datetime.date, years: int) -> datetime.date:
-    return day.replace(year=day.year + years)
-
-
 def luhn_siren(payload: str) -> str:
     for digit in "0123456789":
         if siren_is_valid(payload + digit):

@@ -23,7 +23,6 @@ Every screen, report and e-mail reads the status from here, for one convention
 
 from __future__ import annotations
 
-import calendar as _calendar
 import datetime
 from dataclasses import dataclass
 
@@ -31,6 +30,7 @@ from django.db.models import BooleanField, Case, CharField, Q, QuerySet, Value, 
 from django.utils import timezone
 
 from ctg import formatting
+from ctg.dates import add_months
 
 from .models import Convention
 
@@ -54,15 +54,6 @@ NOTICE_MONTHS = 6  # the Caf staff is told of a convention ending within this ma
 OVERDUE_PHASES = (Phase.SIGNATURE, Phase.IMPLEMENTATION)
 # Phases after which a convention's calendar no longer calls for anything.
 SETTLED_PHASES = (Phase.CLOSED, Phase.RENEWED)
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` later (the last day of the month when it has fewer days)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, _calendar.monthrange(year, month)[1])
-    )
 
 
 def notice_limit(today: datetime.date) -> datetime.date:

@@ -189,13 +189,6 @@ def transition_options(*, convention: Convention) -> list[TransitionOption]:
 # --- Renewal ------------------------------------------------------------------------------------
 
 
-def add_years(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def renewal_due_condition(today: datetime.date | None = None):
     """Signed conventions ending within 12 months, or already ended, that nobody has
     started to renew (the calendar: ``conventions.calendar``)."""

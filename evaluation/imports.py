@@ -30,6 +30,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ctg.dates import add_months
 from ctg.spreadsheets import safe_cell
 
 SHEET_NAME = "Mesures"
@@ -45,18 +46,13 @@ MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
 # ---------------------------------------------------------------- periods
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    index = day.month - 1 + months
-    return datetime.date(day.year + index // 12, index % 12 + 1, 1)
-
-
 def period_ends(start: datetime.date, end: datetime.date, frequency: str) -> list[datetime.date]:
     """Ends of the calendar periods of ``frequency`` overlapping [start, end], clipped to end."""
     months = MONTHS[frequency]
     first = datetime.date(start.year, ((start.month - 1) // months) * months + 1, 1)
     ends, period_start = [], first
     while period_start <= end:
-        next_start = _add_months(period_start, months)
+        next_start = add_months(period_start, months)
         ends.append(min(next_start - datetime.timedelta(days=1), end))
         period_start = next_start
     return ends

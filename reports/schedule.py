@@ -13,6 +13,7 @@ import datetime
 from dataclasses import dataclass
 
 from conventions.models import Convention
+from ctg.dates import add_months
 
 MONTHS_PER_PERIOD = {
     Convention.Frequency.MONTHLY: 1,
@@ -31,17 +32,12 @@ class Period:
     end: datetime.date
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    index = day.month - 1 + months
-    return datetime.date(day.year + index // 12, index % 12 + 1, 1)
-
-
 def period_containing(day: datetime.date, frequency: str) -> Period:
     """The calendar period of the given frequency that contains ``day``."""
     months = MONTHS_PER_PERIOD[frequency]
     first_month = ((day.month - 1) // months) * months + 1
     start = datetime.date(day.year, first_month, 1)
-    end = _add_months(start, months) - datetime.timedelta(days=1)
+    end = add_months(start, months) - datetime.timedelta(days=1)
     return Period(start, end)
 
 

@@ -34,6 +34,7 @@ from evaluation import services as evaluation_services
 from evaluation.factories import IndicatorFactory
 from evaluation.indicator_views import SESSION_KEY
 from evaluation.models import Measurement
+from tests.conftest import skip_or_fail
 from tests.test_actions_pages import form_data
 
 START, END = datetime.date(2022, 1, 1), datetime.date(2025, 12, 31)
@@ -41,8 +42,10 @@ PARALLEL = 6
 
 
 def postgresql_only():
+    # Skipped with the embedded SQLite (it serialises writes); fails in CI, which runs on
+    # PostgreSQL with CTG_REQUIRE_SERVICES=1.
     if connection.vendor != "postgresql":
-        pytest.skip("concurrence réelle : PostgreSQL seulement (SQLite sérialise les écritures)")
+        skip_or_fail("concurrence réelle : PostgreSQL seulement (SQLite sérialise les écritures)")
 
 
 def _messages(response) -> list[str]:

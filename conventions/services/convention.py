@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from conventions import lifecycle
 from conventions.models import Convention, User
+from ctg.dates import add_years
 
 # --- Editor with optimistic locking ------------------------------------------------------------
 
@@ -247,7 +248,7 @@ def convention_prepare_renewal(*, convention: Convention, by: User) -> Conventio
         caf=convention.caf,
         name=f"{convention.name} (renouvellement {start.year})",
         start_date=start,
-        end_date=lifecycle.add_years(start, years) - datetime.timedelta(days=1),
+        end_date=add_years(start, years) - datetime.timedelta(days=1),
         purpose=convention.purpose,
         vision=convention.vision,
         previous=convention,
