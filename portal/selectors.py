@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from actions import workflow
 from actions.models import ActionSheet
-from actions.workflow import VALIDATED
 from conventions import calendar
 from conventions.models import Convention, Meeting
 from ctg import formatting
@@ -55,16 +54,12 @@ class ConventionDashboard:
         return self.convention.elapsed_share(self.today) * 100
 
     @property
-    def days_left(self) -> int:
-        return max(0, (self.convention.end_date - self.today).days)
-
-    @property
     def sheet_count(self) -> int:
         return sum(row["count"] for row in self.sheets_by_status)
 
     @property
     def validated_count(self) -> int:
-        return sum(r["count"] for r in self.sheets_by_status if r["status"] in VALIDATED)
+        return sum(r["count"] for r in self.sheets_by_status if r["status"] in workflow.VALIDATED)
 
     @cached_property
     def period_figure(self) -> charts.Figure:
