@@ -7,9 +7,7 @@ again is shown to it.
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
-from decimal import Decimal
 from typing import Any
 
 from conventions.models import Collectivity, Thematic, User
@@ -42,15 +40,9 @@ def _display(model, name: str, value, labels: dict[tuple[str, Any], str]) -> str
         model_field = model._meta.get_field(name)
     except Exception:
         return str(value)
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
     if model_field.is_relation:
         return labels.get((name, value), f"n° {value}")
-    if isinstance(value, datetime.date):
-        return formatting.date(value)
-    if isinstance(value, Decimal):
-        return formatting.number(value, 2, trim=False)
-    return str(value)
+    return formatting.field_value(model_field, value)
 
 
 def _fk_labels(pairs: set[tuple[str, Any]]) -> dict[tuple[str, Any], str]:

@@ -186,3 +186,24 @@ def month(value, *, default: str = DASH) -> str:
     """``03/2022``: the month of a date (a baseline or a target)."""
     day = _as_date(value)
     return default if day is None else f"{day.month:02d}/{day.year}"
+
+
+def field_value(field, value) -> str:
+    """A model field's (non-empty, non-relation) value as a person reads it, for the
+    history and the "changes since the approved version" diff: choices by their label,
+    yes/no, dates, years never grouped, decimals with their places, numbers, text."""
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, datetime.datetime):
+        return date_time(value)
+    if isinstance(value, datetime.date):
+        return date(value)
+    if field.name == "year" or field.name.endswith("_year"):
+        return year(value)
+    if isinstance(value, Decimal):
+        return number(value, field.decimal_places or 2, trim=False)
+    if isinstance(value, int | float):
+        return number(value)
+    return str(value)

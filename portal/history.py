@@ -3,9 +3,6 @@ historical tables of several apps, newest first."""
 
 from __future__ import annotations
 
-import datetime
-from decimal import Decimal
-
 from django.core.paginator import Page, Paginator
 from django.db.models import CharField, OuterRef, Q, Subquery, Value
 from django.utils import timezone
@@ -74,17 +71,7 @@ def _display_value(field, value, names: dict) -> str:
         return ""
     if field.is_relation:
         return names.get((field.related_model, value), f"n° {value} (supprimé·e)")
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, datetime.datetime):
-        return formatting.date_time(timezone.localtime(value))
-    if isinstance(value, datetime.date):
-        return formatting.date(value)
-    if isinstance(value, int | float | Decimal):
-        return formatting.number(value)
-    return Truncator(str(value)).chars(200)
+    return Truncator(formatting.field_value(field, value)).chars(200)
 
 
 def _history_object_label(key: str, record, names: dict) -> str:

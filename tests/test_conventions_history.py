@@ -84,8 +84,8 @@ def test_the_history_covers_signatories_committees_members_findings_and_statisti
     )
     [value_change] = statistic_change["changes"]
     assert value_change["field"] == "valeur"
-    assert spaces(value_change["old"]) == "1 200"  # the same formatter as the diagnostic page
-    assert spaces(value_change["new"]) == "1 234,5"
+    assert spaces(value_change["old"]) == "1 200,00"
+    assert spaces(value_change["new"]) == "1 234,50"
     deletion = by_object["Instance : COTECH"][0]
     assert deletion["type"] == "Suppression"
 
@@ -182,3 +182,15 @@ def test_the_history_tab_runs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(40):
         response = client.get(reverse("portal:history", args=[convention.pk]))
     assert response.status_code == 200
+
+
+def test_a_year_reads_as_a_year_in_the_history(world):
+    """The horizon year showed « 2 024 » (a grouped number) in the Historique tab."""
+    convention = world.convention
+    convention.horizon_year = 2024
+    convention.save()
+    convention.horizon_year = 2025
+    convention.save()
+    changes = [c for e in entries_of(convention) for c in e["changes"]]
+    change = next(c for c in changes if c["old"] == "2024")
+    assert change["new"] == "2025"
