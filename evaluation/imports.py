@@ -30,6 +30,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ctg import formatting
 from ctg.dates import add_months
 from ctg.spreadsheets import safe_cell
 
@@ -116,7 +117,7 @@ def build_workbook(
     help_ws = wb.create_sheet(HELP_SHEET_NAME)
     for text in (
         f"Mesures des indicateurs — {convention_name}",
-        f"Période de la convention : du {start:%d/%m/%Y} au {end:%d/%m/%Y}.",
+        f"Période de la convention : du {formatting.date(start)} au {formatting.date(end)}.",
         "Saisissez les valeurs dans les colonnes datées (une colonne par fin de période).",
         "Les cellules grisées ne correspondent pas à la fréquence de l'indicateur : "
         "une valeur y reste acceptée.",
@@ -322,8 +323,8 @@ def _check_header(header, start, end, result: ParsedWorkbook) -> list[tuple[int,
                     SHEET_NAME,
                     1,
                     letter,
-                    f"la date {day:%d/%m/%Y} est en dehors de la période de la convention "
-                    f"(du {start:%d/%m/%Y} au {end:%d/%m/%Y}).",
+                    f"la date {formatting.date(day)} est en dehors de la période de la convention "
+                    f"(du {formatting.date(start)} au {formatting.date(end)}).",
                 )
             )
             continue
@@ -333,7 +334,7 @@ def _check_header(header, start, end, result: ParsedWorkbook) -> list[tuple[int,
                     SHEET_NAME,
                     1,
                     letter,
-                    f"la date {day:%d/%m/%Y} figure déjà en colonne {seen[day]}.",
+                    f"la date {formatting.date(day)} figure déjà en colonne {seen[day]}.",
                 )
             )
             continue

@@ -17,6 +17,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from conventions.models import Convention, User
+from ctg import formatting
 
 from .imports import CellValue
 from .models import (
@@ -41,7 +42,7 @@ def check_in_period(convention: Convention, day: datetime.date, field: str = "da
             {
                 field: (
                     f"La date doit être comprise dans la période de la convention "
-                    f"(du {convention.start_date:%d/%m/%Y} au {convention.end_date:%d/%m/%Y})."
+                    f"(du {formatting.date(convention.start_date)} au {formatting.date(convention.end_date)})."
                 )
             }
         )
@@ -122,7 +123,7 @@ def import_measurements(
             errors.append(f"L'indicateur n° {v.indicator_id} n'appartient plus à la convention.")
         elif not convention.start_date <= v.date <= convention.end_date:
             errors.append(
-                f"La date {v.date:%d/%m/%Y} est en dehors de la période de la convention."
+                f"La date {formatting.date(v.date)} est en dehors de la période de la convention."
             )
     if errors:
         raise ValidationError(errors)

@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from conventions.permissions import get_convention_or_404
+from ctg import formatting
+from ctg.forms import DateInput
 
 from . import selectors
 from . import services as reporting
@@ -21,12 +23,8 @@ logger = logging.getLogger(__name__)
 
 
 class ReportRequestForm(forms.Form):
-    period_start = forms.DateField(
-        label="Début de période", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    period_end = forms.DateField(
-        label="Fin de période", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    period_start = forms.DateField(label="Début de période", widget=DateInput())
+    period_end = forms.DateField(label="Fin de période", widget=DateInput())
 
     def __init__(self, *args, convention, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,7 +38,9 @@ class ReportRequestForm(forms.Form):
                 raise forms.ValidationError("La fin de période ne peut pas précéder son début.")
             if start < self.convention.start_date or end > self.convention.end_date:
                 raise forms.ValidationError(
-                    "La période doit être comprise dans celle de la convention."
+                    "La période doit être comprise dans celle de la convention, du "
+                    f"{formatting.date(self.convention.start_date)} au "
+                    f"{formatting.date(self.convention.end_date)}."
                 )
         return data
 

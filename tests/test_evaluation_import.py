@@ -120,8 +120,8 @@ def test_every_bad_cell_is_reported_with_sheet_row_column_and_reason():
     )
     messages = [str(e) for e in result.errors]
     assert messages == [
-        "Feuille « Mesures », ligne 1, colonne H : la date 31/12/2030 est en dehors de la période "
-        "de la convention (du 01/01/2022 au 31/12/2025).",
+        "Feuille « Mesures », ligne 1, colonne H : la date 31 décembre 2030 est en dehors de la "
+        "période de la convention (du 1er janvier 2022 au 31 décembre 2025).",
         "Feuille « Mesures », ligne 1, colonne I : l'en-tête « fin 2024 » n'est pas une date au "
         "format AAAA-MM-JJ.",
         "Feuille « Mesures », ligne 2, colonne G : « abc » n'est pas un nombre (exemple : 12,5).",

@@ -4,6 +4,7 @@ import datetime
 import io
 import smtplib
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -430,7 +431,10 @@ def test_a_report_period_outside_the_convention_is_refused_in_french(plan, login
         {"period_start": "2019-01-01", "period_end": "2019-06-30"},
     )
     assert response.status_code == 400
-    assert "La période doit être comprise dans celle de la convention." in response.content.decode()
+    page = unescape(response.content.decode())
+    assert "La période doit être comprise dans celle de la convention, du " in page
+    # The dates typed come back in the date pickers (ISO), not emptied by a French format.
+    assert 'value="2019-01-01"' in page and 'value="2019-06-30"' in page
     assert not ProgressReport.objects.exists()
 
 
