@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from actions.models import ActionSheet
 from actions.workflow import VALIDATED
-from conventions import calendar
+from conventions import calendar, lifecycle
 from conventions.models import Committee, CommitteeMember, Convention, Side, User
 from ctg.ratios import share_pct
 
@@ -86,16 +86,13 @@ def portfolio(
     qs = portfolio_scope(user=user).select_related("caf")
     if phase:
         qs = qs.filter(phase=phase)
-    renewal_limit = calendar.ending_limit(today)
-    # Ending within 12 months, or ended and neither closed nor renewed (conventions.calendar).
-    renewal_window = Q(end_date__gte=today, end_date__lte=renewal_limit) | (
-        calendar.ended_open_condition(today)
-    )
+    # The renewal radar's rule (conventions.lifecycle): signed, ending within 12 months or
+    # ended, and no renewal started.
+    renewal_due = lifecycle.renewal_due_condition(today)
     if renewal:
-        qs = qs.filter(renewal_window)
-    sheets = ActionSheet.objects.filter(convention=OuterRef("pk")).exclude(
-        status=ActionSheet.Status.ABANDONED
-    )
+        qs = qs.filter(renewal_due)
+    # Every fiche counts, as on the Synthèse and in the reports (« 5 sur 7 »).
+    sheets = ActionSheet.objects.filter(convention=OuterRef("pk"))
     members = CommitteeMember.objects.filter(committee=OuterRef("pk"))
     committees = Committee.objects.filter(convention=OuterRef("pk")).annotate(
         caf_n=_count_subquery(members.filter(side=Side.CAF)),
@@ -105,7 +102,7 @@ def portfolio(
         sheet_count=_count_subquery(sheets),
         validated_count=_count_subquery(sheets.filter(status__in=VALIDATED)),
         unbalanced_committees=_count_subquery(committees.exclude(caf_n=F("territory_n"))),
-        renewal_due=Case(When(renewal_window, then=Value(True)), default=Value(False)),
+        renewal_due=Case(When(renewal_due, then=Value(True)), default=Value(False)),
     ).alias(
         # Sort key only (a page shows the shares of its rows, see portfolio_page).
         validated_pct=Case(

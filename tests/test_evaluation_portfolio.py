@@ -73,7 +73,7 @@ def test_each_row_has_validated_fiches_late_indicators_renewal_and_parity(world,
     assert rows["CTG qui s'achève"].validated_pct is None
 
     html = client.get(URL).content.decode()
-    assert "Renouvellement à préparer" in html
+    assert "À renouveler" in html  # the renewal badge of the list and the header
     assert "60\xa0%" in html
 
 
