@@ -28,7 +28,7 @@ Article 7 counts the fiches per status.
 from __future__ import annotations
 
 import datetime
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -37,6 +37,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from actions.models import ActionSheet, FundingLine
+from actions.selectors import funding_totals
 from actions.workflow import VALIDATED
 from conventions.models import (
     Amendment,
@@ -70,19 +71,12 @@ class Party:
 
 
 @dataclass
-class FunderTotal:
-    funder: str
-    planned: Decimal
-    spent: Decimal
-
-
-@dataclass
 class AnnexSheet:
     sheet: ActionSheet
     thematics: list
     communes: list
     funding_lines: list
-    funder_totals: list[FunderTotal]
+    funder_totals: list[dict]  # funder, planned, spent (actions.selectors.funding_totals)
     planned_total: Decimal
     spent_total: Decimal
     indicators: list
@@ -174,19 +168,15 @@ def _party(signatory: Signatory) -> Party:
 
 def _annex_sheet(sheet: ActionSheet) -> AnnexSheet:
     lines = list(sheet.funding_lines.all())
-    totals: OrderedDict[str, FunderTotal] = OrderedDict()
-    for line in sorted(lines, key=lambda line: line.funder.lower()):
-        total = totals.setdefault(line.funder, FunderTotal(line.funder, Decimal(0), Decimal(0)))
-        total.planned += line.planned_amount
-        total.spent += line.spent_amount
+    totals = funding_totals(lines)  # the fiche page's totals
     return AnnexSheet(
         sheet=sheet,
         thematics=[sheet.thematic, *sheet.other_thematics.all()],
         communes=list(sheet.communes.all()),
         funding_lines=lines,
-        funder_totals=list(totals.values()),
-        planned_total=sum((line.planned_amount for line in lines), Decimal(0)),
-        spent_total=sum((line.spent_amount for line in lines), Decimal(0)),
+        funder_totals=totals["per_funder"],
+        planned_total=totals["planned"],
+        spent_total=totals["spent"],
         indicators=list(sheet.indicators.all()),
     )
 
