@@ -29,6 +29,15 @@ def _date(value: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(value[:10]) if value else None
 
 
+def _moment(value: str | None) -> datetime.datetime | None:
+    """A frozen local date and time (ISO with its offset) as a spreadsheet date-time
+    (local clock, as on the pages; spreadsheets hold no time zone)."""
+    return datetime.datetime.fromisoformat(value).replace(tzinfo=None) if value else None
+
+
+MOMENT_FORMAT = "DD/MM/YYYY HH:MM"
+
+
 def _pct(fraction: float | None) -> float | None:
     """A stored fraction back in % (through its decimal text: 0.285 gives 28.5, not
     28.499999999999996, so that it rounds as the Synthèse's 28.5 does)."""
@@ -273,16 +282,17 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
     )
     for cell, f in zip(fiches["D"][1:], s["fiches"], strict=True):
         _status_fill(cell, f["status"])
-    sheet(
+    changes_sheet = sheet(
         "Changements",
         ["Fiche", "Intitulé", "De", "Vers", "Le", "Par", "Motif"],
         [
-            [t["number"], t["title"], t["from"], t["to"], t["at"], t["by"], t["reason"]]
+            [t["number"], t["title"], t["from"], t["to"], _moment(t["at"]), t["by"], t["reason"]]
             for t in s["transitions"]
         ],
         [10, 40, 14, 14, 18, 25, 40],
     )
-    sheet(
+    formats(changes_sheet, "E", MOMENT_FORMAT)
+    opinions_sheet = sheet(
         "Avis",
         ["Fiche", "Membre", "Collège", "Avis", "Version", "Commentaire", "Le"],
         [
@@ -293,12 +303,13 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
                 a["decision"],
                 a["version"],
                 a["comment"],
-                a["at"],
+                _moment(a["at"]),
             ]
             for a in s["approvals"]
         ],
         [10, 30, 12, 12, 8, 50, 18],
     )
+    formats(opinions_sheet, "G", MOMENT_FORMAT)
     thematic_sheet = sheet(
         "Thématiques",
         ["Thématique", "Indicateurs", "Progression moyenne", "Attendu", "En retard"],
@@ -376,7 +387,7 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
     )
     formats(funding_sheet, "BC", AMOUNT_FORMAT)
     formats(funding_sheet, "D", PERCENT_FORMAT)
-    sheet(
+    observations_sheet = sheet(
         "Observations",
         ["Changement recherché", "Niveau", "Marqueur", "Date", "Constat", "Observation"],
         [
@@ -385,12 +396,17 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
         ],
         [35, 12, 40, 12, 18, 50],
     )
-    sheet(
+    formats(observations_sheet, "D", "DD/MM/YYYY")
+    meetings_sheet = sheet(
         "Réunions",
         ["Instance", "Date", "Lieu", "Ordre du jour"],
-        [[m["committee"], m["date"], m["location"], m["agenda"]] for m in s["upcoming_meetings"]],
+        [
+            [m["committee"], _moment(m["date"]), m["location"], m["agenda"]]
+            for m in s["upcoming_meetings"]
+        ],
         [30, 18, 25, 60],
     )
+    formats(meetings_sheet, "B", MOMENT_FORMAT)
     out = BytesIO()
     workbook.save(out)
     return out.getvalue()

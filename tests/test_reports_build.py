@@ -8,11 +8,12 @@ from html import unescape
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from actions.factories import ActionSheetFactory, FundingLineFactory
-from actions.models import ActionSheet
+from actions.models import ActionSheet, ActionSheetTransition
 from conventions.factories import ConventionFactory, MeetingFactory
 from conventions.models import Convention
 from diagnostics.factories import thematic
@@ -512,3 +513,24 @@ def test_the_demo_has_one_report_built_once(db, mailoutbox):
     assert report.convention.name.startswith("CTG de la communauté de communes Quercy")
     assert (report.period_start, report.period_end) == (D(2024, 1, 1), D(2024, 12, 31))
     assert mailoutbox == []  # the demo report is not sent to anybody
+
+
+def test_the_report_workbook_holds_real_dates_and_times(plan):
+    """Changes, opinions and meetings were ISO text (« 2025-03-04T14:30+01:00 »)."""
+    sheet = plan.convention.action_sheets.get(number="FA-01")
+    change = ActionSheetTransition.objects.create(
+        sheet=sheet, from_status="validee", to_status="en_cours", version=1
+    )
+    moment = timezone.make_aware(datetime.datetime.combine(H1_START, datetime.time(14, 30)))
+    ActionSheetTransition.objects.filter(pk=change.pk).update(at=moment)
+    report = build(plan.convention)
+    with report.xlsx.open("rb") as handle:
+        workbook = load_workbook(io.BytesIO(handle.read()))
+    for sheet, column in (("Changements", "E"), ("Avis", "G"), ("Réunions", "B")):
+        cells = [c for c in workbook[sheet][column][1:] if c.value is not None]
+        for cell in cells:
+            assert isinstance(cell.value, datetime.datetime), (sheet, cell.value)
+            assert cell.number_format == "DD/MM/YYYY HH:MM"
+    assert workbook["Changements"]["E2"].value == datetime.datetime.combine(
+        H1_START, datetime.time(14, 30)
+    )
