@@ -10,6 +10,7 @@ from .models import (
     Committee,
     CommitteeMember,
     Convention,
+    DeadlineNotice,
     Meeting,
     Signatory,
     Thematic,
@@ -150,3 +151,19 @@ class ThematicAdmin(admin.ModelAdmin):
     list_display = ["label", "code", "order", "is_active"]
     list_editable = ["order", "is_active"]
     search_fields = ["label", "code"]
+
+
+@admin.register(DeadlineNotice)
+class DeadlineNoticeAdmin(admin.ModelAdmin):
+    """The daily job's log of notices (conventions.tasks.send_deadline_notices): read only."""
+
+    list_display = ["convention", "threshold", "end_date", "sent_at"]
+    list_filter = ["threshold"]
+    search_fields = ["convention__name", "recipients"]
+    date_hierarchy = "sent_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -2,7 +2,14 @@ from django.contrib import admin
 
 from ctg.history_admin import ReadOnlyHistoryAdmin
 
-from .models import ChangeSought, Indicator, Measurement, Observation, ProgressMarker
+from .models import (
+    ChangeSought,
+    Indicator,
+    Measurement,
+    MeasurementImport,
+    Observation,
+    ProgressMarker,
+)
 
 
 class MeasurementInline(admin.TabularInline):
@@ -47,3 +54,18 @@ class ProgressMarkerAdmin(ReadOnlyHistoryAdmin):
 class ObservationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["marker", "date", "degree"]
     list_filter = ["degree"]
+
+
+@admin.register(MeasurementImport)
+class MeasurementImportAdmin(admin.ModelAdmin):
+    """Confirmed workbook imports (one per preview token): read only."""
+
+    list_display = ["convention", "imported_by", "imported_at", "created", "updated", "unchanged"]
+    search_fields = ["convention__name", "imported_by__email"]
+    date_hierarchy = "imported_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -207,7 +207,9 @@ def workbook_confirm(request, pk: int):
         request.session[SESSION_KEY] = store
     else:
         # Already confirmed (the session no longer holds it): the same result again.
-        result = services.confirmed_import(convention=convention, token=token, user=request.user)
+        result = selectors.measurement_import_result(
+            convention=convention, token=token, user=request.user
+        )
         if result is None:
             messages.error(
                 request,

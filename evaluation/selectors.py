@@ -12,11 +12,20 @@ funder in :mod:`evaluation.funding`, the Caf's portfolio in
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, QuerySet
 
-from conventions.models import Convention
+from conventions.models import Convention, User
 
-from .models import ChangeSought, Indicator, Measurement, Observation, ProgressMarker
+from .models import (
+    ChangeSought,
+    Indicator,
+    Measurement,
+    MeasurementImport,
+    Observation,
+    ProgressMarker,
+)
 
 
 def measurements_of(*, indicator: Indicator) -> QuerySet[Measurement]:
@@ -54,3 +63,29 @@ def marker_of(*, convention: Convention, pk: int) -> ProgressMarker | None:
         .select_related("change")
         .first()
     )
+
+
+@dataclass
+class ImportResult:
+    """What a confirmed measurement import did."""
+
+    created: int
+    updated: int
+    unchanged: int
+
+
+def result_of(done: MeasurementImport) -> ImportResult:
+    return ImportResult(created=done.created, updated=done.updated, unchanged=done.unchanged)
+
+
+def measurement_import_result(
+    *, convention: Convention, token: str, user: User
+) -> ImportResult | None:
+    """The result of the import this person already confirmed under ``token`` (``None``:
+    none), to show again when the same preview is confirmed a second time."""
+    if not token:
+        return None
+    done = MeasurementImport.objects.filter(
+        token=token, convention=convention, imported_by=user
+    ).first()
+    return result_of(done) if done is not None else None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -29,6 +28,7 @@ from .models import (
     ProgressMarker,
 )
 from .progress import convention_indicators
+from .selectors import ImportResult, result_of
 
 
 def indicator_convention(indicator: Indicator) -> Convention:
@@ -68,28 +68,6 @@ def record_measurement(
     return measurement
 
 
-@dataclass
-class ImportResult:
-    created: int
-    updated: int
-    unchanged: int
-
-
-def _result_of(done: MeasurementImport) -> ImportResult:
-    return ImportResult(created=done.created, updated=done.updated, unchanged=done.unchanged)
-
-
-def confirmed_import(*, convention: Convention, token: str, user: User) -> ImportResult | None:
-    """The result of the import this person already confirmed under ``token`` (``None``:
-    none), to show again when the same preview is confirmed a second time."""
-    if not token:
-        return None
-    done = MeasurementImport.objects.filter(
-        token=token, convention=convention, imported_by=user
-    ).first()
-    return _result_of(done) if done is not None else None
-
-
 @transaction.atomic
 def import_measurements(
     *,
@@ -115,7 +93,7 @@ def import_measurements(
         if done is not None:
             if done.convention_id != convention.pk:
                 raise ValidationError("Cet aperçu ne concerne pas cette convention.")
-            return _result_of(done)
+            return result_of(done)
     known = set(convention_indicators(convention).values_list("pk", flat=True))
     errors = []
     for v in values:
