@@ -29,6 +29,7 @@ scripts) asks this module instead of listing statuses or re-deciding a rule::
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -93,6 +94,17 @@ def is_awaiting_opinion(sheet: ActionSheet) -> bool:
 def status_labels(statuses: Iterable[str]) -> str:
     """« soumise, validée » for messages."""
     return ", ".join(str(Status(s).label).lower() for s in statuses)
+
+
+def status_counts(statuses: Iterable[str]) -> list[dict]:
+    """Fiches per status, every status listed in the workflow's order (zeros included):
+    ``[{"status": "brouillon", "label": "Brouillon", "count": 3}, …]``. The one count behind
+    the Synthèse, the reports, the plan export and the convention document."""
+    counted = Counter(statuses)
+    return [
+        {"status": value, "label": str(label), "count": counted.get(value, 0)}
+        for value, label in Status.choices
+    ]
 
 
 # --------------------------------------------------------------------------- transitions

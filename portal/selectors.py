@@ -6,7 +6,6 @@ import datetime
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Count
 from django.utils import timezone
 
 from actions import workflow
@@ -93,17 +92,9 @@ def convention_dashboard(
 ) -> ConventionDashboard:
     """Everything the Synthèse tab shows, in a fixed number of queries (7)."""
     today = today or timezone.localdate()
-    labels = dict(ActionSheet.Status.choices)
-    counts = dict(
-        convention.action_sheets.order_by()
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
+    sheets_by_status = workflow.status_counts(
+        convention.action_sheets.order_by().values_list("status", flat=True)
     )
-    sheets_by_status = [
-        {"status": status, "label": labels[status], "count": counts.get(status, 0)}
-        for status in ActionSheet.Status.values
-    ]
     indicators = indicators_of(convention=convention, today=today)
     late = list(late_first(indicators)[:LATE_SHOWN])
     funding = funding_by_funder(convention=convention)

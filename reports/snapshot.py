@@ -7,7 +7,6 @@ the XLSX workbook say the same thing, today and in five years.
 from __future__ import annotations
 
 import datetime
-from collections import Counter
 from decimal import Decimal
 
 from django.db.models import Q
@@ -168,11 +167,8 @@ def build_snapshot(report: ProgressReport) -> dict:
         }
         for sheet in sheets
     ]
-    by_status = Counter(sheet.status for sheet in sheets)
-    status_counts = [
-        {"status": value, "label": label, "count": by_status.get(value, 0)}
-        for value, label in ActionSheet.Status.choices
-    ]
+    status_counts = workflow.status_counts(sheet.status for sheet in sheets)
+    by_status = {row["status"]: row["count"] for row in status_counts}
 
     transitions = [
         {
