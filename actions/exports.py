@@ -1,9 +1,13 @@
 """XLSX export of the fiches action of a convention (openpyxl).
 
-One row per fiche (its status cell in the palette's colour of that status), and a
-"Synthèse" sheet: the fiches per status and the funding per funder with its rate
-spent ÷ planned — the figures of the Synthèse page for the fiches exported.
-Amounts in text are written by ``ctg.formatting`` ("12 500,00 €").
+Sheets: « Fiches action », one row per fiche (its status cell in the palette's colour
+of that status); « Indicateurs » and « Financements », one row per indicator and per
+funding line with their figures as numbers in their own columns (a baseline, a target,
+an amount: never "35 → 70" nor "12 500,00 €" in a text); « Synthèse », the fiches per
+status and the funding per funder with its rate spent ÷ planned — the figures of the
+Synthèse page for the fiches exported. Dates are real dates, amounts numbers shown in
+euros (``ctg.spreadsheets`` formats); a fiche is named by its number, never by an
+internal id.
 
 The indicators' progress is not here: the action plan reads only the indicators'
 models from evaluation (pyproject.toml), the progress rule lives above it.
@@ -12,25 +16,36 @@ models from evaluation (pyproject.toml), the progress rule lives above it.
 from __future__ import annotations
 
 import datetime
-import functools
-from collections import Counter
 from decimal import Decimal
 from io import BytesIO
 
+from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
-from ctg import formatting, palette
+from ctg import spreadsheets
 from ctg.ratios import share_fraction
-from ctg.spreadsheets import safe_cell
+from ctg.spreadsheets import (
+    DATE_FORMAT,
+    EURO_FORMAT,
+    PERCENT_FORMAT,
+    safe_cell,
+    status_fill,
+    style_header,
+)
 
+from . import workflow
 from .models import ActionSheet
 from .selectors import funding_totals
 
 
 def _money(value: Decimal) -> float:
     return float(value or 0)
+
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
 
 
 COLUMNS: list[tuple[str, int]] = [
@@ -53,50 +68,40 @@ COLUMNS: list[tuple[str, int]] = [
     ("Début", 12),
     ("Fin", 12),
     ("Résultats attendus", 40),
-    ("Montant prévu total (€)", 14),
-    ("Montant dépensé total (€)", 14),
-    ("Plan de financement par financeur", 40),
-    ("Lignes de financement", 40),
+    ("Montant prévu total", 16),
+    ("Montant dépensé total", 16),
+    ("Financeurs", 30),
     ("Indicateurs", 40),
     ("Motif du dernier changement de statut", 30),
     ("Soumise par", 20),
     ("Créée le", 12),
     ("Modifiée le", 12),
 ]
+STATUS_COLUMN = 3
+DATE_COLUMNS = ("Début", "Fin", "Créée le", "Modifiée le")
+AMOUNT_COLUMNS = ("Montant prévu total", "Montant dépensé total")
 
 
-def _amount_text(value: Decimal) -> str:
-    return formatting.amount(value or 0)
+def _column(label: str) -> int:
+    return next(i for i, (name, _) in enumerate(COLUMNS, start=1) if name == label)
+
+
+def _local(value):
+    """A date-time as its local date (a spreadsheet holds no time zone)."""
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).date()
+    return value
 
 
 def sheet_row(sheet: ActionSheet) -> list:
     """One row; ``sheet`` comes from selectors.sheets_for_export (``export_*`` lists)."""
     lines = sheet.export_funding_lines
     totals = funding_totals(lines)
-    per_funder = " ; ".join(
-        f"{row['funder']} : prévu {_amount_text(row['planned'])}, "
-        f"dépensé {_amount_text(row['spent'])}"
-        for row in totals["per_funder"]
-    )
-    detail = " ; ".join(
-        f"{li.funder} {li.year} : {_amount_text(li.planned_amount)} "
-        f"(dépensé {_amount_text(li.spent_amount)})"
-        for li in lines
-    )
+    funders = ", ".join(row["funder"] for row in totals["per_funder"])
     indicators = " ; ".join(
-        f"{i.name}"
-        + (f" ({i.get_kind_display().lower()}, {i.unit})" if i.unit else "")
-        + f" : {formatting.number(i.baseline_value)} → {formatting.number(i.target_value)}"
+        i.name + (f" ({i.get_kind_display().lower()}, {i.unit})" if i.unit else "")
         for i in sheet.export_indicators
     )
-
-    def local(dt):
-        if isinstance(dt, datetime.datetime):
-            from django.utils import timezone
-
-            return timezone.localtime(dt).date()
-        return dt
-
     return [
         sheet.number,
         sheet.title,
@@ -119,42 +124,113 @@ def sheet_row(sheet: ActionSheet) -> list:
         sheet.expected_results,
         _money(totals["planned"]),
         _money(totals["spent"]),
-        per_funder,
-        detail,
+        funders,
         indicators,
         sheet.status_reason,
         str(sheet.submitted_by) if sheet.submitted_by_id else "",
-        local(sheet.created_at),
-        local(sheet.updated_at),
+        _local(sheet.created_at),
+        _local(sheet.updated_at),
     ]
 
 
-STATUS_COLUMN = 3
-PERCENT_FORMAT = "0 %"  # a fraction shown as a whole percentage, as on the pages
-AMOUNT_FORMAT = "#,##0.00"
+INDICATOR_COLUMNS: list[tuple[str, int]] = [
+    ("N° fiche", 9),
+    ("Fiche", 35),
+    ("Indicateur", 40),
+    ("Type", 12),
+    ("Unité", 12),
+    ("Valeur de référence", 12),
+    ("Date de référence", 12),
+    ("Valeur cible", 12),
+    ("Échéance de la cible", 12),
+    ("Sens attendu", 10),
+    ("Fréquence de mesure", 14),
+    ("Source", 25),
+]
+FUNDING_COLUMNS: list[tuple[str, int]] = [
+    ("N° fiche", 9),
+    ("Fiche", 35),
+    ("Financeur", 30),
+    ("Année", 8),
+    ("Montant prévu", 16),
+    ("Montant dépensé", 16),
+]
 
 
-def _bold_header(ws) -> None:
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+def _table(wb: Workbook, title: str, columns: list[tuple[str, int]], rows) -> Worksheet:
+    ws = wb.create_sheet(title)
+    ws.append([label for label, _ in columns])
+    style_header(ws[1])
+    spreadsheets.widths(ws, [width for _, width in columns])
+    for row in rows:
+        ws.append([safe_cell(v) for v in row])
+    ws.freeze_panes = "C2"
+    return ws
+
+
+def _indicator_sheet(wb: Workbook, sheets: list[ActionSheet]) -> None:
+    """One row per indicator: its baseline and target as numbers, their dates as dates."""
+    ws = _table(
+        wb,
+        "Indicateurs",
+        INDICATOR_COLUMNS,
+        (
+            [
+                sheet.number,
+                sheet.title,
+                i.name,
+                i.get_kind_display(),
+                i.unit,
+                _number(i.baseline_value),
+                i.baseline_date,
+                _number(i.target_value),
+                i.target_date,
+                i.get_direction_display(),
+                i.get_frequency_display(),
+                i.source,
+            ]
+            for sheet in sheets
+            for i in sheet.export_indicators
+        ),
+    )
+    spreadsheets.number_format(ws, (7, 9), DATE_FORMAT)
+
+
+def _funding_sheet(wb: Workbook, sheets: list[ActionSheet]) -> None:
+    """One row per funding line: funder, year, amounts planned and spent."""
+    ws = _table(
+        wb,
+        "Financements",
+        FUNDING_COLUMNS,
+        (
+            [
+                sheet.number,
+                sheet.title,
+                line.funder,
+                line.year,
+                _money(line.planned_amount),
+                _money(line.spent_amount),
+            ]
+            for sheet in sheets
+            for line in sheet.export_funding_lines
+        ),
+    )
+    spreadsheets.number_format(ws, (5, 6), EURO_FORMAT)
 
 
 def _summary_sheet(wb: Workbook, sheets: list[ActionSheet]) -> None:
     """Fiches per status and funding per funder (planned, spent, rate) of the export."""
     ws = wb.create_sheet("Synthèse")
     ws.append(["Statut", "Fiches"])
-    _bold_header(ws)
-    counts = Counter(sheet.status for sheet in sheets)
-    for value, label in ActionSheet.Status.choices:
-        ws.append([label, counts.get(value, 0)])
-        _status_fill(ws.cell(row=ws.max_row, column=1), value)
+    style_header(ws[1])
+    for row in workflow.status_counts(sheet.status for sheet in sheets):
+        ws.append([row["label"], row["count"]])
+        status_fill(ws.cell(row=ws.max_row, column=1), row["status"])
     ws.append(["Total", len(sheets)])
     ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
     ws.append([])
-    ws.append(["Financeur", "Prévu (€)", "Dépensé (€)", "Taux de consommation"])
-    for cell in ws[ws.max_row]:
-        cell.font = Font(bold=True)
+    ws.append(["Financeur", "Prévu", "Dépensé", "Taux de consommation"])
+    style_header(ws[ws.max_row])
     lines = [line for sheet in sheets for line in sheet.export_funding_lines]
     per_funder = sorted(
         funding_totals(lines)["per_funder"], key=lambda row: (-row["planned"], row["funder"])
@@ -168,23 +244,10 @@ def _summary_sheet(wb: Workbook, sheets: list[ActionSheet]) -> None:
                 share_fraction(row["spent"], row["planned"]),
             ]
         )
-        ws.cell(row=ws.max_row, column=2).number_format = AMOUNT_FORMAT
-        ws.cell(row=ws.max_row, column=3).number_format = AMOUNT_FORMAT
+        ws.cell(row=ws.max_row, column=2).number_format = EURO_FORMAT
+        ws.cell(row=ws.max_row, column=3).number_format = EURO_FORMAT
         ws.cell(row=ws.max_row, column=4).number_format = PERCENT_FORMAT
-    for column, width in zip("ABCD", (35, 15, 15, 20), strict=True):
-        ws.column_dimensions[column].width = width
-
-
-@functools.cache
-def _status_style(status: str) -> tuple[PatternFill, Font]:
-    tone = palette.tone(status)
-    return PatternFill("solid", fgColor=tone.argb), Font(color=tone.text_argb)
-
-
-def _status_fill(cell, status: str) -> None:
-    """The palette's colour of a fiche status, as its badge on the pages (one style object
-    per status, shared by its cells: building them per cell cost a fifth of the export)."""
-    cell.fill, cell.font = _status_style(status)
+    spreadsheets.widths(ws, (35, 16, 16, 20))
 
 
 def export_sheets(sheets: list[ActionSheet], *, title: str) -> bytes:
@@ -192,18 +255,21 @@ def export_sheets(sheets: list[ActionSheet], *, title: str) -> bytes:
     ws = wb.active
     ws.title = "Fiches action"
     ws.append([label for label, _ in COLUMNS])
-    _bold_header(ws)
-    for index, (_, width) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
+    style_header(ws[1])
+    spreadsheets.widths(ws, [width for _, width in COLUMNS])
+    dates = [_column(label) for label in DATE_COLUMNS]
+    amounts = [_column(label) for label in AMOUNT_COLUMNS]
     for sheet in sheets:
         ws.append([safe_cell(v) for v in sheet_row(sheet)])
         row = ws.max_row
-        _status_fill(ws.cell(row=row, column=STATUS_COLUMN), sheet.status)
-        for col in (17, 18, 27, 28):
-            ws.cell(row=row, column=col).number_format = "DD/MM/YYYY"
-        for col in (20, 21):
-            ws.cell(row=row, column=col).number_format = AMOUNT_FORMAT
+        status_fill(ws.cell(row=row, column=STATUS_COLUMN), sheet.status)
+        for col in dates:
+            ws.cell(row=row, column=col).number_format = DATE_FORMAT
+        for col in amounts:
+            ws.cell(row=row, column=col).number_format = EURO_FORMAT
     ws.freeze_panes = "C2"
+    _indicator_sheet(wb, sheets)
+    _funding_sheet(wb, sheets)
     _summary_sheet(wb, sheets)
     wb.properties.title = safe_cell(title)
     buffer = BytesIO()

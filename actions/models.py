@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from ctg.dates import validate_plausible_date
+
 #: The refusal of a fiche number already used in the convention (form, service, constraint).
 NUMBER_TAKEN = "Ce numéro de fiche est déjà utilisé dans la convention."
 
@@ -168,8 +170,10 @@ class ActionSheet(models.Model):
         blank=True,
         related_name="action_sheets",
     )
-    start_date = models.DateField("début", null=True, blank=True)
-    end_date = models.DateField("fin", null=True, blank=True)
+    start_date = models.DateField(
+        "début", null=True, blank=True, validators=[validate_plausible_date]
+    )
+    end_date = models.DateField("fin", null=True, blank=True, validators=[validate_plausible_date])
     expected_results = models.TextField("résultats attendus", blank=True)
     status = models.CharField("statut", max_length=20, choices=Status.choices, default=Status.DRAFT)
     status_reason = models.TextField("motif du dernier changement de statut", blank=True)

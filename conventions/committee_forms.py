@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from conventions.models import Thematic
+from ctg.dates import validate_plausible_date
 from ctg.forms import HiddenFieldErrorsMixin
 
 from .models import Committee, Convention, Side, User
@@ -128,6 +129,7 @@ class MeetingForm(TokenMixin):
         input_formats=[DATETIME_INPUT, "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT),
         error_messages={"invalid": "Saisissez une date et une heure valides."},
+        validators=[validate_plausible_date],
     )
     location = forms.CharField(label="Lieu", max_length=200, required=False)
     agenda = forms.CharField(
@@ -139,12 +141,6 @@ class MeetingForm(TokenMixin):
     decisions = forms.CharField(
         label="Décisions", required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
-
-    def clean_date(self):
-        value = self.cleaned_data["date"]
-        if value and value.year < 1990:
-            raise forms.ValidationError("Cette date semble erronée.")
-        return value
 
     @staticmethod
     def initial_for(meeting) -> dict:

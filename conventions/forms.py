@@ -8,6 +8,7 @@ from django.db.models import Case, Value, When
 
 from conventions.models import Thematic
 from ctg import uploads
+from ctg.dates import validate_plausible_date
 from ctg.forms import (
     DateInput,
     HiddenFieldErrorsMixin,
@@ -123,6 +124,7 @@ class SignatoryForm(forms.ModelForm):
         model = Signatory
         fields = [
             "role",
+            "representative_civility",
             "representative_name",
             "representative_title",
             "resolution_reference",
@@ -130,7 +132,10 @@ class SignatoryForm(forms.ModelForm):
             "signed_on",
         ]
         widgets = {"resolution_date": DateInput(), "signed_on": DateInput()}
-        labels = {"representative_name": "Représenté·e par (nom)"}
+        labels = {
+            "representative_civility": "Civilité du représentant",
+            "representative_name": "Représenté·e par (nom)",
+        }
         help_texts = {"representative_title": "Par exemple : Président, Maire, Directrice."}
 
     field_order = ["organisation", "partner_name"]
@@ -138,6 +143,10 @@ class SignatoryForm(forms.ModelForm):
     def __init__(self, *args, convention: Convention, **kwargs):
         super().__init__(*args, **kwargs)
         self.convention = convention
+        self.fields["representative_civility"].choices = [
+            ("", "Non précisée"),
+            *Signatory.Civility.choices,
+        ]
         collectivities = Collectivity.objects.filter(caf_id=convention.caf_id).order_by(
             "kind", "name"
         )
@@ -265,5 +274,7 @@ class TransitionForm(HiddenFieldErrorsMixin, forms.Form):
 
 
 class SignForm(forms.Form):
-    signed_on = forms.DateField(label="Date de signature", widget=DateInput())
+    signed_on = forms.DateField(
+        label="Date de signature", widget=DateInput(), validators=[validate_plausible_date]
+    )
     reason = ReasonField(label="Commentaire", noun="Le commentaire")

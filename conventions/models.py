@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from ctg.dates import validate_plausible_date
+
 DEPARTMENT_CODE_RE = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
 INSEE_CODE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 SIREN_RE = re.compile(r"^\d{9}$")
@@ -237,12 +239,14 @@ class Convention(models.Model):
         Caf, verbose_name="Caf", on_delete=models.PROTECT, related_name="conventions"
     )
     name = models.CharField("intitulé", max_length=255)
-    start_date = models.DateField("date de début")
-    end_date = models.DateField("date de fin")
+    start_date = models.DateField("date de début", validators=[validate_plausible_date])
+    end_date = models.DateField("date de fin", validators=[validate_plausible_date])
     phase = models.CharField(
         "phase", max_length=20, choices=Phase.choices, default=Phase.PREPARATION
     )
-    signed_on = models.DateField("signée le", null=True, blank=True)
+    signed_on = models.DateField(
+        "signée le", null=True, blank=True, validators=[validate_plausible_date]
+    )
     vision = models.TextField("vision stratégique partagée", blank=True)
     purpose = models.TextField("objet de la convention", blank=True)
     horizon_year = models.PositiveSmallIntegerField(
@@ -323,6 +327,10 @@ class Signatory(models.Model):
         SIGNATORY = "signataire", "Signataire"
         LEAD = "porteur", "Porteur"
 
+    class Civility(models.TextChoices):
+        MADAME = "madame", "Madame"
+        MONSIEUR = "monsieur", "Monsieur"
+
     class PartnerKind(models.TextChoices):
         DEPARTEMENT = "departement", "Département"
         MSA = "msa", "MSA"
@@ -358,13 +366,27 @@ class Signatory(models.Model):
     )
     partner_name = models.CharField("nom du partenaire", max_length=200, blank=True)
     role = models.CharField("rôle", max_length=20, choices=Role.choices, default=Role.SIGNATORY)
+    # A database default too: writers that list their columns (the bench's COPY) leave it out.
+    representative_civility = models.CharField(
+        "civilité du représentant",
+        max_length=10,
+        choices=Civility.choices,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Pour accorder le texte de la convention (« représentée par Madame … »).",
+    )
     representative_name = models.CharField("représenté·e par", max_length=200, blank=True)
     representative_title = models.CharField("qualité", max_length=200, blank=True)
     resolution_reference = models.CharField(
         "référence de la délibération", max_length=100, blank=True
     )
-    resolution_date = models.DateField("date de la délibération", null=True, blank=True)
-    signed_on = models.DateField("signée le", null=True, blank=True)
+    resolution_date = models.DateField(
+        "date de la délibération", null=True, blank=True, validators=[validate_plausible_date]
+    )
+    signed_on = models.DateField(
+        "signée le", null=True, blank=True, validators=[validate_plausible_date]
+    )
     order = models.PositiveSmallIntegerField("ordre", default=0)
 
     history = HistoricalRecords()
@@ -428,7 +450,7 @@ class Amendment(models.Model):
         Convention, verbose_name="convention", on_delete=models.CASCADE, related_name="amendments"
     )
     number = models.PositiveSmallIntegerField("numéro")
-    date = models.DateField("date")
+    date = models.DateField("date", validators=[validate_plausible_date])
     purpose = models.TextField("objet")
     signatories_added = models.ManyToManyField(
         Signatory, verbose_name="signataires ajoutés", blank=True, related_name="amendments"
@@ -542,7 +564,7 @@ class Meeting(models.Model):
     committee = models.ForeignKey(
         Committee, verbose_name="instance", on_delete=models.CASCADE, related_name="meetings"
     )
-    date = models.DateTimeField("date")
+    date = models.DateTimeField("date", validators=[validate_plausible_date])
     location = models.CharField("lieu", max_length=200, blank=True)
     agenda = models.TextField("ordre du jour", blank=True)
     minutes = models.TextField("compte rendu", blank=True)

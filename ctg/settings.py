@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # The project's apps, a strict stack (each imports only those listed before it;
     # checked by lint-imports, see [tool.importlinter] in pyproject.toml).
     "ctg",
@@ -56,6 +59,7 @@ INSTALLED_APPS = [
     "evaluation",
     "reports",
     "portal",
+    "api",
     "bench",
 ]
 
@@ -272,4 +276,59 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"django.request": {"filters": ["refusal_without_traceback"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+}
+
+# ---------------------------------------------------------------- read API (/api/v1/)
+# Django REST framework, read only: personal API tokens (api.authentication, header
+# "Authorization: Bearer <jeton>") or the browser's session; JSON only; decimals as strings,
+# dates in ISO 8601; every response paginated; rate-limited per token (or per user for the
+# session) in the shared cache.
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="1000/hour")
+API_PAGE_SIZE = 50
+API_MAX_PAGE_SIZE = 200
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: its WWW-Authenticate header makes a missing login a 401, not a 403.
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API CTG",
+    "DESCRIPTION": (
+        "Lecture des conventions territoriales globales visibles par l'utilisateur : "
+        "conventions, diagnostics, objectifs, fiches action, indicateurs, mesures et rapports. "
+        "Authentification par jeton personnel (en-tête `Authorization: Bearer <jeton>`, "
+        "jetons créés sur la page « Jetons d'API » du profil) ou par la session du navigateur."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The same choices on the convention (reports) and on the indicator (measurements).
+    "ENUM_NAME_OVERRIDES": {"FrequencyEnum": "evaluation.models.Indicator.Frequency"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
+    # Swagger UI from our own static files (drf-spectacular-sidecar), no CDN; its start-up
+    # script is a static-origin file too (SpectacularSwaggerSplitView): the CSP stays strict.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {
+        "deepLinking": True,
+        "persistAuthorization": False,
+        "displayOperationId": False,
+        "validatorUrl": None,
+    },
 }

@@ -11,15 +11,30 @@ first bytes are read too:
   signature of a known binary format (executable, archive, PDF, old Excel).
 
 Nothing is saved by the validator: a refused file never reaches the import.
+
+**Bounded XLSX.** A workbook is a ZIP archive: 361 KB on disk can unpack to 106 MB
+of XML (a million "shared strings") and keep a worker busy for a minute. Before any
+parser opens a workbook, :func:`check_xlsx_archive` reads the archive's central
+directory only, without decompressing anything, and refuses an archive with too
+many entries, a total unpacked size beyond :func:`max_unpacked_size`, or an entry
+compressed beyond :data:`MAX_COMPRESSION_RATIO`. The readers (the measurement
+workbook, the statistics import) then call it with ``stream=True``: every entry is
+decompressed once, discarding the output, through a counter that stops at the bound
+whatever the headers claim, and the shared strings and cells are counted (parsing
+them is what costs: openpyxl reads about 50 000 strings a second).
 """
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
+import zlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+
+from ctg import formatting
 
 CSV, XLSX = "csv", "xlsx"
 _LABELS = {CSV: "CSV", XLSX: "XLSX"}
@@ -46,6 +61,150 @@ _SNIFF = 64 * 1024
 
 def max_import_size() -> int:
     return getattr(settings, "MAX_IMPORT_SIZE", 5 * 1024 * 1024)
+
+
+def max_unpacked_size() -> int:
+    """The most an XLSX import may weigh once decompressed (all its parts together)."""
+    return getattr(settings, "MAX_IMPORT_UNPACKED_SIZE", 25 * 1024 * 1024)
+
+
+#: A workbook holds a dozen parts, plus two per sheet.
+MAX_ARCHIVE_ENTRIES = 500
+#: Beyond this ratio (unpacked ÷ packed) an entry of more than a megabyte is a bomb:
+#: real sheets compress 5 to 30 times.
+MAX_COMPRESSION_RATIO = 100
+RATIO_CHECKED_FROM = 1024 * 1024
+#: Texts of the shared-strings table and cells of all sheets together, the parser's work.
+MAX_SHARED_STRINGS = 50_000
+MAX_CELLS = 200_000
+_CHUNK = 64 * 1024
+_SHARED_STRING = re.compile(rb"<(?:\w{1,10}:)?si[\s/>]")
+_CELL = re.compile(rb"<(?:\w{1,10}:)?c[\s/>]")
+_TAG_MAX = 16  # the longest text either pattern matches
+
+
+class SpreadsheetRefused(ValueError):
+    """An XLSX archive refused before any parser reads it; ``str()`` is the French reason."""
+
+
+class UnreadableSpreadsheet(SpreadsheetRefused):
+    """Not a ZIP archive, or a damaged one: each reader says so in its own words."""
+
+
+def _number(value: int) -> str:
+    return formatting.number(value, 0)
+
+
+def _too_large() -> SpreadsheetRefused:
+    return SpreadsheetRefused(
+        "Ce fichier est trop volumineux une fois décompressé (plus de "
+        f"{_megabytes(max_unpacked_size())} Mo) : un classeur d'import n'a pas besoin d'être "
+        "aussi gros. Enregistrez-le à nouveau depuis votre tableur, ou scindez-le."
+    )
+
+
+def _count(pattern: re.Pattern, tail: bytes, chunk: bytes) -> tuple[int, bytes]:
+    """Matches in ``tail + chunk`` that start before its last ``_TAG_MAX`` bytes (the
+    ones after are counted with the next chunk); the new tail."""
+    buffer = tail + chunk
+    limit = max(len(buffer) - _TAG_MAX, 0)
+    found = sum(1 for match in pattern.finditer(buffer) if match.start() < limit)
+    return found, buffer[limit:]
+
+
+def _too_many(kind: str) -> SpreadsheetRefused:
+    if kind == "strings":
+        text = f"trop de textes différents (plus de {_number(MAX_SHARED_STRINGS)})"
+    else:
+        text = f"trop de cellules (plus de {_number(MAX_CELLS)})"
+    return SpreadsheetRefused(f"Ce classeur contient {text} pour être importé : scindez-le.")
+
+
+def _stream_check(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """Decompress every entry once, discarding it, with a counter that stops at the bound.
+
+    The counter does not trust the headers: it counts what the decompressor gives
+    (zipfile itself stops at the declared size and then fails on the CRC, so a header
+    that lies is refused as damaged).
+    """
+    budget = max_unpacked_size()
+    limits = {"strings": MAX_SHARED_STRINGS, "cells": MAX_CELLS}
+    counts = dict.fromkeys(limits, 0)
+    total = 0
+    for info in infos:
+        name = info.filename.lower()
+        kind = pattern = None
+        if name.endswith("sharedstrings.xml"):
+            kind, pattern = "strings", _SHARED_STRING
+        elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            kind, pattern = "cells", _CELL
+        tail = b""
+        with archive.open(info) as entry:
+            while chunk := entry.read(_CHUNK):
+                total += len(chunk)
+                if total > budget:
+                    raise _too_large()
+                if kind is None:
+                    continue
+                found, tail = _count(pattern, tail, chunk)
+                counts[kind] += found
+                if counts[kind] > limits[kind]:
+                    raise _too_many(kind)
+        if kind is not None:
+            counts[kind] += len(pattern.findall(tail))
+            if counts[kind] > limits[kind]:
+                raise _too_many(kind)
+
+
+def check_xlsx_archive(source, *, stream: bool = False) -> None:
+    """Refuse, with a French message, a workbook that would cost too much to parse.
+
+    ``source`` is the file's bytes or a seekable file (left at its start). Without
+    ``stream`` only the central directory is read (no decompression: a form's
+    validator); with it every entry is also decompressed through a bounded counter
+    (the readers, just before openpyxl). Raises :class:`UnreadableSpreadsheet` when
+    it is not a ZIP archive or a damaged one, :class:`SpreadsheetRefused` otherwise.
+    """
+    handle = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    try:
+        handle.seek(0)
+        with zipfile.ZipFile(handle) as archive:
+            infos = archive.infolist()
+            if len(infos) > MAX_ARCHIVE_ENTRIES:
+                raise SpreadsheetRefused(
+                    f"Ce fichier contient trop d'éléments ({_number(len(infos))}, "
+                    f"{_number(MAX_ARCHIVE_ENTRIES)} au plus) pour être un classeur à importer."
+                )
+            if sum(info.file_size for info in infos) > max_unpacked_size():
+                raise _too_large()
+            for info in infos:
+                if (
+                    info.file_size > RATIO_CHECKED_FROM
+                    and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1)
+                ):
+                    raise SpreadsheetRefused(
+                        "Ce fichier est anormalement compressé (une de ses parties est "
+                        f"{_number(info.file_size // max(info.compress_size, 1))} fois plus "
+                        "grosse une fois décompressée) : il n'est pas accepté. Enregistrez-le "
+                        "à nouveau depuis votre tableur."
+                    )
+            if stream:
+                _stream_check(archive, infos)
+    except SpreadsheetRefused:
+        raise
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        ValueError,
+        RuntimeError,  # an encrypted entry
+        NotImplementedError,  # an unknown compression method
+    ) as exc:
+        raise UnreadableSpreadsheet("Le fichier XLSX est illisible ou endommagé.") from exc
+    finally:
+        handle.seek(0)
 
 
 def _megabytes(size: int) -> str:
@@ -123,4 +282,11 @@ def validate_import_file(upload, accepted: tuple[str, ...] = (CSV, XLSX)):
     content_ok = looks_like_xlsx(upload) if kind == XLSX else looks_like_csv(upload)
     if not content_ok:
         raise type_error(accepted)
+    if kind == XLSX:
+        try:
+            check_xlsx_archive(upload)
+        except UnreadableSpreadsheet:
+            pass  # damaged: the parser says so in French
+        except SpreadsheetRefused as exc:
+            raise ValidationError(str(exc), code="file_unpacked_size") from exc
     return kind

@@ -14,6 +14,7 @@ rows (all of them, or none when there is any error).
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import re
 import unicodedata
@@ -21,10 +22,21 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from ctg import formatting, uploads
+from ctg.dates import MAX_DATE
+
 COLUMNS = ("code_collectivite", "code_statistique", "annee", "valeur", "source")
 TEMPLATE_HEADER = COLUMNS
+# A statistic's year: series may start well before the CTG (census of 1968, 1975…), so
+# the lower bound is the database's (TerritoryStatistic's check); the upper bound is
+# the plausible window's (ctg.dates).
 MIN_YEAR = 1900
-MAX_YEAR = 2100
+MAX_YEAR = MAX_DATE.year
+#: An XLSX file is read within bounds, whatever dimensions it declares: lines (empty
+#: ones included, all sheets together) and columns (five are read, a few more to say
+#: that a line has too many).
+MAX_XLSX_LINES = 50_000
+MAX_XLSX_COLUMNS = 20
 MAX_SOURCE_LENGTH = 200
 # TerritoryStatistic.value: 14 digits, 2 decimals.
 MAX_ABS_VALUE = Decimal("999999999999.99")
@@ -150,6 +162,12 @@ def parse_decimal(cell: Any) -> Decimal:
 
 def parse_year(cell: Any) -> int:
     """A year between MIN_YEAR and MAX_YEAR; ValueError with a French reason otherwise."""
+    if isinstance(cell, datetime.date):
+        # A year typed in a cell formatted as a date (2022 shows as 14/07/1905).
+        raise ValueError(
+            f"l'année est une date ({cell.day:02d}/{cell.month:02d}/{cell.year}) : "
+            "saisissez l'année seule, par exemple 2022"
+        )
     text = _text(cell)
     if not text:
         raise ValueError("l'année est vide")
@@ -208,18 +226,46 @@ def read_csv(content: bytes) -> list[RawRow]:
         ) from exc
 
 
+def _trimmed(cells: tuple) -> tuple:
+    """A line without its trailing empty cells."""
+    end = len(cells)
+    while end and (cells[end - 1] is None or cells[end - 1] == ""):
+        end -= 1
+    return cells[:end]
+
+
 def read_xlsx(content: bytes) -> list[RawRow]:
     from openpyxl import load_workbook
 
+    # Before openpyxl opens it: a "zip bomb" (a million shared strings in 300 KB) is
+    # refused on its central directory, a lying one while it is decompressed.
+    try:
+        uploads.check_xlsx_archive(content, stream=True)
+    except uploads.UnreadableSpreadsheet as exc:
+        raise ImportFileError("Le fichier XLSX est illisible ou endommagé.") from exc
+    except uploads.SpreadsheetRefused as exc:
+        raise ImportFileError(str(exc)) from exc
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 — zip, XML or openpyxl errors alike
         raise ImportFileError("Le fichier XLSX est illisible ou endommagé.") from exc
     rows: list[RawRow] = []
+    lines = 0
     try:
         for sheet in workbook.worksheets:
-            for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-                rows.append(RawRow(line=line, cells=tuple(cells), sheet=sheet.title))
+            # The declared dimensions are not trusted ("A1:XFD1048576").
+            sheet.reset_dimensions()
+            cells_of = sheet.iter_rows(max_col=MAX_XLSX_COLUMNS, values_only=True)
+            for line, cells in enumerate(cells_of, start=1):
+                lines += 1
+                if lines > MAX_XLSX_LINES:
+                    raise ImportFileError(
+                        f"Le fichier compte plus de {formatting.number(MAX_XLSX_LINES, 0)} "
+                        "lignes : scindez-le en plusieurs fichiers."
+                    )
+                rows.append(RawRow(line=line, cells=_trimmed(tuple(cells)), sheet=sheet.title))
+    except ImportFileError:
+        raise
     except Exception as exc:  # noqa: BLE001 — a sheet is read lazily: any broken XML inside
         raise ImportFileError("Le fichier XLSX est illisible ou endommagé.") from exc
     finally:

@@ -6,6 +6,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from conventions.models import Thematic
+from ctg.dates import validate_plausible_date
 
 
 class Diagnostic(models.Model):
@@ -16,8 +17,10 @@ class Diagnostic(models.Model):
         related_name="diagnostic",
     )
     method = models.TextField("méthode", blank=True)
-    start_date = models.DateField("début", null=True, blank=True)
-    end_date = models.DateField("fin", null=True, blank=True)
+    start_date = models.DateField(
+        "début", null=True, blank=True, validators=[validate_plausible_date]
+    )
+    end_date = models.DateField("fin", null=True, blank=True, validators=[validate_plausible_date])
     summary = models.TextField("synthèse", blank=True)
     participants_count = models.PositiveIntegerField("personnes consultées", null=True, blank=True)
     participation = models.TextField("modalités de participation", blank=True)

@@ -90,8 +90,11 @@ def diagnostic_edit(request, pk: int):
 def finding_create(request, pk: int):
     convention, access = _editable(request, pk)
     initial = {}
-    if request.GET.get("thematique", "").isdigit():
-        initial["thematic"] = int(request.GET["thematique"])
+    # The « Ajouter un constat » link of a thematic preselects it; anything but a plausible
+    # id (a 5,000-digit number, « ² », beyond the database's integers) is ignored.
+    preselected = request.GET.get("thematique", "")
+    if preselected.isascii() and preselected.isdecimal() and len(preselected) <= 9:
+        initial["thematic"] = int(preselected)
     form = FindingForm(_posted(request), convention=convention, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

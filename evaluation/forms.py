@@ -7,13 +7,16 @@ from django import forms
 from actions.models import Objective
 from conventions.models import Thematic
 from ctg import uploads
+from ctg.dates import validate_plausible_date
 from ctg.forms import DateInput
 
 from .models import Observation, ProgressMarker
 
 
 class MeasurementForm(forms.Form):
-    date = forms.DateField(label="Date de la mesure", widget=DateInput())
+    date = forms.DateField(
+        label="Date de la mesure", widget=DateInput(), validators=[validate_plausible_date]
+    )
     value = forms.DecimalField(
         label="Valeur",
         max_digits=14,
@@ -74,6 +77,8 @@ class MarkerForm(forms.Form):
 
 
 class ObservationForm(forms.Form):
-    date = forms.DateField(label="Date de l'observation", widget=DateInput())
+    date = forms.DateField(
+        label="Date de l'observation", widget=DateInput(), validators=[validate_plausible_date]
+    )
     degree = forms.ChoiceField(label="Constat", choices=Observation.Degree.choices)
     text = forms.CharField(label="Observation", widget=forms.Textarea(attrs={"rows": 3}))

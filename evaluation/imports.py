@@ -2,9 +2,15 @@
 
 Layout of the sheet « Mesures » (row 1 holds the headers):
 
-    A: N° indicateur | B: Fiche / objectif | C: Indicateur | D: Unité | E: Référence | F: Cible
-    G…: one column per period end (ISO date, e.g. 2023-12-31), pre-filled with
-        the values already measured on that date.
+    A: Clé (ne pas modifier), hidden | B: Fiche / objectif (« FA-01 — Crèche ») |
+    C: Indicateur | D: Unité | E: Référence | F: Cible
+    G…: one column per period end (« 31/12/2023 »), pre-filled with the values already
+        measured on that date.
+
+Column A is the indicator's key, the only way back from a row to its indicator: it is
+hidden, as a person names an indicator by its fiche and its name, never by an internal
+number. Workbooks downloaded before (key header « N° indicateur », ISO dates such as
+« 2023-12-31 » as column titles) are read all the same.
 
 The periods are calendar periods (month, quarter, half-year, year) clipped to the
 convention's period; the columns are the union of the periods due for the
@@ -14,7 +20,10 @@ indicators present, and a cell outside an indicator's own frequency is greyed
 Parsing never touches the database: it receives the ids of the convention's
 indicators and its period, and returns the values read and every bad cell. An
 empty cell means "no value" (it does not delete a measurement). Values are
-rounded to 2 decimals, the precision of the database.
+rounded to 2 decimals, the precision of the database. The file is first checked by
+``ctg.uploads.check_xlsx_archive`` (a "zip bomb" never reaches openpyxl), and the
+sheet is read within bounds: :data:`MAX_ROWS` rows, :data:`MAX_COLUMNS` columns,
+whatever dimensions the file declares.
 """
 
 from __future__ import annotations
@@ -27,19 +36,25 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ctg import formatting
-from ctg.dates import add_months
-from ctg.spreadsheets import safe_cell
+from ctg import formatting, spreadsheets, uploads
+from ctg.dates import add_months, clamp, is_plausible, plausible_date_message
+from ctg.spreadsheets import header_date, safe_cell, style_header
 
 SHEET_NAME = "Mesures"
 HELP_SHEET_NAME = "Mode d'emploi"
-FIXED_HEADERS = ("N° indicateur", "Fiche / objectif", "Indicateur", "Unité", "Référence", "Cible")
+KEY_HEADER = "Clé (ne pas modifier)"
+#: Column A's title in the workbooks downloaded before the key was hidden.
+LEGACY_KEY_HEADER = "N° indicateur"
+FIXED_HEADERS = (KEY_HEADER, "Fiche / objectif", "Indicateur", "Unité", "Référence", "Cible")
 FIRST_PERIOD_COLUMN = len(FIXED_HEADERS) + 1
 MAX_VALUE = Decimal("999999999999.99")  # DecimalField(max_digits=14, decimal_places=2)
 MAX_ROWS = 5000
+#: Monthly periods from 1990 to 2100 are 1 332 columns.
+MAX_COLUMNS = len(FIXED_HEADERS) + 1500
+UNREADABLE = "Le fichier n'est pas un classeur Excel (.xlsx) lisible."
 
 MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
 
@@ -48,7 +63,12 @@ MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
 
 
 def period_ends(start: datetime.date, end: datetime.date, frequency: str) -> list[datetime.date]:
-    """Ends of the calendar periods of ``frequency`` overlapping [start, end], clipped to end."""
+    """Ends of the calendar periods of ``frequency`` overlapping [start, end], clipped to end.
+
+    The period is first brought inside the plausible window (``ctg.dates``): a legacy
+    convention "from 0001-01-01 to 9999-12-31" gets columns from 1990 to 2100, not ten
+    thousand years of them ending in an overflow."""
+    start, end = clamp(start), clamp(end)
     months = MONTHS[frequency]
     first = datetime.date(start.year, ((start.month - 1) // months) * months + 1, 1)
     ends, period_start = [], first
@@ -75,7 +95,6 @@ class IndicatorLine:
 
 
 GREY = PatternFill("solid", fgColor="E9ECEF")
-HEAD = PatternFill("solid", fgColor="00509E")
 
 
 def build_workbook(
@@ -91,12 +110,9 @@ def build_workbook(
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET_NAME
-    headers = list(FIXED_HEADERS) + [d.isoformat() for d in columns]
+    headers = list(FIXED_HEADERS) + [header_date(d) for d in columns]
     ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = HEAD
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    style_header(ws[1])
     for line in lines:
         # Written text that a spreadsheet would run as a formula (=, +, -, @) is neutralised.
         row = [line.id, safe_cell(line.holder), safe_cell(line.name), safe_cell(line.unit)]
@@ -109,9 +125,8 @@ def build_workbook(
         for offset, day in enumerate(columns):
             if day not in due[line.id]:
                 ws.cell(row=r, column=FIRST_PERIOD_COLUMN + offset).fill = GREY
-    widths = [14, 28, 48, 12, 12, 12] + [13] * len(columns)
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
+    spreadsheets.widths(ws, [14, 28, 48, 12, 12, 12] + [13] * len(columns))
+    ws.column_dimensions["A"].hidden = True  # the key: internal, never shown
     ws.freeze_panes = ws.cell(row=2, column=FIRST_PERIOD_COLUMN)
 
     help_ws = wb.create_sheet(HELP_SHEET_NAME)
@@ -122,9 +137,10 @@ def build_workbook(
         "Les cellules grisées ne correspondent pas à la fréquence de l'indicateur : "
         "une valeur y reste acceptée.",
         "Une cellule vide n'efface pas une mesure existante.",
-        "Ne modifiez ni le nom de la feuille « Mesures », ni les en-têtes, ni la colonne A.",
+        "Ne modifiez ni le nom de la feuille « Mesures », ni les en-têtes, ni la colonne A "
+        "(masquée : elle relie chaque ligne à son indicateur).",
         "Nombres décimaux : virgule ou point (ex. 12,5). Deux décimales au plus sont gardées.",
-        "Vous pouvez ajouter une colonne datée (AAAA-MM-JJ) comprise dans la période.",
+        "Vous pouvez ajouter une colonne datée (JJ/MM/AAAA) comprise dans la période.",
     ):
         help_ws.append([text])
     help_ws.column_dimensions["A"].width = 110
@@ -206,6 +222,8 @@ def parse_number(raw) -> Decimal:
 
 
 def parse_header_date(raw) -> datetime.date | None:
+    """A column title as a date: a date cell, « 31/12/2023 » (the workbook's own titles)
+    or « 2023-12-31 » (the titles of the workbooks downloaded before)."""
     if isinstance(raw, datetime.datetime):
         return raw.date()
     if isinstance(raw, datetime.date):
@@ -232,6 +250,14 @@ def _is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _trimmed(row) -> list:
+    """A row without its trailing empty cells."""
+    cells = list(row)
+    while cells and _is_blank(cells[-1]):
+        cells.pop()
+    return cells
+
+
 def parse_workbook(
     data: bytes | io.BytesIO,
     *,
@@ -244,11 +270,17 @@ def parse_workbook(
     known = set(indicator_ids)
     stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
     try:
+        uploads.check_xlsx_archive(stream, stream=True)
+    except uploads.UnreadableSpreadsheet:
+        result.errors.append(CellError("", None, None, UNREADABLE))
+        return result
+    except uploads.SpreadsheetRefused as exc:
+        result.errors.append(CellError("", None, None, str(exc)))
+        return result
+    try:
         wb = load_workbook(stream, read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 — any unreadable file gets the same answer
-        result.errors.append(
-            CellError("", None, None, "Le fichier n'est pas un classeur Excel (.xlsx) lisible.")
-        )
+        result.errors.append(CellError("", None, None, UNREADABLE))
         return result
     try:
         if SHEET_NAME not in wb.sheetnames:
@@ -263,13 +295,28 @@ def parse_workbook(
             )
             return result
         ws = wb[SHEET_NAME]
-        rows = ws.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
+        # The dimensions a file declares are not trusted: "A1:XFD1048576" would make
+        # every row sixteen thousand cells wide.
+        ws.reset_dimensions()
+        header = next(ws.iter_rows(max_row=1, max_col=MAX_COLUMNS + 1, values_only=True), None)
+        header = _trimmed(header or ())
+        if not header:
             result.errors.append(CellError(SHEET_NAME, 1, None, "La feuille est vide."))
             return result
-        period_columns = _check_header(list(header), start, end, result)
+        if len(header) > MAX_COLUMNS:
+            result.errors.append(
+                CellError(
+                    SHEET_NAME,
+                    1,
+                    None,
+                    f"Plus de {formatting.number(MAX_COLUMNS, 0)} colonnes : arrêt.",
+                )
+            )
+            return result
+        period_columns = _check_header(header, start, end, result)
+        width = max(len(header), len(FIXED_HEADERS))
         seen_ids: dict[int, int] = {}
+        rows = ws.iter_rows(min_row=2, max_col=width, values_only=True)
         for row_number, row in enumerate(rows, start=2):
             if row_number > MAX_ROWS:
                 result.errors.append(
@@ -279,9 +326,7 @@ def parse_workbook(
             _parse_row(list(row), row_number, period_columns, known, seen_ids, result)
     except Exception:  # noqa: BLE001 — the sheet is read lazily: any broken XML inside
         result.values.clear()
-        result.errors.append(
-            CellError("", None, None, "Le fichier n'est pas un classeur Excel (.xlsx) lisible.")
-        )
+        result.errors.append(CellError("", None, None, UNREADABLE))
     finally:
         wb.close()
     return result
@@ -290,7 +335,10 @@ def parse_workbook(
 def _check_header(header, start, end, result: ParsedWorkbook) -> list[tuple[int, datetime.date]]:
     for index, expected in enumerate(FIXED_HEADERS):
         found = header[index] if index < len(header) else None
-        if _norm(found) != _norm(expected):
+        accepted = {_norm(expected)}
+        if index == 0:
+            accepted.add(_norm(LEGACY_KEY_HEADER))
+        if _norm(found) not in accepted:
             result.errors.append(
                 CellError(
                     SHEET_NAME,
@@ -313,7 +361,18 @@ def _check_header(header, start, end, result: ParsedWorkbook) -> list[tuple[int,
                     SHEET_NAME,
                     1,
                     letter,
-                    f"l'en-tête « {raw} » n'est pas une date au format AAAA-MM-JJ.",
+                    f"l'en-tête « {raw} » n'est pas une date au format JJ/MM/AAAA.",
+                )
+            )
+            continue
+        if not is_plausible(day):
+            result.errors.append(
+                CellError(
+                    SHEET_NAME,
+                    1,
+                    letter,
+                    f"la date {formatting.date(day)} n'est pas plausible. "
+                    f"{plausible_date_message()}",
                 )
             )
             continue
@@ -343,14 +402,32 @@ def _check_header(header, start, end, result: ParsedWorkbook) -> list[tuple[int,
     return columns
 
 
+def _row_name(row) -> str:
+    """How a person names the row's indicator: its name (column C), else its holder."""
+    for index in (2, 1):
+        value = row[index] if index < len(row) else None
+        if not _is_blank(value):
+            text = re.sub(r"\s+", " ", str(value)).strip()
+            return f"« {text[:80]} »"
+    return ""
+
+
 def _parse_row(row, row_number, period_columns, known, seen_ids, result: ParsedWorkbook) -> None:
     cells = [row[i] if i < len(row) else None for i, _ in period_columns]
     raw_id = row[0] if row else None
+    name = _row_name(row)
     if _is_blank(raw_id):
         if all(_is_blank(v) for v in cells):
             return  # an empty line, or a line of text without values
         result.errors.append(
-            CellError(SHEET_NAME, row_number, "A", "valeurs saisies sans numéro d'indicateur.")
+            CellError(
+                SHEET_NAME,
+                row_number,
+                "A",
+                "valeurs saisies sur une ligne qui n'est pas celle d'un indicateur du classeur "
+                "(sa clé, en colonne A masquée, est vide) : saisissez-les sur la ligne de "
+                "l'indicateur.",
+            )
         )
         return
     try:
@@ -360,7 +437,11 @@ def _parse_row(row, row_number, period_columns, known, seen_ids, result: ParsedW
     except ValueError:
         result.errors.append(
             CellError(
-                SHEET_NAME, row_number, "A", f"« {raw_id} » n'est pas un numéro d'indicateur."
+                SHEET_NAME,
+                row_number,
+                "A",
+                f"la clé « {str(raw_id)[:40]} » (colonne A masquée) a été modifiée : "
+                "reprenez-la d'un classeur téléchargé depuis cette page.",
             )
         )
         return
@@ -370,7 +451,8 @@ def _parse_row(row, row_number, period_columns, known, seen_ids, result: ParsedW
                 SHEET_NAME,
                 row_number,
                 "A",
-                f"l'indicateur n° {indicator_id} n'appartient pas à cette convention.",
+                f"l'indicateur {name or f'de clé {indicator_id}'} n'appartient pas à cette "
+                "convention (ou a été supprimé) : téléchargez à nouveau le classeur.",
             )
         )
         return
@@ -380,7 +462,8 @@ def _parse_row(row, row_number, period_columns, known, seen_ids, result: ParsedW
                 SHEET_NAME,
                 row_number,
                 "A",
-                f"l'indicateur n° {indicator_id} figure déjà ligne {seen_ids[indicator_id]}.",
+                f"l'indicateur {name or f'de clé {indicator_id}'} figure déjà "
+                f"ligne {seen_ids[indicator_id]}.",
             )
         )
         return

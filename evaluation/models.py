@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from ctg.dates import validate_plausible_date
+
 
 class Indicator(models.Model):
     class Kind(models.TextChoices):
@@ -46,9 +48,9 @@ class Indicator(models.Model):
     kind = models.CharField("type", max_length=20, choices=Kind.choices, default=Kind.OUTPUT)
     unit = models.CharField("unité", max_length=50, blank=True)
     baseline_value = models.DecimalField("valeur de référence", max_digits=14, decimal_places=2)
-    baseline_date = models.DateField("date de référence")
+    baseline_date = models.DateField("date de référence", validators=[validate_plausible_date])
     target_value = models.DecimalField("valeur cible", max_digits=14, decimal_places=2)
-    target_date = models.DateField("échéance de la cible")
+    target_date = models.DateField("échéance de la cible", validators=[validate_plausible_date])
     direction = models.CharField(
         "sens attendu", max_length=20, choices=Direction.choices, default=Direction.INCREASE
     )
@@ -110,7 +112,7 @@ class Measurement(models.Model):
     indicator = models.ForeignKey(
         Indicator, verbose_name="indicateur", on_delete=models.CASCADE, related_name="measurements"
     )
-    date = models.DateField("date")
+    date = models.DateField("date", validators=[validate_plausible_date])
     value = models.DecimalField("valeur", max_digits=14, decimal_places=2)
     comment = models.TextField("commentaire", blank=True)
     entered_by = models.ForeignKey(
@@ -252,7 +254,7 @@ class Observation(models.Model):
         on_delete=models.CASCADE,
         related_name="observations",
     )
-    date = models.DateField("date")
+    date = models.DateField("date", validators=[validate_plausible_date])
     degree = models.CharField("constat", max_length=20, choices=Degree.choices)
     text = models.TextField("observation")
     observed_by = models.ForeignKey(

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("evaluation.urls")),
     path("", include("reports.urls")),
     path("", include("portal.convention_urls")),
+    path("", include("api.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
 ]

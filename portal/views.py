@@ -1,16 +1,20 @@
 """Pages that compose every app: the Synthèse, the history and the convention document."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.utils.text import slugify
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
 from conventions import selectors as convention_selectors
 from conventions.permissions import get_convention_or_404
 
 from . import history as history_selectors
-from .document import convention_document_data, render_convention_pdf
+from .models import ConventionDocument
 from .selectors import convention_dashboard
+from .services import convention_document_request
+
+# How often the « en préparation » page reloads itself (seconds).
+DOCUMENT_REFRESH_SECONDS = 5
 
 
 @login_required
@@ -50,11 +54,43 @@ def history(request, pk: int):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def convention_document(request, pk: int):
-    convention, _access = get_convention_or_404(request.user, pk)
-    data = convention_document_data(convention=convention)
-    pdf = render_convention_pdf(data=data, base_url=request.build_absolute_uri("/"))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    filename = f"convention-{slugify(convention.name) or convention.pk}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    """The convention document (PDF), built once per content by a task.
+
+    GET serves the built copy when it shows what the convention says now; otherwise it
+    asks for one and answers a page « en préparation » that reloads itself (or « en
+    échec », with a button to try again). POST asks again for a copy that failed.
+    """
+    convention, access = get_convention_or_404(request.user, pk)
+    if request.method == "POST":
+        convention_document_request(convention=convention, user=request.user, retry=True)
+        return redirect("portal:document", pk=convention.pk)
+    copy = convention_document_request(convention=convention, user=request.user)
+    # With an eager Celery (no worker) the build ran when the request committed.
+    copy = ConventionDocument.objects.filter(pk=copy.pk).first() or copy
+    if copy.status == ConventionDocument.Status.READY:
+        try:
+            handle = copy.pdf.open("rb")
+        except FileNotFoundError:  # superseded meanwhile: the next reload asks again
+            copy.status = ConventionDocument.Status.PENDING
+        else:
+            return FileResponse(
+                handle, as_attachment=True, filename=copy.filename, content_type="application/pdf"
+            )
+    failed = copy.status == ConventionDocument.Status.FAILED
+    response = render(
+        request,
+        "portal/document_status.html",
+        {
+            "convention": convention,
+            "access": access,
+            "crumb": "Document de la convention",
+            "copy": copy,
+            "failed": failed,
+            "refresh_seconds": DOCUMENT_REFRESH_SECONDS,
+        },
+    )
+    if not failed:
+        response["Refresh"] = str(DOCUMENT_REFRESH_SECONDS)
     return response

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from ctg.dates import validate_plausible_date
+
 
 class ProgressReport(models.Model):
     class Kind(models.TextChoices):
@@ -34,8 +36,8 @@ class ProgressReport(models.Model):
         on_delete=models.SET_NULL,
         related_name="packs",
     )
-    period_start = models.DateField("début de période")
-    period_end = models.DateField("fin de période")
+    period_start = models.DateField("début de période", validators=[validate_plausible_date])
+    period_end = models.DateField("fin de période", validators=[validate_plausible_date])
     status = models.CharField("état", max_length=20, choices=Status.choices, default=Status.PENDING)
     error = models.TextField("erreur", blank=True)
     requested_by = models.ForeignKey(

@@ -9,20 +9,24 @@ from io import BytesIO
 from django.conf import settings
 from django.template.loader import render_to_string
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font
 
 from actions.models import ActionSheet
-from ctg import palette
+from ctg import spreadsheets
 from ctg.ratios import share_fraction, share_pct
-from ctg.spreadsheets import safe_cell
+from ctg.spreadsheets import (
+    DATE_FORMAT,
+    DATE_TIME_FORMAT,
+    EURO_FORMAT,
+    PERCENT_FORMAT,
+    safe_cell,
+    status_fill,
+    style_header,
+)
 from evaluation.figures import funding_figure, progress_figure, sheet_status_figure
 from evaluation.progress import LATE, NO_MEASURE, average_progress
 
 from .models import ProgressReport
-
-PERCENT_FORMAT = "0 %"  # a fraction shown as a whole percentage, as on the pages
-AMOUNT_FORMAT = "#,##0.00"
 
 
 def _date(value: str | None) -> datetime.date | None:
@@ -33,9 +37,6 @@ def _moment(value: str | None) -> datetime.datetime | None:
     """A frozen local date and time (ISO with its offset) as a spreadsheet date-time
     (local clock, as on the pages; spreadsheets hold no time zone)."""
     return datetime.datetime.fromisoformat(value).replace(tzinfo=None) if value else None
-
-
-MOMENT_FORMAT = "DD/MM/YYYY HH:MM"
 
 
 def _pct(fraction: float | None) -> float | None:
@@ -181,36 +182,23 @@ def render_pdf(report: ProgressReport, snapshot: dict) -> bytes:
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 
-def _status_fill(cell, status: str) -> None:
-    """The palette's colour of a fiche or indicator status, as on the pages."""
-    tone = palette.tone(status)
-    cell.fill = PatternFill("solid", fgColor=tone.argb)
-    cell.font = Font(color=tone.text_argb)
-
-
 def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
+    """The report as a workbook: real dates and date-times, amounts in euros, shares as
+    percentages (``ctg.spreadsheets`` formats), one sheet per part."""
     workbook = Workbook()
-    header_font = Font(bold=True, color="FFFFFF")
-    header_fill = PatternFill("solid", fgColor=palette.BRAND.lstrip("#").upper())
 
     def sheet(title: str, headers: list[str], rows: list[list], widths: list[int] | None = None):
         ws = workbook.create_sheet(title)
         ws.append(headers)
-        for cell in ws[1]:
-            cell.font = header_font
-            cell.fill = header_fill
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
+        style_header(ws[1])
         for row in rows:
             ws.append([safe_cell(v) for v in row])
-        for index, width in enumerate(widths or [], start=1):
-            ws.column_dimensions[get_column_letter(index)].width = width
+        spreadsheets.widths(ws, widths or [])
         ws.freeze_panes = "A2"
         return ws
 
     def formats(ws, columns: str, number_format: str) -> None:
-        for column in columns:
-            for cell in ws[column][1:]:
-                cell.number_format = number_format
+        spreadsheets.number_format(ws, columns, number_format)
 
     summary = workbook.active
     summary.title = "Synthèse"
@@ -220,8 +208,8 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
         ("Convention", s["convention"]["name"], None),
         ("Caf", s["convention"]["caf"], None),
         ("Type de document", s["kind"], None),
-        ("Période du", _date(s["period"]["start"]), "DD/MM/YYYY"),
-        ("au", _date(s["period"]["end"]), "DD/MM/YYYY"),
+        ("Période du", _date(s["period"]["start"]), DATE_FORMAT),
+        ("au", _date(s["period"]["end"]), DATE_FORMAT),
         ("Phase", s["convention"]["phase"], None),
         ("Fiches action", s["summary"]["fiches_total"], None),
         ("dont validées ou engagées", s["summary"]["fiches_validated"], None),
@@ -238,8 +226,8 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
             PERCENT_FORMAT,
         ),
         ("Mesures saisies sur la période", s["summary"]["measurements_in_period"], None),
-        ("Financements prévus (€)", s["summary"]["planned_total"], AMOUNT_FORMAT),
-        ("Financements dépensés (€)", s["summary"]["spent_total"], AMOUNT_FORMAT),
+        ("Financements prévus", s["summary"]["planned_total"], EURO_FORMAT),
+        ("Financements dépensés", s["summary"]["spent_total"], EURO_FORMAT),
         (
             "Fiches ayant changé de statut depuis le rapport précédent",
             s["summary"]["fiches_changed_since_previous"],
@@ -281,7 +269,7 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
         [10, 50, 25, 15, 22, 30, 8],
     )
     for cell, f in zip(fiches["D"][1:], s["fiches"], strict=True):
-        _status_fill(cell, f["status"])
+        status_fill(cell, f["status"])
     changes_sheet = sheet(
         "Changements",
         ["Fiche", "Intitulé", "De", "Vers", "Le", "Par", "Motif"],
@@ -291,7 +279,7 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
         ],
         [10, 40, 14, 14, 18, 25, 40],
     )
-    formats(changes_sheet, "E", MOMENT_FORMAT)
+    formats(changes_sheet, "E", DATE_TIME_FORMAT)
     opinions_sheet = sheet(
         "Avis",
         ["Fiche", "Membre", "Collège", "Avis", "Version", "Commentaire", "Le"],
@@ -309,7 +297,7 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
         ],
         [10, 30, 12, 12, 8, 50, 18],
     )
-    formats(opinions_sheet, "G", MOMENT_FORMAT)
+    formats(opinions_sheet, "G", DATE_TIME_FORMAT)
     thematic_sheet = sheet(
         "Thématiques",
         ["Thématique", "Indicateurs", "Progression moyenne", "Attendu", "En retard"],
@@ -357,10 +345,10 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
         ],
         [10, 45, 12, 11, 11, 14, 12, 14, 12, 16],
     )
-    formats(indicator_sheet, "G", "DD/MM/YYYY")
+    formats(indicator_sheet, "G", DATE_FORMAT)
     formats(indicator_sheet, "HI", PERCENT_FORMAT)
     for cell, r in zip(indicator_sheet["J"][1:], s["indicators"], strict=True):
-        _status_fill(cell, r["status"])
+        status_fill(cell, r["status"])
     measure_sheet = sheet(
         "Mesures",
         ["Fiche", "Indicateur", "Date", "Valeur", "Unité", "Commentaire"],
@@ -370,10 +358,10 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
         ],
         [10, 45, 12, 12, 12, 40],
     )
-    formats(measure_sheet, "C", "DD/MM/YYYY")
+    formats(measure_sheet, "C", DATE_FORMAT)
     funding_sheet = sheet(
         "Financements",
-        ["Financeur", "Prévu (€)", "Dépensé (€)", "Taux de consommation"],
+        ["Financeur", "Prévu", "Dépensé", "Taux de consommation"],
         [
             [
                 f["funder"],
@@ -385,7 +373,7 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
         ],
         [35, 15, 15, 20],
     )
-    formats(funding_sheet, "BC", AMOUNT_FORMAT)
+    formats(funding_sheet, "BC", EURO_FORMAT)
     formats(funding_sheet, "D", PERCENT_FORMAT)
     observations_sheet = sheet(
         "Observations",
@@ -396,7 +384,7 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
         ],
         [35, 12, 40, 12, 18, 50],
     )
-    formats(observations_sheet, "D", "DD/MM/YYYY")
+    formats(observations_sheet, "D", DATE_FORMAT)
     meetings_sheet = sheet(
         "Réunions",
         ["Instance", "Date", "Lieu", "Ordre du jour"],
@@ -406,7 +394,7 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
         ],
         [30, 18, 25, 60],
     )
-    formats(meetings_sheet, "B", MOMENT_FORMAT)
+    formats(meetings_sheet, "B", DATE_TIME_FORMAT)
     out = BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from conventions.permissions import get_convention_or_404
 from ctg import formatting
+from ctg.dates import validate_plausible_date
 from ctg.forms import DateInput
 
 from . import selectors
@@ -23,8 +24,12 @@ logger = logging.getLogger(__name__)
 
 
 class ReportRequestForm(forms.Form):
-    period_start = forms.DateField(label="Début de période", widget=DateInput())
-    period_end = forms.DateField(label="Fin de période", widget=DateInput())
+    period_start = forms.DateField(
+        label="Début de période", widget=DateInput(), validators=[validate_plausible_date]
+    )
+    period_end = forms.DateField(
+        label="Fin de période", widget=DateInput(), validators=[validate_plausible_date]
+    )
 
     def __init__(self, *args, convention, **kwargs):
         super().__init__(*args, **kwargs)

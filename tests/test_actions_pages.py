@@ -15,9 +15,10 @@ from actions.factories import ActionSheetFactory, FundingLineFactory, ObjectiveF
 from actions.models import ActionSheet, Approval, Objective
 from conventions.factories import CommitteeFactory, CommitteeMemberFactory
 from conventions.models import Committee, Side
+from ctg.spreadsheets import DATE_FORMAT, EURO_FORMAT
 from diagnostics.factories import DiagnosticFactory, FindingFactory, thematic
 from evaluation.models import Indicator
-from portal.context_processors import navigation
+from portal.context_processors import MenuEntry, navigation
 
 Status = ActionSheet.Status
 EDITORS = ["caf_staff", "coordinator"]
@@ -520,7 +521,7 @@ def test_the_inbox_lists_fiches_waiting_for_the_members_opinion(world, login, sh
     assert "FA-01 — Relais petite enfance" in content and "FA-02 — Ludothèque" in content
     assert "Brouillon caché" not in content
     assert "À examiner" in content
-    assert 'aria-label="2 fiches en attente de votre avis">2</span>' in content
+    assert '<span class="visually-hidden">2 fiches en attente de votre avis</span>' in content
     services.approval_give(sheet=sheet, member=world.caf_seat, decision="favorable")
     content = client.get(reverse("actions:inbox")).content.decode()
     assert "Relais petite enfance" not in content and "Ludothèque" in content
@@ -570,6 +571,7 @@ def test_the_navigation_of_someone_without_a_seat_is_one_small_query(world, rf):
         "nav_is_caf_staff": False,
         "nav_is_committee_member": False,
         "nav_review_count": 0,
+        "nav_menu": [MenuEntry("Mes conventions", "/conventions/", current=False)],
     }
     assert len(queries) == 1
 
@@ -825,7 +827,9 @@ def test_the_export_holds_every_field_of_the_filtered_fiches(world, login, sheet
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     assert "attachment;" in response["Content-Disposition"]
-    ws = load_workbook(BytesIO(response.content)).active
+    workbook = load_workbook(BytesIO(response.content))
+    assert workbook.sheetnames == ["Fiches action", "Indicateurs", "Financements", "Synthèse"]
+    ws = workbook.active
     rows = list(ws.iter_rows(values_only=True))
     header = rows[0]
     assert len(rows) == 2  # the filter keeps FA-01 only
@@ -839,11 +843,56 @@ def test_the_export_holds_every_field_of_the_filtered_fiches(world, login, sheet
     assert row["Description de l'action"] == "Ouvrir un relais itinérant"
     assert row["Communes concernées"] == "Laguépie"
     assert row["Début"].date() == datetime.date(2022, 3, 1)
-    assert row["Montant prévu total (€)"] == 18000
-    assert row["Montant dépensé total (€)"] == 5000
-    assert "Caf : prévu 15 000,00 €" in norm(row["Plan de financement par financeur"])
-    assert "Département : prévu 3 000,00 €" in norm(row["Plan de financement par financeur"])
+    assert row["Montant prévu total"] == 18000
+    assert row["Montant dépensé total"] == 5000
+    assert set(row["Financeurs"].split(", ")) == {"Caf", "Département"}
     assert "Assistantes maternelles accompagnées" in row["Indicateurs"]
+    # Real dates and amounts in euros (the spreadsheet's own formats), never text.
+    cells = dict(zip(header, ws[2], strict=True))
+    assert cells["Début"].is_date and cells["Début"].number_format == DATE_FORMAT
+    assert cells["Créée le"].is_date and cells["Créée le"].number_format == DATE_FORMAT
+    assert cells["Montant prévu total"].data_type == "n"
+    assert cells["Montant prévu total"].number_format == EURO_FORMAT
+    assert ws["A1"].font.bold and ws["A1"].fill.fgColor.rgb == "FF00509E"
+
+    # One row per indicator: baseline and target as numbers in their own columns.
+    indicators = workbook["Indicateurs"]
+    titles = [c.value for c in indicators[1]]
+    line = dict(zip(titles, indicators[2], strict=True))
+    assert line["N° fiche"].value == "FA-01"
+    assert line["Indicateur"].value == "Assistantes maternelles accompagnées"
+    assert line["Valeur de référence"].value == 10 and line["Valeur cible"].value == 40
+    assert line["Valeur de référence"].data_type == line["Valeur cible"].data_type == "n"
+    assert line["Date de référence"].value.date() == datetime.date(2022, 1, 1)
+    assert line["Échéance de la cible"].number_format == DATE_FORMAT
+    # One row per funding line, its amounts in euros.
+    funding = workbook["Financements"]
+    assert [c.value for c in funding[1]] == [
+        "N° fiche",
+        "Fiche",
+        "Financeur",
+        "Année",
+        "Montant prévu",
+        "Montant dépensé",
+    ]
+    lines = sorted(funding.iter_rows(min_row=2, values_only=True), key=lambda r: (r[3], r[2]))
+    assert [r[2:] for r in lines] == [
+        ("Caf", 2023, 10000, 2500),
+        ("Département", 2023, 3000, 2500),
+        ("Caf", 2024, 5000, 0),
+    ]
+    assert all(
+        c.number_format == EURO_FORMAT for r in funding.iter_rows(min_row=2, min_col=5) for c in r
+    )
+    # No figure hidden in a text ("35.00 → 70.00", "12 500,00 €"), no internal id.
+    texts = [
+        c.value
+        for sheet_ in workbook
+        for r in sheet_.iter_rows()
+        for c in r
+        if isinstance(c.value, str)
+    ]
+    assert not any("→" in t or "€" in t for t in texts), [t for t in texts if "→" in t or "€" in t]
 
 
 def test_the_export_neutralises_formulas(world, login):

@@ -92,5 +92,4 @@ def test_the_document_cover_names_the_latest_amendment_included(world):
         convention=convention, number=2, date=D(2024, 6, 3), purpose="Nouvelle fiche"
     )
     ref = cover(convention)
-    assert "Avenant n° 2 inclus" in ref
-    assert "3 juin 2024" in ref
+    assert "Intégrant l&#x27;avenant n° 2 du 3 juin 2024" in ref

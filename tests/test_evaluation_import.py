@@ -2,6 +2,8 @@
 
 import datetime
 import io
+import re
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -100,7 +102,7 @@ def test_renamed_columns_are_reported_with_their_letter():
     result = parse(workbook([[1, "", "", "", 1, 2, 3]], headers=headers))
     messages = [str(e) for e in result.errors]
     assert messages == [
-        "Feuille « Mesures », ligne 1, colonne A : l'en-tête devrait être « N° indicateur », trouvé « id ».",
+        "Feuille « Mesures », ligne 1, colonne A : l'en-tête devrait être « Clé (ne pas modifier) », trouvé « id ».",
         "Feuille « Mesures », ligne 1, colonne C : l'en-tête devrait être « Indicateur », trouvé « Intitulé ».",
     ]
 
@@ -123,12 +125,14 @@ def test_every_bad_cell_is_reported_with_sheet_row_column_and_reason():
         "Feuille « Mesures », ligne 1, colonne H : la date 31 décembre 2030 est en dehors de la "
         "période de la convention (du 1er janvier 2022 au 31 décembre 2025).",
         "Feuille « Mesures », ligne 1, colonne I : l'en-tête « fin 2024 » n'est pas une date au "
-        "format AAAA-MM-JJ.",
+        "format JJ/MM/AAAA.",
         "Feuille « Mesures », ligne 2, colonne G : « abc » n'est pas un nombre (exemple : 12,5).",
-        "Feuille « Mesures », ligne 3, colonne A : l'indicateur n° 999 n'appartient pas à cette "
-        "convention.",
-        "Feuille « Mesures », ligne 4, colonne A : valeurs saisies sans numéro d'indicateur.",
-        "Feuille « Mesures », ligne 5, colonne A : l'indicateur n° 1 figure déjà ligne 2.",
+        "Feuille « Mesures », ligne 3, colonne A : l'indicateur de clé 999 n'appartient pas à "
+        "cette convention (ou a été supprimé) : téléchargez à nouveau le classeur.",
+        "Feuille « Mesures », ligne 4, colonne A : valeurs saisies sur une ligne qui n'est pas "
+        "celle d'un indicateur du classeur (sa clé, en colonne A masquée, est vide) : "
+        "saisissez-les sur la ligne de l'indicateur.",
+        "Feuille « Mesures », ligne 5, colonne A : l'indicateur de clé 1 figure déjà ligne 2.",
     ]
 
 
@@ -192,13 +196,21 @@ def test_the_download_has_one_row_per_indicator_and_one_column_per_period(world,
     ws = download(login(world.coordinator), world)["Mesures"]
     header = [c.value for c in ws[1]]
     assert header[:6] == list(imports.FIXED_HEADERS)
-    # Half-yearly periods include the yearly ones.
-    assert header[6:] == [d.isoformat() for d in imports.period_ends(START, END, "half_yearly")]
+    # Half-yearly periods include the yearly ones; their ends as French dates (text titles).
+    assert header[6:] == [f"{d:%d/%m/%Y}" for d in imports.period_ends(START, END, "half_yearly")]
+    assert header[6:9] == ["30/06/2022", "31/12/2022", "30/06/2023"]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
+    # The key of each row is the indicator's id, in a hidden column: a person reads the
+    # fiche's number and title and the indicator's name, never an internal number.
+    assert ws.column_dimensions["A"].hidden
     assert [r[0] for r in rows] == [yearly.pk, half.pk]
-    assert rows[0][1] == "FA-01 — Crèche"
+    assert rows[0][1] == "FA-01 — Crèche" and rows[0][2] == "Places"
     assert rows[1][1] == "Objectif : Mieux accueillir"
-    assert rows[0][header.index("2022-12-31")] == 11  # pre-filled
+    assert rows[0][header.index("31/12/2022")] == 11  # pre-filled, a number
+    # Figures are numbers, not text.
+    for row in ws.iter_rows(min_row=2, max_col=6):
+        assert all(cell.data_type == "n" for cell in row[4:6])
+    assert ws.cell(row=2, column=header.index("31/12/2022") + 1).data_type == "n"
 
 
 def test_a_good_file_is_previewed_then_imported_on_confirmation(world, login, indicators):
@@ -207,9 +219,9 @@ def test_a_good_file_is_previewed_then_imported_on_confirmation(world, login, in
     wb = download(client, world)
     ws = wb["Mesures"]
     header = [c.value for c in ws[1]]
-    ws.cell(row=2, column=header.index("2022-12-31") + 1, value=12)  # changed
-    ws.cell(row=2, column=header.index("2023-12-31") + 1, value="14,5")  # new
-    ws.cell(row=3, column=header.index("2022-06-30") + 1, value=3)  # new
+    ws.cell(row=2, column=header.index("31/12/2022") + 1, value=12)  # changed
+    ws.cell(row=2, column=header.index("31/12/2023") + 1, value="14,5")  # new
+    ws.cell(row=3, column=header.index("30/06/2022") + 1, value=3)  # new
     preview = upload(client, world, to_bytes(wb))
     assert preview.status_code == 200
     html = preview.content.decode()
@@ -260,7 +272,7 @@ def test_a_bad_file_creates_nothing_and_lists_every_bad_cell(world, login, indic
     html = response.content.decode()
     assert "2 erreurs à corriger. Aucune mesure n'a été enregistrée." in html
     assert "ligne 3, colonne H : « n/a » n&#x27;est pas un nombre" in html
-    assert "ligne 4, colonne A : l&#x27;indicateur n° 424242 n&#x27;appartient pas" in html
+    assert "ligne 4, colonne A : l&#x27;indicateur de clé 424242 n&#x27;appartient pas" in html
     assert Measurement.objects.count() == 1
 
 
@@ -308,3 +320,46 @@ def test_readers_cannot_download_or_import(world, login, indicators, role):
 def test_the_workbook_is_404_out_of_scope(world, login, indicators, role):
     client = login(getattr(world, role))
     assert client.get(reverse("evaluation:workbook", args=[world.convention.pk])).status_code == 404
+
+
+def test_a_workbook_downloaded_before_still_imports(world, login, indicators):
+    """Column A titled « N° indicateur » and ISO dates as titles: the former layout."""
+    yearly, half = indicators
+    headers = [imports.LEGACY_KEY_HEADER, *imports.FIXED_HEADERS[1:], "2022-12-31", "2023-06-30"]
+    data = workbook(
+        [[yearly.pk, "", "", "", 0, 10, 12], [half.pk, "", "", "", 0, 5, None, 3]], headers=headers
+    )
+    client = login(world.caf_staff)
+    confirm(client, world, upload(client, world, data))
+    values = {(m.indicator_id, m.date): m.value for m in Measurement.objects.all()}
+    assert values == {
+        (yearly.pk, datetime.date(2022, 12, 31)): Decimal("12"),
+        (half.pk, datetime.date(2023, 6, 30)): Decimal("3"),
+    }
+
+
+def test_french_dates_typed_as_titles_or_date_cells_are_read():
+    headers = [*imports.FIXED_HEADERS, "31/12/2022", datetime.datetime(2023, 12, 31)]
+    result = parse(workbook([[1, "", "", "", 0, 1, 4, 5]], headers=headers))
+    assert result.ok
+    assert [(v.date, v.value) for v in result.values] == [
+        (datetime.date(2022, 12, 31), Decimal("4")),
+        (datetime.date(2023, 12, 31), Decimal("5")),
+    ]
+
+
+def test_the_declared_dimensions_of_a_sheet_are_not_trusted():
+    """A sheet claiming to span A1:XFD1048576 would give rows 16 384 cells wide."""
+    data = workbook([[1, "", "", "", 0, 1, 4]])
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    parts["xl/worksheets/sheet1.xml"] = re.sub(
+        rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', sheet
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    result = parse(out.getvalue())
+    assert result.ok and [v.value for v in result.values] == [Decimal("4")]

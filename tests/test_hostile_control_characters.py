@@ -85,3 +85,18 @@ def test_an_upload_keeps_its_file_and_its_other_fields():
     ControlCharactersMiddleware(view)(request)
     assert seen["POST"]["caf"] == "1"
     assert seen["FILES"]["file"].read() == b"a\x00b"  # a file's content is the parser's business
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["9" * 5000, "²", "99999999999999999999", "-1"],
+    ids=["5000-digits", "superscript", "beyond-bigint", "negative"],
+)
+def test_a_hostile_thematic_in_the_new_finding_link_is_ignored(world, login, value):
+    """The « Ajouter un constat » link preselects its thematic from ``?thematique=``: a
+    5,000-digit number (int() refuses it), a superscript digit or an id beyond the database's
+    integers was a 500."""
+    client = login(world.caf_staff)
+    url = reverse("diagnostics:finding_create", args=[world.convention.pk])
+    response = client.get(url, {"thematique": value})
+    assert response.status_code == 200

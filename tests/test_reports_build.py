@@ -16,6 +16,7 @@ from actions.factories import ActionSheetFactory, FundingLineFactory
 from actions.models import ActionSheet, ActionSheetTransition
 from conventions.factories import ConventionFactory, MeetingFactory
 from conventions.models import Convention
+from ctg.spreadsheets import DATE_FORMAT, EURO_FORMAT, PERCENT_FORMAT
 from diagnostics.factories import thematic
 from evaluation.factories import IndicatorFactory, MeasurementFactory
 from reports import services as reporting
@@ -128,6 +129,32 @@ def test_the_report_workbook_has_one_sheet_per_part(plan):
     assert indicators["Places de micro-crèche ouvertes"][-1] == "En retard"
     assert indicators["Places de micro-crèche ouvertes"][7] == pytest.approx(0.1)
     assert workbook["Indicateurs"]["H2"].number_format == "0 %"
+
+
+def test_the_report_workbook_writes_dates_amounts_and_shares_as_numbers_with_french_formats(plan):
+    report = build(plan.convention)
+    with report.xlsx.open("rb") as handle:
+        workbook = load_workbook(io.BytesIO(handle.read()))
+    summary = {row[0].value: row[1] for row in workbook["Synthèse"].iter_rows()}
+    assert summary["Période du"].is_date and summary["Période du"].number_format == DATE_FORMAT
+    assert summary["Financements prévus"].data_type == "n"
+    assert summary["Financements prévus"].number_format == EURO_FORMAT
+    funding = workbook["Financements"]
+    assert [c.value for c in funding[1]] == [
+        "Financeur",
+        "Prévu",
+        "Dépensé",
+        "Taux de consommation",
+    ]
+    assert funding["B2"].number_format == funding["C2"].number_format == EURO_FORMAT
+    assert funding["D2"].number_format == PERCENT_FORMAT
+    indicators = workbook["Indicateurs"]
+    assert indicators["D2"].data_type == indicators["E2"].data_type == "n"  # baseline, target
+    measures = workbook["Mesures"]
+    assert measures["C2"].is_date and measures["C2"].number_format == DATE_FORMAT
+    assert measures["D2"].data_type == "n"
+    for sheet in workbook.worksheets[1:]:
+        assert sheet["A1"].font.bold and sheet["A1"].fill.fgColor.rgb == "FF00509E", sheet.title
 
 
 def test_a_large_convention_gets_progress_per_fiche_in_the_pdf_and_every_indicator_in_the_xlsx(

@@ -43,12 +43,14 @@ from diagnostics.factories import (
 )
 from evaluation.factories import IndicatorFactory, MeasurementFactory
 from evaluation.models import ChangeSought, ProgressMarker
+from portal import services as document_services
 from reports import services as reporting
 from reports.models import ProgressReport
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv"
+JSON = "application/json"
 
 ROLES = [
     "anonymous",
@@ -76,6 +78,7 @@ ACT = "act"  # fiches, indicators, measurements, observations: Caf staff and coo
 APPROVE = "approve"  # opinions on fiches: committee members
 CAF = "caf"  # Caf-level pages (portfolio, referential, new convention): any Caf staff
 CAF_OWN = "caf_own"  # a collectivity of the referential: its own Caf's staff (else 404)
+OWN = "own"  # a personal object (an API token): its owner, world.caf_staff (else 404)
 
 ALLOWED = {
     PUBLIC: set(ROLES),
@@ -86,6 +89,7 @@ ALLOWED = {
     APPROVE: {"member_caf"},
     CAF: {"caf_staff", "other_caf_staff", "superuser"},
     CAF_OWN: {"caf_staff", "superuser"},
+    OWN: {"caf_staff"},
 }
 
 # What a POST by an allowed role may answer: the form again (with its errors), a redirect
@@ -126,7 +130,9 @@ EXPECTED: dict[str, Rule] = {
     "portal:detail": Rule(),
     "conventions:governance": Rule(),
     "portal:history": Rule(),
-    "portal:document": Rule(content_type=PDF),
+    # GET: the built copy (the page « en préparation » is tested in test_document_cache);
+    # POST: ask again for a copy that failed.
+    "portal:document": Rule(post=VIEW, content_type=PDF),
     "conventions:create": edit_form(CAF),
     "conventions:edit": edit_form(),
     "conventions:lifecycle": edit_form(),
@@ -189,7 +195,33 @@ EXPECTED: dict[str, Rule] = {
     "reports:report_detail": Rule(),
     "reports:report_pdf": Rule(content_type=PDF),
     "reports:report_xlsx": Rule(content_type=XLSX),
+    # api: the read API (JSON, see API_JSON), its schema and docs, the profile's token pages
+    "api:conventions": Rule(get=LOGGED_IN, content_type=JSON),
+    "api:convention": Rule(content_type=JSON),
+    "api:diagnostics": Rule(get=LOGGED_IN, content_type=JSON),
+    "api:diagnostic": Rule(content_type=JSON, objects={"pk": "api_diagnostic"}),
+    "api:objectives": Rule(get=LOGGED_IN, content_type=JSON),
+    "api:objective": Rule(content_type=JSON, objects={"pk": "objective_id"}),
+    "api:sheets": Rule(get=LOGGED_IN, content_type=JSON),
+    "api:sheet": Rule(content_type=JSON, objects={"pk": "sheet_id"}),
+    "api:indicators": Rule(get=LOGGED_IN, content_type=JSON),
+    "api:indicator": Rule(content_type=JSON, objects={"pk": "indicator_pk"}),
+    "api:measurements": Rule(get=LOGGED_IN, content_type=JSON),
+    "api:measurement": Rule(content_type=JSON, objects={"pk": "api_measurement"}),
+    "api:reports": Rule(get=LOGGED_IN, content_type=JSON),
+    "api:report": Rule(content_type=JSON, objects={"pk": "report_pk"}),
+    "api:report_pdf": Rule(content_type=PDF, objects={"pk": "report_pk"}),
+    "api:report_xlsx": Rule(content_type=XLSX, objects={"pk": "report_pk"}),
+    "api:schema": Rule(get=LOGGED_IN, content_type=JSON),
+    "api:docs": Rule(get=LOGGED_IN),
+    "api:unknown": Rule(get=LOGGED_IN, ok=404, content_type=JSON),
+    "api:tokens": edit_form(LOGGED_IN),
+    "api:token_revoke": edit_form(OWN, objects={"token_id": "api_token"}),
 }
+
+# The API's endpoints answer an anonymous request with a 401 (JSON), not the login redirect.
+API_PAGES = {"api:docs", "api:tokens", "api:token_revoke"}  # HTML pages: the login redirect
+API_JSON = {n for n in EXPECTED if n.startswith("api:")} - API_PAGES
 
 # Tested on their own (test_login_logout_and_admin): the authentication pages and the admin.
 OUTSIDE_MATRIX = {"login", "logout"}
@@ -271,7 +303,7 @@ def build_objects(convention, committee, collectivity) -> dict[str, int | str]:
         status=ActionSheet.Status.SUBMITTED,
     )
     indicator = IndicatorFactory(action_sheet=sheet)
-    MeasurementFactory(indicator=indicator)
+    measurement = MeasurementFactory(indicator=indicator)
     change = ChangeSought.objects.create(
         convention=convention, title="Les familles connaissent l'offre", actor="Familles"
     )
@@ -308,6 +340,26 @@ def build_objects(convention, committee, collectivity) -> dict[str, int | str]:
         "change_pk": change.pk,
         "marker_pk": marker.pk,
         "report_pk": report.pk,
+        **api_objects(convention, diagnostic, measurement),
+    }
+
+
+def api_objects(convention, diagnostic, measurement) -> dict[str, int]:
+    """The API's: the diagnostic, a measurement, and an API token of the convention's Caf
+    staff (world.caf_staff for world.convention: the OWN level)."""
+    from api.services import api_token_create
+    from conventions.models import User
+
+    owner = User.objects.filter(role=User.Role.CAF_STAFF, caf=convention.caf).order_by("pk")[0]
+    token, _ = api_token_create(
+        user=owner,
+        name="Matrice",
+        expires_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=30),
+    )
+    return {
+        "api_diagnostic": diagnostic.pk,
+        "api_measurement": measurement.pk,
+        "api_token": token.pk,
     }
 
 
@@ -336,6 +388,8 @@ def expected_refusal(level: str | None, role: str, method: str) -> int | str | N
         return 403
     if level == CAF_OWN:
         return 404 if role in ALLOWED[CAF] else 403
+    if level == OWN:
+        return 404
     return 403 if role in IN_SCOPE else 404
 
 
@@ -349,6 +403,8 @@ def check(client, role: str, method: str, pattern: Pattern, url: str) -> str | N
     where = f"{method} {pattern.name} ({url}) as {role}"
     if status >= 500:
         return f"{where}: server error {status}"
+    if refusal == "login" and pattern.name in API_JSON:
+        return None if status == 401 else f"{where}: expected 401 (API), got {status}"
     if refusal == "login":
         target = urlsplit(response.get("Location", ""))
         if status != 302 or target.path != "/connexion/":
@@ -368,8 +424,14 @@ def check(client, role: str, method: str, pattern: Pattern, url: str) -> str | N
 
 
 @pytest.fixture
-def matrix_world(world):
+def matrix_world(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     objects = build_objects(world.convention, world.committee, world.epci)
+    # The convention document is built by a task once per content: built here, so that
+    # a download serves the PDF (a test's transaction never commits, so the build a
+    # first download asks for would not run before the answer).
+    copy = document_services.convention_document_request(convention=world.convention)
+    document_services.convention_document_build(document_id=copy.pk)
     return SimpleNamespace(world=world, objects=objects)
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from conventions import lifecycle
 from conventions.models import Convention, User
-from ctg.dates import add_years
+from ctg.dates import add_days, add_years
 
 # --- Editor with optimistic locking ------------------------------------------------------------
 
@@ -242,13 +242,13 @@ def convention_prepare_renewal(*, convention: Convention, by: User) -> Conventio
     existing = convention.renewals.order_by("pk").first()
     if existing is not None:
         raise ValidationError(f"Un renouvellement est déjà en préparation : « {existing.name} ».")
-    start = convention.end_date + datetime.timedelta(days=1)
+    start = add_days(convention.end_date, 1)
     years = max(1, round((convention.end_date - convention.start_date).days / 365.25))
     renewal = Convention(
         caf=convention.caf,
         name=f"{convention.name} (renouvellement {start.year})",
         start_date=start,
-        end_date=add_years(start, years) - datetime.timedelta(days=1),
+        end_date=add_days(add_years(start, years), -1),
         purpose=convention.purpose,
         vision=convention.vision,
         previous=convention,

@@ -11,6 +11,7 @@ SIGNATORY_FIELDS = (
     "partner_kind",
     "partner_name",
     "role",
+    "representative_civility",
     "representative_name",
     "representative_title",
     "resolution_reference",

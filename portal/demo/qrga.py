@@ -183,6 +183,8 @@ def _signatories(b: DemoBuilder, convention: Convention, territory: Territory) -
         {"convention": convention, "caf": territory.caf},
         {
             "role": Signatory.Role.SIGNATORY,
+            # The seeds: « Xavier Renier, président du conseil d'administration ».
+            "representative_civility": Signatory.Civility.MONSIEUR,
             "representative_name": "Xavier Renier",
             "representative_title": (
                 "président du conseil d'administration, avec Charlotte Hubert-Boyer "
