@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, overridden in templates/django/forms/
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
@@ -62,6 +63,10 @@ INSTALLED_APPS = [
     "api",
     "bench",
 ]
+
+# Widgets render through the project's templates (e.g. « — Choisir — » for every empty choice,
+# templates/django/forms/widgets/select_option.html).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -58,6 +58,10 @@ class Figure:
     caption: str = "Voir les données du graphique"
     css_class: str = ""
     extra: dict = field(default_factory=dict)
+    # The same chart drawn for a phone (PHONE_WIDTH units, PHONE_FONT and more): a wide chart
+    # shrunk into a phone's 330 px would write its 13-unit labels 6 to 9 px high. The page's
+    # CSS shows one of the two (static/css/ctg.css, .ctg-chart-phone), the PDF the wide one.
+    phone_svg: str = ""
 
     def table_html(self) -> str:
         head = "".join(f'<th scope="col">{_e(h)}</th>' for h in self.headers)
@@ -87,14 +91,51 @@ class Figure:
                 f'<details class="chart-data mt-1"><summary class="small text-muted">'
                 f"{_e(self.caption)}</summary>{self.table_html()}</details>"
             )
-        return mark_safe(f'<figure class="ctg-chart {self.css_class}">{self.svg}{details}</figure>')
+        svg = self.svg
+        if self.phone_svg:
+            svg = _with_class(self.svg, "ctg-chart-wide") + _with_class(
+                self.phone_svg, "ctg-chart-phone"
+            )
+        return mark_safe(f'<figure class="ctg-chart {self.css_class}">{svg}{details}</figure>')
 
     def __str__(self) -> str:
         return self.__html__()
 
 
+def _with_class(svg: str, css_class: str) -> str:
+    """The chart's ``<svg`` with a class (which of the two drawings a page shows)."""
+    return svg.replace("<svg ", f'<svg class="{css_class}" ', 1)
+
+
+# ---------------------------------------------------------------- phone drawings
+
+#: Width of the phone drawings, in SVG units: a phone shows them 300 to 340 px wide, so that
+#: a unit is about a pixel and PHONE_FONT keeps every label at 12 px or more.
+PHONE_WIDTH = 300
+PHONE_FONT = 13
+#: Average advance of a character at PHONE_FONT (a generous estimate, to truncate in time).
+PHONE_CHAR = 7.6
+
+
+def _fit(text: str, room: float) -> str:
+    """``text`` truncated to what ``room`` units hold at PHONE_FONT."""
+    return _truncate(text, max(4, int(room / PHONE_CHAR)))
+
+
+def _wrap(text: str, room: float) -> list[str]:
+    """``text`` in lines that ``room`` units hold at PHONE_FONT."""
+    size = max(8, int(room / PHONE_CHAR))
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= size:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def _svg_open(
-    width: int, height: int, title: str, desc: str, fixed: bool = False
+    width: int, height: int, title: str, desc: str, fixed: bool = False, font_size: int = 13
 ) -> tuple[str, str]:
     uid = f"chart{next(_ids)}"
     size = (
@@ -108,7 +149,7 @@ def _svg_open(
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
         f"{size} "
         f'aria-labelledby="{uid}-t {uid}-d" aria-label="{_e(title)}" '
-        f'font-family="{_e(FONT)}" font-size="13">'
+        f'font-family="{_e(FONT)}" font-size="{font_size}">'
         f'<title id="{uid}-t">{_e(title)}</title><desc id="{uid}-d">{_e(desc)}</desc>'
     )
     return head, uid
@@ -209,7 +250,63 @@ def hbar_chart(
         ]
         row += [c[1][i] for c in extra_columns]
         rows.append(row)
-    return Figure(svg="".join(parts), title=title, headers=headers, rows=rows)
+    phone = _hbar_phone(bars, title, desc, scale_max, unit, marker_label)
+    return Figure(svg="".join(parts), title=title, headers=headers, rows=rows, phone_svg=phone)
+
+
+def _hbar_phone(
+    bars: Sequence[Bar], title: str, desc: str, scale_max: float, unit: str, marker_label: str
+) -> str:
+    """The bars for a phone: each label on its own line above its bar, the value at the
+    line's end."""
+    width, row_h, top = PHONE_WIDTH, 40, 4
+    legend = _wrap(marker_label, width - 20) if marker_label and bars else []
+    height = top + max(1, len(bars)) * row_h + len(legend) * 18 + (6 if legend else 0)
+    head, _ = _svg_open(width, height, title, desc, font_size=PHONE_FONT)
+    parts = [head]
+    if not bars:
+        parts.append(
+            f'<text x="{width / 2}" y="{height / 2 + 4}" text-anchor="middle" fill="{MUTED}">'
+            "Aucune donnée</text>"
+        )
+    for i, bar in enumerate(bars):
+        y = top + i * row_h
+        if bar.value is None:
+            shown, color, weight = bar.display or "pas de donnée", MUTED, ""
+        else:
+            shown = bar.display or formatting.number(bar.value, 1) + unit
+            color, weight = TEXT, ' font-weight="600"'
+        room = width - len(shown) * PHONE_CHAR - 8
+        parts.append(
+            f'<text x="0" y="{y + 14}" fill="{TEXT}"><title>{_e(bar.label)}</title>'
+            f"{_e(_fit(bar.label, room))}</text>"
+            f'<text x="{width}" y="{y + 14}" text-anchor="end" fill="{color}"{weight}>'
+            f"{_e(shown)}</text>"
+            f'<rect x="0" y="{y + 20}" width="{width}" height="12" rx="3" fill="{TRACK}"/>'
+        )
+        if bar.value is not None:
+            share = max(0.0, min(1.0, float(bar.value) / scale_max))
+            parts.append(
+                f'<rect x="0" y="{y + 20}" width="{share * width:.1f}" height="12" rx="3" '
+                f'fill="{bar.color}"/>'
+            )
+        if bar.marker is not None:
+            mx = max(1.0, min(width - 1.0, float(bar.marker) / scale_max * width))
+            parts.append(
+                f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{y + 17}" y2="{y + 35}" stroke="{TEXT}" '
+                'stroke-width="2" stroke-dasharray="3 2"/>'
+            )
+    y = top + len(bars) * row_h + 4
+    for n, line in enumerate(legend):
+        if n == 0:
+            parts.append(
+                f'<line x1="0" x2="14" y1="{y + 9}" y2="{y + 9}" stroke="{TEXT}" '
+                'stroke-width="2" stroke-dasharray="3 2"/>'
+            )
+        parts.append(f'<text x="20" y="{y + 14}" fill="{MUTED}">{_e(line)}</text>')
+        y += 18
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def progress_bar(
@@ -307,7 +404,35 @@ def budget_chart(items: Sequence[Budget], *, title: str, width: int = 440) -> Fi
         title=title,
         headers=["Financeur", "Prévu", "Dépensé", "Taux de consommation"],
         rows=rows,
+        phone_svg=_budget_phone(items, title, desc),
     )
+
+
+def _budget_phone(items: Sequence[Budget], title: str, desc: str) -> str:
+    """The funding bars for a phone: the funder, then the amounts, then the bar."""
+    width, row_h, top = PHONE_WIDTH, 58, 4
+    height = top + max(1, len(items)) * row_h
+    head, _ = _svg_open(width, height, title, desc, font_size=PHONE_FONT)
+    parts = [head]
+    for n, item in enumerate(items):
+        y = top + n * row_h
+        ratio = item.ratio_pct
+        fill = (
+            palette.FUNDING_OVERSPENT
+            if ratio is not None and ratio > 100
+            else palette.FUNDING_SPENT
+        )
+        spent_w = 0.0 if ratio is None else max(0.0, min(1.0, ratio / 100)) * width
+        parts.append(
+            f'<text x="0" y="{y + 13}" fill="{TEXT}" font-weight="600"><title>{_e(item.label)}'
+            f"</title>{_e(_fit(item.label, width))}</text>"
+            f'<text x="0" y="{y + 31}" fill="{MUTED}">{_e(budget_text(item))}</text>'
+            f'<rect x="0" y="{y + 37}" width="{width}" height="12" rx="3" '
+            f'fill="{palette.FUNDING_PLANNED}"/>'
+            f'<rect x="0" y="{y + 37}" width="{spent_w:.1f}" height="12" rx="3" fill="{fill}"/>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 # ---------------------------------------------------------- stacked bar
@@ -370,7 +495,57 @@ def stacked_bar(segments: Sequence[Segment], *, title: str, width: int = 640) ->
         )
     parts.append("</svg>")
     rows = [[s.label, _count(s.count)] for s in segments] + [["Total", _count(total)]]
-    return Figure(svg="".join(parts), title=title, headers=["Catégorie", "Nombre"], rows=rows)
+    return Figure(
+        svg="".join(parts),
+        title=title,
+        headers=["Catégorie", "Nombre"],
+        rows=rows,
+        phone_svg=_stacked_phone(segments, title, desc),
+    )
+
+
+def _stacked_phone(segments: Sequence[Segment], title: str, desc: str) -> str:
+    """The bar for a phone, its legend in two columns when the labels fit, else one."""
+    width = PHONE_WIDTH
+    total = sum(s.count for s in segments)
+    legends = [f"{s.label} ({_count(s.count)})" for s in segments]
+    longest = max((len(text) for text in legends), default=0)
+    columns = 2 if 18 + longest * PHONE_CHAR <= width / 2 - 6 else 1
+    legend_rows = (len(segments) + columns - 1) // columns
+    height = 44 + legend_rows * 22
+    head, _ = _svg_open(width, height, title, desc, font_size=PHONE_FONT)
+    parts = [head]
+    if total:
+        x = 0.0
+        for s in segments:
+            if not s.count:
+                continue
+            w = s.count / total * width
+            parts.append(
+                f'<rect x="{x:.1f}" y="4" width="{w:.1f}" height="28" fill="{s.color}">'
+                f"<title>{_e(s.label)} : {_count(s.count)}</title></rect>"
+            )
+            if w > 10 + len(_count(s.count)) * PHONE_CHAR:
+                parts.append(
+                    f'<text x="{x + w / 2:.1f}" y="23" text-anchor="middle" '
+                    f'fill="{s.text_color}" font-weight="600">{_count(s.count)}</text>'
+                )
+            x += w
+    else:
+        parts.append(f'<rect x="0" y="4" width="{width}" height="28" fill="{TRACK}"/>')
+        parts.append(
+            f'<text x="{width / 2}" y="23" text-anchor="middle" fill="{MUTED}">Aucun élément</text>'
+        )
+    for i, (s, text) in enumerate(zip(segments, legends, strict=True)):
+        col, row = i % columns, i // columns
+        lx, ly = col * (width / columns), 48 + row * 22
+        parts.append(
+            f'<rect x="{lx:.1f}" y="{ly}" width="12" height="12" rx="2" fill="{s.color}"/>'
+            f'<text x="{lx + 18:.1f}" y="{ly + 11}" fill="{TEXT}">'
+            f"{_e(_fit(text, width / columns - 20))}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 # ------------------------------------------------------------ line chart
@@ -419,11 +594,6 @@ def line_chart(
 ) -> Figure:
     """A time series (or several), with optional horizontal reference lines
     (the baseline and the target of an indicator)."""
-    left, right, top, bottom = 62, 16, 16, 56
-    plot_w, plot_h = width - left - right, height - top - bottom
-    all_points = [p for s in series for p in s.points]
-    xs = [p[0] for p in all_points]
-    ys = [float(p[1]) for p in all_points] + [float(r.value) for r in ref_lines]
     desc_parts = []
     for s in series:
         if s.points:
@@ -435,16 +605,75 @@ def line_chart(
                 )
             )
     desc_parts += [f"{r.label} : {formatting.number(r.value, 2)}" for r in ref_lines]
-    head, _ = _svg_open(width, height, title, " ; ".join(desc_parts) or "Aucune mesure.")
+    desc = " ; ".join(desc_parts) or "Aucune mesure."
+    drawing = dict(series=series, title=title, desc=desc, ref_lines=ref_lines)
+    drawing.update(year_axis=year_axis, x_range=x_range)
+    wide = _line_drawing(**drawing, width=width, height=height, phone=False)
+    phone = _line_drawing(**drawing, width=PHONE_WIDTH, height=220, phone=True)
+    # Table alternative: one row per date, one column per series.
+    dates = sorted({d for s in series for d, _ in s.points})
+    headers = [x_label] + [s.label for s in series]
+    lookup = [{d: v for d, v in s.points} for s in series]
+    rows = [
+        [_x_text(d, year_axis)]
+        + [formatting.number(m.get(d), 2) if d in m else "—" for m in lookup]
+        for d in dates
+    ]
+    rows += [[r.label] + [formatting.number(r.value, 2)] * len(series) for r in ref_lines]
+    return Figure(svg=wide, title=title, headers=headers, rows=rows, phone_svg=phone)
+
+
+def _line_drawing(
+    *,
+    series: Sequence[Series],
+    title: str,
+    desc: str,
+    ref_lines: Sequence[RefLine],
+    year_axis: bool,
+    x_range: tuple[datetime.date, datetime.date] | None,
+    width: int,
+    height: int,
+    phone: bool,
+) -> str:
+    """The SVG of a line chart: wide (11-unit axis labels, the legend on one line) or for a
+    phone (PHONE_FONT everywhere, at most three dates on the axis, a legend line per series)."""
+    all_points = [p for s in series for p in s.points]
+    xs = [p[0] for p in all_points]
+    ys = [float(p[1]) for p in all_points] + [float(r.value) for r in ref_lines]
+    small = PHONE_FONT if phone else 11
+    legend = list(series) if len(series) > 1 else []
+    if phone:
+        height += len(legend) * 18
+        legend_h = len(legend) * 18
+        right, top, bottom = 8, 16, 30 + legend_h
+    else:
+        legend_h = 0
+        right, top, bottom = 16, 16, 56
+    lo = hi = step = 0.0
+    if xs:
+        lo, hi, step = _nice_bounds(min(ys), max(ys))
+    ticks_y = []
+    tick = lo
+    while xs and tick <= hi + step / 1000:
+        ticks_y.append(tick)
+        tick += step
+    if phone:
+        longest = max((len(formatting.number(t, 2)) for t in ticks_y), default=1)
+        left = int(min(70, 10 + longest * PHONE_CHAR))
+    else:
+        left = 62
+    plot_w, plot_h = width - left - right, height - top - bottom
+    head, _ = _svg_open(width, height, title, desc, font_size=PHONE_FONT if phone else 13)
     parts = [head]
     if not xs:
         parts.append(
             f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#f8f9fa" '
             f'stroke="{GRID}"/><text x="{left + plot_w / 2}" y="{top + plot_h / 2}" '
-            f'text-anchor="middle" fill="{MUTED}">Aucune mesure pour l\'instant</text>'
+            f'text-anchor="middle" fill="{MUTED}">'
+            + ("Aucune mesure" if phone else "Aucune mesure pour l'instant")
+            + "</text>"
         )
     else:
-        lo, hi, step = _nice_bounds(min(ys), max(ys))
         x0, x1 = min(xs), max(xs)
         if x_range:
             x0, x1 = min(x0, x_range[0]), max(x1, x_range[1])
@@ -460,21 +689,26 @@ def line_chart(
         def py(v: float) -> float:
             return top + plot_h - (float(v) - lo) / (hi - lo) * plot_h
 
-        tick = lo
-        while tick <= hi + step / 1000:
+        for tick in ticks_y:
             y = py(tick)
             parts.append(
                 f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
                 f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}" '
-                f'font-size="11">{_e(formatting.number(tick, 2))}</text>'
+                f'font-size="{small}">{_e(formatting.number(tick, 2))}</text>'
             )
-            tick += step
-        for d in _x_ticks(x0, x1, year_axis):
+        ticks_x = _x_ticks(x0, x1, year_axis)
+        if phone and len(ticks_x) > 3:
+            ticks_x = [ticks_x[0], ticks_x[len(ticks_x) // 2], ticks_x[-1]]
+        for n, d in enumerate(ticks_x):
             x = px(d)
+            anchor = "middle"
+            if phone and len(ticks_x) > 1:  # the first and last labels stay inside
+                anchor = "start" if n == 0 else "end" if n == len(ticks_x) - 1 else "middle"
             parts.append(
                 f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top + plot_h}" y2="{top + plot_h + 4}" '
-                f'stroke="{MUTED}"/><text x="{x:.1f}" y="{top + plot_h + 17}" text-anchor="middle" '
-                f'fill="{MUTED}" font-size="11">{_e(_x_text(d, year_axis, short=True))}</text>'
+                f'stroke="{MUTED}"/><text x="{x:.1f}" y="{top + plot_h + 17}" '
+                f'text-anchor="{anchor}" fill="{MUTED}" font-size="{small}">'
+                f"{_e(_x_text(d, year_axis, short=True))}</text>"
             )
         for r in ref_lines:
             y = py(r.value)
@@ -482,7 +716,7 @@ def line_chart(
                 f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
                 f'stroke="{r.color}" stroke-width="2" stroke-dasharray="{r.dash}"/>'
                 f'<text x="{left + plot_w - 4}" y="{y - 5:.1f}" text-anchor="end" fill="{r.color}" '
-                f'font-size="11" font-weight="600">{_e(r.label)} : {_e(formatting.number(r.value, 2))}</text>'
+                f'font-size="{small}" font-weight="600">{_e(r.label)} : {_e(formatting.number(r.value, 2))}</text>'
             )
         for s in series:
             pts = sorted(s.points)
@@ -503,27 +737,24 @@ def line_chart(
             f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" '
             f'stroke="{MUTED}"/>'
         )
-    legend = list(series) if len(series) > 1 else []
-    lx = left
-    for s in legend:
-        parts.append(
-            f'<rect x="{lx}" y="{height - 20}" width="12" height="4" fill="{s.color}"/>'
-            f'<text x="{lx + 16}" y="{height - 14}" font-size="12" fill="{TEXT}">'
-            f"{_e(_truncate(s.label, 24))}</text>"
-        )
-        lx += 28 + min(24, len(s.label)) * 7
+    if phone:
+        for n, s in enumerate(legend):
+            y = height - legend_h + n * 18 + 4
+            parts.append(
+                f'<rect x="0" y="{y + 4}" width="12" height="4" fill="{s.color}"/>'
+                f'<text x="18" y="{y + 10}" fill="{TEXT}">{_e(_fit(s.label, width - 18))}</text>'
+            )
+    else:
+        lx = left
+        for s in legend:
+            parts.append(
+                f'<rect x="{lx}" y="{height - 20}" width="12" height="4" fill="{s.color}"/>'
+                f'<text x="{lx + 16}" y="{height - 14}" font-size="12" fill="{TEXT}">'
+                f"{_e(_truncate(s.label, 24))}</text>"
+            )
+            lx += 28 + min(24, len(s.label)) * 7
     parts.append("</svg>")
-    # Table alternative: one row per date, one column per series.
-    dates = sorted({d for s in series for d, _ in s.points})
-    headers = [x_label] + [s.label for s in series]
-    lookup = [{d: v for d, v in s.points} for s in series]
-    rows = [
-        [_x_text(d, year_axis)]
-        + [formatting.number(m.get(d), 2) if d in m else "—" for m in lookup]
-        for d in dates
-    ]
-    rows += [[r.label] + [formatting.number(r.value, 2)] * len(series) for r in ref_lines]
-    return Figure(svg="".join(parts), title=title, headers=headers, rows=rows)
+    return "".join(parts)
 
 
 MONTHS_SHORT = [

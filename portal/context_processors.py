@@ -1,11 +1,44 @@
+from dataclasses import dataclass
+
+from django.urls import reverse
+
 from actions.selectors import review_navigation
 from conventions.permissions import is_caf_staff
 
 
+@dataclass(frozen=True)
+class MenuEntry:
+    """One link of the top menu; ``current`` when it is the page shown (the template
+    marks it active and ``aria-current="page"``)."""
+
+    label: str
+    url: str
+    current: bool
+    icon: str = ""
+    count: int = 0  # a badge (fiches waiting for the user's opinion)
+
+
 def navigation(request):
-    """Menu entries that depend on the user's role."""
+    """The top menu: its entries depend on the user's role."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    match = getattr(request, "resolver_match", None)
+    view_name = match.view_name if match else None
+    caf_staff = is_caf_staff(user)
     # "À examiner": committee membership and fiches waiting for the user's opinion (one query).
-    return {"nav_is_caf_staff": is_caf_staff(user), **review_navigation(user=user)}
+    review = review_navigation(user=user)
+
+    def entry(label, name, **kwargs):
+        return MenuEntry(label, reverse(name), view_name == name, **kwargs)
+
+    menu = [entry("Mes conventions", "conventions:list")]
+    if caf_staff:
+        menu += [
+            entry("Portefeuille", "evaluation:portfolio"),
+            entry("Collectivités", "conventions:collectivities"),
+            entry("Nouvelle convention", "conventions:create", icon="bi-plus-lg"),
+        ]
+    if review["nav_is_committee_member"]:
+        menu.append(entry("À examiner", "actions:inbox", count=review["nav_review_count"]))
+    return {"nav_is_caf_staff": caf_staff, **review, "nav_menu": menu}

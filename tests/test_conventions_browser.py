@@ -80,8 +80,10 @@ def test_caf_staff_create_a_convention_with_two_signatories(
     ) == [("CC des Deux Rives", "Jean-Claude Dupuy"), ("Caf de Tarn-et-Garonne", "Anne Durand")]
 
     # The stepper shows where the convention stands.
-    stepper = page.get_by_label("Cycle de vie de la convention")
-    assert stepper.locator("[aria-current=step]").inner_text().startswith("Diagnostic")
+    stepper = page.get_by_label("Phases de la convention")
+    assert (
+        stepper.locator("[aria-current=step]").inner_text().startswith("Phase 1\u00a0: Diagnostic")
+    )
     page.screenshot(path="/tmp/conventions_browser.png", full_page=True)
 
     # Then a balanced committee, and the convention document.

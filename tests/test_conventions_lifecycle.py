@@ -274,7 +274,7 @@ def test_the_stepper_maps_detailed_phases_onto_the_path(world, draft):
 
 def test_every_convention_page_shows_the_stepper(world, login):
     html = text(login(world.elected).get(reverse("portal:detail", args=[world.convention.pk])))
-    assert 'aria-label="Cycle de vie de la convention"' in html
+    assert 'aria-label="Phases de la convention"' in html
     assert 'aria-current="step"' in html
 
 

@@ -112,3 +112,66 @@ def test_a_progress_bar_is_always_within_its_track(value):
     figure = charts.progress_bar(value, title="Progression", expected=50, width=200)
     widths = [float(r.get("width")) for r in svg_of(figure).iter(f"{SVG_NS}rect")]
     assert all(0 <= w <= 200 for w in widths)
+
+
+def phone_figures():
+    return [
+        charts.hbar_chart(
+            [
+                charts.Bar("Animation de la vie sociale et des centres sociaux", 45.0, marker=60),
+                charts.Bar("Logement", None, display="pas de mesure"),
+            ],
+            title="Progression",
+            max_value=100,
+            unit=" %",
+            marker_label="Progression attendue à la date de la dernière mesure",
+        ),
+        charts.stacked_bar(
+            [
+                charts.Segment("Dans les temps", 12, "#0d6efd"),
+                charts.Segment("En retard", 3, "#dc3545"),
+            ],
+            title="Indicateurs",
+            width=440,
+        ),
+        charts.budget_chart(
+            [charts.Budget("Caf — prestation de service jeunes", Decimal(30000), Decimal(22200))],
+            title="Financements",
+        ),
+        charts.line_chart(
+            [
+                charts.Series("Laguépie", [(datetime.date(2020, 1, 1), 12.0)]),
+                charts.Series("CC des Deux Rives", [(datetime.date(2024, 1, 1), 1234.5)]),
+            ],
+            title="Évolution",
+            year_axis=True,
+        ),
+    ]
+
+
+@pytest.mark.parametrize("figure", phone_figures(), ids=["hbar", "stacked", "budget", "line"])
+def test_every_chart_is_also_drawn_for_a_phone_in_type_that_stays_large(figure):
+    """A phone shows the chart about 300 to 340 px wide: drawn PHONE_WIDTH units wide, every
+    text at PHONE_FONT units or more is at least 12 px high on screen (a 640-unit drawing
+    shrunk to that width wrote its labels 6 px high)."""
+    html = str(figure)
+    assert html.count("<svg ") == 2
+    assert 'class="ctg-chart-wide"' in html and 'class="ctg-chart-phone"' in html
+    root = ElementTree.fromstring(figure.phone_svg)
+    assert root.get("viewBox").split()[2] == str(charts.PHONE_WIDTH)
+    assert root.find(f"{SVG_NS}title").text == figure.title  # the same accessible name
+    default = float(root.get("font-size"))
+    texts = list(root.iter(f"{SVG_NS}text"))
+    assert texts
+    for text in texts:
+        assert float(text.get("font-size", default)) >= charts.PHONE_FONT, text.text
+        # Nothing is written past the drawing's right edge (labels are cut to fit).
+        assert float(text.get("x")) <= charts.PHONE_WIDTH
+
+
+def test_a_phone_label_too_long_for_its_line_is_cut_and_kept_whole_in_its_tooltip():
+    figure = phone_figures()[0]
+    root = ElementTree.fromstring(figure.phone_svg)
+    label = next(t for t in root.iter(f"{SVG_NS}text") if t.find(f"{SVG_NS}title") is not None)
+    assert label.find(f"{SVG_NS}title").text.startswith("Animation de la vie sociale et des")
+    assert "".join(label.itertext()).endswith("…")

@@ -28,6 +28,42 @@
     total.value = parseInt(total.value, 10) + 1;
   });
 
+  // A table wider than the screen scrolls sideways in its .table-responsive box: while it
+  // does, the box takes the keyboard focus (the arrow keys scroll it) and is a region named
+  // after its table (RGAA 7.3, 12.8). Only the attributes set here are taken back.
+  function tableName(box) {
+    var caption = box.querySelector("caption");
+    if (caption && caption.textContent.trim()) return caption.textContent.trim();
+    for (var el = box.previousElementSibling; el; el = el.previousElementSibling) {
+      if (/^H[1-6]$/.test(el.tagName)) return el.textContent.trim();
+    }
+    var section = box.closest("[aria-labelledby]");
+    var heading = section && document.getElementById(section.getAttribute("aria-labelledby"));
+    return heading ? heading.textContent.trim() : "";
+  }
+  function scrollableTables() {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        var name = tableName(box);
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", "Tableau défilant" + (name ? " : " + name : ""));
+        box.setAttribute("data-ctg-scrollable", "");
+      } else if (!scrolls && box.hasAttribute("data-ctg-scrollable")) {
+        ["tabindex", "role", "aria-label", "data-ctg-scrollable"].forEach(function (attribute) {
+          box.removeAttribute(attribute);
+        });
+      }
+    });
+  }
+  scrollableTables();
+  var resizing;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(scrollableTables, 150);
+  });
+
   // <input data-filter-checks="#box">: show only the checkboxes of #box whose label
   // contains the typed text (case and accents ignored). Hidden until this script runs.
   function fold(text) {
