@@ -54,8 +54,13 @@ def parse_amount(text: str) -> Decimal:
     return Decimal(nows(text).replace("€", "").replace(",", "."))
 
 
+VOID_TAGS = {"area", "br", "col", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+
 class Tables(HTMLParser):
-    """Every <table> of a page: its caption and its rows of cell texts (SVG skipped)."""
+    """Every <table> of a page: its caption and its rows of cell texts, as a desktop screen
+    shows them (SVG skipped, and the phone-only repeats, ``d-sm-none``, of what a column
+    hidden on phones says)."""
 
     def __init__(self, html: str):
         super().__init__()
@@ -63,9 +68,17 @@ class Tables(HTMLParser):
         self._table = self._row = self._cell = None
         self._caption: list[str] | None = None
         self._svg = 0
+        self._phone_only: list[str] = []
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
+        if self._phone_only:
+            if tag not in VOID_TAGS:
+                self._phone_only.append(tag)
+            return
+        if "d-sm-none" in (dict(attrs).get("class") or "").split():
+            self._phone_only.append(tag)
+            return
         if tag == "svg":
             self._svg += 1
         if self._svg:
@@ -80,6 +93,9 @@ class Tables(HTMLParser):
             self._cell = []
 
     def handle_endtag(self, tag):
+        if self._phone_only:
+            self._phone_only.pop()
+            return
         if tag == "svg":
             self._svg -= 1
             return
@@ -99,7 +115,7 @@ class Tables(HTMLParser):
             self._table = None
 
     def handle_data(self, data):
-        if self._svg:
+        if self._svg or self._phone_only:
             return
         if self._cell is not None:
             self._cell.append(data)
