@@ -243,6 +243,10 @@ class BaseIndicatorFormSet(OwnRowsFormSet):
     foreign_row_message = "Un indicateur envoyé n'appartient pas à cette fiche"
 
 
+#: Rows a fiche form takes per formset (funding lines, indicators): more is refused in French
+#: without building them (a posted TOTAL_FORMS of 2,000 was a minute of a worker's time).
+ROWS_MAX = 50
+
 FundingFormSet = inlineformset_factory(
     ActionSheet,
     FundingLine,
@@ -251,6 +255,9 @@ FundingFormSet = inlineformset_factory(
     fk_name="sheet",
     extra=1,
     can_delete=True,
+    max_num=ROWS_MAX,
+    validate_max=True,
+    absolute_max=ROWS_MAX,
 )
 
 IndicatorFormSet = inlineformset_factory(
@@ -261,6 +268,9 @@ IndicatorFormSet = inlineformset_factory(
     fk_name="action_sheet",
     extra=1,
     can_delete=True,
+    max_num=ROWS_MAX,
+    validate_max=True,
+    absolute_max=ROWS_MAX,
 )
 
 

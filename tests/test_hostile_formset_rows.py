@@ -130,3 +130,24 @@ def test_the_untouched_form_still_saves(world, login, sheets):
     data["indicateurs-0-name"] = "Places ouvertes (revu)"
     assert client.post(url, data).status_code == 302
     assert sheets["own"].indicators.get().name == "Places ouvertes (revu)"
+
+
+@pytest.mark.parametrize("prefix", ["indicateurs", "financement"])
+def test_a_fiche_form_claiming_thousands_of_rows_is_refused_without_building_them(
+    world, login, sheets, prefix
+):
+    """TOTAL_FORMS=2000 made the form build every row (Django's default bound is 1,000 forms
+    checked but up to 2,000 built): about a minute of a worker for one request. The fiche's
+    rows are bounded (ROWS_MAX) and anything beyond is refused with a French message."""
+    import time
+
+    from actions.forms import ROWS_MAX
+
+    client = login(world.coordinator)
+    url = reverse("actions:sheet_create", args=[world.convention.pk])
+    data = initial_data(client.get(url))
+    data.update({"title": "Nouvelle fiche", f"{prefix}-TOTAL_FORMS": "2000"})
+    started = time.monotonic()
+    html = _post(client, url, data)
+    assert time.monotonic() - started < 5
+    assert f"Veuillez soumettre au plus {ROWS_MAX} formulaire" in html
