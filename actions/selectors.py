@@ -33,6 +33,7 @@ from conventions.models import (
     Thematic,
     User,
 )
+from ctg.forms import parse_id
 from diagnostics.models import Finding
 from evaluation.models import Indicator
 
@@ -169,10 +170,7 @@ class SheetFilters:
 
     @classmethod
     def from_query(cls, params) -> SheetFilters:
-        try:
-            thematic = int(params.get("thematique") or 0) or None
-        except ValueError:
-            thematic = None
+        thematic = parse_id(params.get("thematique", ""))
         status = params.get("statut", "")
         if status not in Status.values:
             status = ""

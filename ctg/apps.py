@@ -6,3 +6,8 @@ class CtgConfig(AppConfig):
 
     name = "ctg"
     verbose_name = "CTG"
+
+    def ready(self):
+        from . import lookups
+
+        lookups.register()

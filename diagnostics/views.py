@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from conventions.permissions import get_convention_or_404
-from ctg.forms import add_service_errors
+from ctg.forms import add_service_errors, parse_id
 
 from . import imports, selectors, services
 from .forms import DiagnosticForm, FindingForm, StatisticImportForm, TerritoryStatisticForm
@@ -92,9 +92,9 @@ def finding_create(request, pk: int):
     initial = {}
     # The « Ajouter un constat » link of a thematic preselects it; anything but a plausible
     # id (a 5,000-digit number, « ² », beyond the database's integers) is ignored.
-    preselected = request.GET.get("thematique", "")
-    if preselected.isascii() and preselected.isdecimal() and len(preselected) <= 9:
-        initial["thematic"] = int(preselected)
+    preselected = parse_id(request.GET.get("thematique"))
+    if preselected is not None:
+        initial["thematic"] = preselected
     form = FindingForm(_posted(request), convention=convention, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -100,3 +100,29 @@ def test_a_hostile_thematic_in_the_new_finding_link_is_ignored(world, login, val
     url = reverse("diagnostics:finding_create", args=[world.convention.pk])
     response = client.get(url, {"thematique": value})
     assert response.status_code == 200
+
+
+BEYOND_ANY_ID = "99999999999999999999"  # beyond SQLite's and PostgreSQL's integers
+
+
+def test_a_plan_filter_beyond_the_database_integers_is_ignored(world, login):
+    """``?thematique=-99999999999999999999`` reached the database as an integer that SQLite
+    cannot hold (OverflowError, 500 under `make run`)."""
+    client = login(world.elected)
+    url = reverse("actions:plan", args=[world.convention.pk])
+    for value in (BEYOND_ANY_ID, "-" + BEYOND_ANY_ID):
+        assert client.get(url, {"thematique": value}).status_code == 200
+
+
+def test_a_multiple_choice_beyond_the_database_integers_is_refused_in_french(world, login):
+    """A ticked thematic whose id is beyond the database's integers was an OverflowError on
+    SQLite (pk__in lookup of the multiple choice field) instead of the field's message."""
+    from tests.form_data import initial_data
+
+    client = login(world.caf_staff)
+    url = reverse("conventions:edit", args=[world.convention.pk])
+    data = initial_data(client.get(url))
+    data["thematics"] = [BEYOND_ANY_ID]
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Sélectionnez un choix valide." in response.content.decode()
