@@ -8,6 +8,4 @@ class CtgConfig(AppConfig):
     verbose_name = "CTG"
 
     def ready(self):
-        from . import lookups
-
-        lookups.register()
+        from . import lookups  # noqa: F401 - registers the project's lookups
