@@ -131,7 +131,7 @@ def new_context(browser, width: int = 1366):
         locale="fr-FR", bypass_csp=True, viewport={"width": width, "height": 900}
     )
     context.add_init_script(path=str(AXE))
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(30_000)
     return context
 
 

@@ -25,7 +25,7 @@ def test_a_fiche_is_submitted_then_approved_by_both_sides(
 
     # The coordinator writes the fiche and submits it.
     coordinator = browser.new_context(locale="fr-FR").new_page()
-    coordinator.set_default_timeout(15000)
+    coordinator.set_default_timeout(30_000)
     log_in(coordinator, base, world.coordinator)
     coordinator.goto(f"{base}/conventions/{convention.pk}/plan/")
     coordinator.get_by_role("link", name="Nouvelle fiche").click()
@@ -53,7 +53,7 @@ def test_a_fiche_is_submitted_then_approved_by_both_sides(
     for user, side in ((world.member_caf, "caf"), (world.member_territory, "territoire")):
         context = browser.new_context(locale="fr-FR")
         page = context.new_page()
-        page.set_default_timeout(15000)
+        page.set_default_timeout(30_000)
         log_in(page, base, user)
         page.get_by_role("link", name="À examiner").click()
         page.get_by_role("link", name="FA-01 — Relais petite enfance itinérant").click()

@@ -21,7 +21,7 @@ def chromium_page(chromium_available, playwright, browser_type_launch_args):
     browser = playwright.chromium.launch(**browser_type_launch_args)
     context = browser.new_context(locale="fr-FR")
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(30_000)
     yield page
     context.close()
     browser.close()

@@ -16,7 +16,7 @@ def test_caf_staff_build_a_balanced_committee_and_download_the_pdf(
     world, live_server, page, chromium_available
 ):
     convention = world.convention
-    page.set_default_timeout(15000)
+    page.set_default_timeout(30_000)
 
     page.goto(f"{live_server.url}/connexion/")
     page.fill("input[name=username]", world.caf_staff.email)

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 def test_caf_staff_create_a_convention_with_two_signatories(
     world, live_server, page, chromium_available
 ):
-    page.set_default_timeout(15000)
+    page.set_default_timeout(30_000)
     page.goto(f"{live_server.url}/connexion/")
     page.fill("input[name=username]", world.caf_staff.email)
     page.fill("input[name=password]", PASSWORD)

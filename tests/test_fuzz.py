@@ -364,8 +364,8 @@ def _at_once(probe: Probe, method: str, url: str, base: dict, changes: dict, lab
 
 def fuzz_get(probe: Probe, url: str, read: set[str], depth: str, foreign: list[str], walk: Walk):
     """Hostile query strings on one page. Every parameter at once (the common ones and those
-    the page reads), each variant shifting the catalogue; "deep" then sends the whole
-    catalogue to each parameter the page reads and hypothesis examples."""
+    the page reads), each variant shifting the catalogue; "deep" then walks the catalogue
+    for each parameter the page reads, alone, and ends with hypothesis examples."""
     read = read - {"*"}
     names = sorted(set(COMMON_PARAMS) | read)
     catalogue = GET_VALUES + foreign[:3]
@@ -430,6 +430,9 @@ class Fields:
 
 
 REPAIRS = 6  # rounds of corrections for the plausible data of a form
+REFERENCES = ("choice", "hidden", "multiple")  # fields that name objects: foreign ids
+IGNORED_BY_DJANGO = ("-MIN_NUM_FORMS", "-MAX_NUM_FORMS")  # read from the formset, not the POST
+LATER_ROW = re.compile(r"^.+-[1-9][0-9]*-[^-]+$")  # a formset's second row and after
 
 
 def _plausible(probe: Probe, target: Target, start: dict, every: bool) -> tuple[dict, object]:
@@ -497,11 +500,6 @@ def _fields(probe: Probe, target: Target) -> tuple[Fields, object]:
     }
     kinds = {n: slot_kind(form, n) for n in slots}
     return Fields(base, slots, kinds, own), first
-
-
-REFERENCES = ("choice", "hidden", "multiple")
-IGNORED_BY_DJANGO = ("-MIN_NUM_FORMS", "-MAX_NUM_FORMS")  # read from the formset, not the POST
-LATER_ROW = re.compile(r"^.+-[1-9][0-9]*-[^-]+$")  # a formset's second row and after
 
 
 def fuzz_post(
@@ -603,6 +601,13 @@ def _download(name: str) -> bool:
     return bool(rule and rule.content_type and not rule.content_type.startswith("text/html"))
 
 
+def _form_key(target: Target) -> tuple:
+    """Forms alike: the same action (its address but the ids: one member's removal stands for
+    the others', a fiche's « submit » is not its « abandon ») and the same fields."""
+    words = tuple(w for w in urlsplit(target.url).path.split("/") if not w.isdigit())
+    return (target.pattern, words, tuple(target.form.names()))
+
+
 def _kwargs(name: str) -> tuple[str, ...]:
     return next(p.kwargs for p in project_patterns() if p.name == name)
 
@@ -630,6 +635,8 @@ def _depth(probe: Probe, pattern: str, method: str, response) -> str:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_hostile_requests_never_fail_nor_write_on_error(fuzz_world, role):
+    """Every page and every form of the matrix, as this role, with hostile query strings and
+    hostile fields: no 5xx, no write answered with an error (see the module's docstring)."""
     world, objects, foreign = fuzz_world
     started = time.monotonic()
     client = _client(world, role)
@@ -664,7 +671,7 @@ def test_hostile_requests_never_fail_nor_write_on_error(fuzz_world, role):
                 theirs = _post_targets(ref_html, url, f"{pattern_name} as {reader}")
                 found += [t for t in theirs if t.pattern not in mine]
         for target in found:
-            targets.setdefault((target.pattern, tuple(target.form.names())), target)
+            targets.setdefault(_form_key(target), target)
         if fuzzed and EXPECTED[pattern_name].get is not None:
             pages.append((pattern_name, url, params, _depth(probe, pattern_name, "GET", response)))
 
@@ -675,7 +682,8 @@ def test_hostile_requests_never_fail_nor_write_on_error(fuzz_world, role):
         if pattern.name not in reached and EXPECTED[pattern.name].post is not None:
             url = url_of(pattern, objects)
             form = _synthetic_forms(url).get(pattern.name, Form("post", url, ""))
-            targets[(pattern.name, ())] = Target(url, pattern.name, form, "synthetic")
+            target = Target(url, pattern.name, form, "synthetic")
+            targets[_form_key(target)] = target
 
     walk = Walk()
     for _name, url, params, depth in pages:

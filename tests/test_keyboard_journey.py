@@ -56,7 +56,7 @@ def test_a_committee_member_gives_an_opinion_with_the_keyboard_only(
     try:
         context = browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 900})
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(30_000)
         page.goto(f"{live_server.url}/connexion/")
 
         # The first stop is the skip link, shown when focused.

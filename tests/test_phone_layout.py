@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 def test_on_a_phone_the_tabs_are_one_row_and_the_stepper_one_line(
     world, live_server, page, chromium_available
 ):
-    page.set_default_timeout(15000)
+    page.set_default_timeout(30_000)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/connexion/")
     page.fill("input[name=username]", world.elected.email)
@@ -40,7 +40,7 @@ def test_on_a_phone_the_tabs_are_one_row_and_the_stepper_one_line(
 
 
 def test_on_a_desktop_the_stepper_shows_every_phase(world, live_server, page, chromium_available):
-    page.set_default_timeout(15000)
+    page.set_default_timeout(30_000)
     page.set_viewport_size({"width": 1366, "height": 900})
     page.goto(f"{live_server.url}/connexion/")
     page.fill("input[name=username]", world.elected.email)
@@ -97,7 +97,7 @@ def elus_pages(world):
 def test_on_a_phone_the_elus_pages_fit_the_screen_and_chart_labels_stay_readable(
     world, live_server, page, chromium_available, elus_pages
 ):
-    page.set_default_timeout(15000)
+    page.set_default_timeout(30_000)
     page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, live_server.url, world.elected)
     problems = []
@@ -120,7 +120,7 @@ def test_on_a_phone_the_elus_pages_fit_the_screen_and_chart_labels_stay_readable
 def test_on_a_desktop_the_charts_are_the_wide_drawings(
     world, live_server, page, chromium_available, elus_pages
 ):
-    page.set_default_timeout(15000)
+    page.set_default_timeout(30_000)
     page.set_viewport_size({"width": 1366, "height": 900})
     log_in(page, live_server.url, world.elected)
     page.goto(live_server.url + elus_pages["synthèse"])
