@@ -22,8 +22,9 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from conventions.models import Convention
+from ctg.forms import ID_MAX
 
-MAX_ID = 2**63 - 1  # a database id (bigint): beyond, nothing can match
+MAX_ID = ID_MAX  # a database id (bigint): beyond, nothing can match
 MAX_PAGE = 10**6
 YEARS = (1900, 2100)
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")

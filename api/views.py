@@ -137,11 +137,13 @@ class ScopedList(ScopedMixin, generics.ListAPIView):
     def in_conventions(self, queryset, conventions):
         return queryset.filter(convention_id__in=conventions)
 
+    # Every list that keeps this filter_queryset says what its thematic and its last change
+    # are (the conventions and indicators lists filter on their own).
     def on_thematic(self, queryset, code: str):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must say how it filters by thematic")
 
     def updated_since(self, queryset, moment: datetime.datetime):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must say what « updated since » means")
 
     def filter_more(self, queryset, params: dict):
         return queryset

@@ -173,6 +173,13 @@ def date(value, *, default: str = DASH) -> str:
     return f"{ordinal} {MONTHS[day.month - 1]} {day.year}"
 
 
+def date_short(value, *, default: str = DASH) -> str:
+    """``31/12/2024``: a date where a title must stay short (a spreadsheet's column title,
+    read back by the measurement workbook's import)."""
+    day = _as_date(value)
+    return default if day is None else f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+
+
 def date_time(value, *, default: str = DASH) -> str:
     """``1er janvier 2025 à 14:30`` (local time)."""
     if not isinstance(value, datetime.datetime):

@@ -81,15 +81,15 @@ class HiddenFieldErrorsMixin:
             )
 
 
-#: The largest id a query parameter may name (PostgreSQL's and SQLite's integer keys hold it).
-ID_MAX = 2**31 - 1
+#: The largest database id (a bigint key): beyond it, nothing can match.
+ID_MAX = 2**63 - 1
 
 
 def parse_id(value: str | None) -> int | None:
     """An id from a query parameter (« ?thematique=12 »), or ``None`` for anything else: a
     5,000-digit number (``int()`` refuses it), « ² », a negative or a number beyond the
     database's integers."""
-    if not value or not value.isascii() or not value.isdecimal() or len(value) > 10:
+    if not value or not value.isascii() or not value.isdecimal() or len(value) > 19:
         return None
     number = int(value)
     return number if 0 < number <= ID_MAX else None

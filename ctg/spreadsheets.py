@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from ctg import palette
+from ctg import formatting, palette
 
 #: A cell starting with one of these is a formula for a spreadsheet: neutralise it.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -42,8 +42,8 @@ def safe_cell(value):
 
 
 def header_date(day: datetime.date) -> str:
-    """A date as a column title: ``31/12/2024``."""
-    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+    """A date as a column title: ``31/12/2024`` (:func:`ctg.formatting.date_short`)."""
+    return formatting.date_short(day)
 
 
 def _argb(hex_colour: str) -> str:

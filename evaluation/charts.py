@@ -374,13 +374,7 @@ def budget_chart(items: Sequence[Budget], *, title: str, width: int = 440) -> Fi
     parts = [head]
     for n, item in enumerate(items):
         y = top + n * row_h
-        ratio = item.ratio_pct
-        fill = (
-            palette.FUNDING_OVERSPENT
-            if ratio is not None and ratio > 100
-            else palette.FUNDING_SPENT
-        )
-        spent_w = 0.0 if ratio is None else max(0.0, min(1.0, ratio / 100)) * width
+        fill, spent_w = _spent_bar(item, width)
         parts.append(
             f'<text x="0" y="{y + 12}" fill="{TEXT}" font-weight="600">{_e(item.label)}</text>'
             f'<text x="{width}" y="{y + 12}" text-anchor="end" fill="{MUTED}" font-size="12">'
@@ -408,6 +402,13 @@ def budget_chart(items: Sequence[Budget], *, title: str, width: int = 440) -> Fi
     )
 
 
+def _spent_bar(item: Budget, width: float) -> tuple[str, float]:
+    """The spent part of a funder's bar: its colour (overspent beyond 100 %) and width."""
+    ratio = item.ratio_pct
+    fill = palette.FUNDING_OVERSPENT if ratio is not None and ratio > 100 else palette.FUNDING_SPENT
+    return fill, 0.0 if ratio is None else max(0.0, min(1.0, ratio / 100)) * width
+
+
 def _budget_phone(items: Sequence[Budget], title: str, desc: str) -> str:
     """The funding bars for a phone: the funder, then the amounts, then the bar."""
     width, row_h, top = PHONE_WIDTH, 58, 4
@@ -416,13 +417,7 @@ def _budget_phone(items: Sequence[Budget], title: str, desc: str) -> str:
     parts = [head]
     for n, item in enumerate(items):
         y = top + n * row_h
-        ratio = item.ratio_pct
-        fill = (
-            palette.FUNDING_OVERSPENT
-            if ratio is not None and ratio > 100
-            else palette.FUNDING_SPENT
-        )
-        spent_w = 0.0 if ratio is None else max(0.0, min(1.0, ratio / 100)) * width
+        fill, spent_w = _spent_bar(item, width)
         parts.append(
             f'<text x="0" y="{y + 13}" fill="{TEXT}" font-weight="600"><title>{_e(item.label)}'
             f"</title>{_e(_fit(item.label, width))}</text>"
