@@ -25,6 +25,10 @@ run: seed
 	@echo "CTG sur http://127.0.0.1:8000 (Ctrl+C pour arrêter)"
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:8000
 
+# One pytest worker per core (pytest-xdist, a test database per worker), the slowest tests
+# listed at the end. `make test PYTEST_ARGS="-n0 tests/test_x.py"` runs in one process.
+PYTEST_ARGS ?= -n auto --dist worksteal --durations=15 --durations-min=5
+
 test: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports

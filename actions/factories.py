@@ -20,6 +20,7 @@ class ObjectiveFactory(factory.django.DjangoModelFactory):
 class ActionSheetFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ActionSheet
+        skip_postgeneration_save = True
 
     convention = factory.SubFactory(ConventionFactory)
     number = factory.Sequence(lambda n: f"FA-{n + 1:02d}")
@@ -28,6 +29,18 @@ class ActionSheetFactory(factory.django.DjangoModelFactory):
     start_date = datetime.date(2022, 3, 1)
     end_date = datetime.date(2025, 6, 30)
     lead = "Coordinatrice CTG"
+
+    class Params:
+        # Ready to be submitted (actions.workflow.submission_gaps): its text, « sans
+        # financement » and one indicator.
+        ready = factory.Trait(
+            description="Ouvrir un relais itinérant",
+            target_public="Familles du territoire",
+            no_funding=True,
+            indicator=factory.RelatedFactory(
+                "evaluation.factories.IndicatorFactory", factory_related_name="action_sheet"
+            ),
+        )
 
 
 class FundingLineFactory(factory.django.DjangoModelFactory):

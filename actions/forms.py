@@ -93,6 +93,7 @@ class ActionSheetForm(HiddenFieldErrorsMixin, forms.ModelForm):
             "start_date",
             "end_date",
             "expected_results",
+            "no_funding",
         ]
         widgets = {
             "start_date": DateInput(),
@@ -114,8 +115,9 @@ class ActionSheetForm(HiddenFieldErrorsMixin, forms.ModelForm):
         self.fields["number"].help_text = "Attribué automatiquement (FA-01, FA-02…) ; modifiable."
         if not self.instance.pk and not self.is_bound and not self.initial.get("number"):
             self.initial["number"] = selectors.next_sheet_number(convention=convention)
-        self.fields["thematic"].queryset = Thematic.objects.filter(is_active=True)
-        self.fields["other_thematics"].queryset = Thematic.objects.filter(is_active=True)
+        offered = selectors.thematics_offered(convention=convention, sheet=self.instance)
+        self.fields["thematic"].queryset = offered
+        self.fields["other_thematics"].queryset = offered
         self.fields["objective"].queryset = convention.objectives.select_related("thematic")
         self.fields["communes"].queryset = selectors.communes_for(convention=convention)
         self.fields["lead_user"].queryset = selectors.lead_users_for(convention=convention)

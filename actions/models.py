@@ -175,6 +175,11 @@ class ActionSheet(models.Model):
     )
     end_date = models.DateField("fin", null=True, blank=True, validators=[validate_plausible_date])
     expected_results = models.TextField("résultats attendus", blank=True)
+    no_funding = models.BooleanField(
+        "sans financement",
+        default=False,
+        help_text="Cochez si l'action ne demande aucun financement (sinon, une ligne au moins).",
+    )
     status = models.CharField("statut", max_length=20, choices=Status.choices, default=Status.DRAFT)
     status_reason = models.TextField("motif du dernier changement de statut", blank=True)
     version = models.PositiveIntegerField(

@@ -294,6 +294,19 @@ def sheets_for_export(*, convention: Convention, filters: SheetFilters) -> list[
     )
 
 
+def thematics_offered(*, convention: Convention, sheet: ActionSheet | None = None):
+    """Thematics a fiche may be filed under: those the convention covers (every active one
+    while it covers none yet), plus those the fiche already carries, so that narrowing the
+    convention's thematics never blocks the edit of an older fiche."""
+    covered = convention.thematics.values("pk")
+    offered = Q(is_active=True) & (Q(pk__in=covered) if covered.exists() else Q())
+    if sheet is not None and sheet.thematic_id:
+        offered |= Q(pk=sheet.thematic_id)
+    if sheet is not None and sheet.pk:
+        offered |= Q(pk__in=sheet.other_thematics.values("pk"))
+    return Thematic.objects.filter(offered).distinct()
+
+
 def communes_for(*, convention: Convention) -> QuerySet[Collectivity]:
     """Communes a fiche may concern: those covered by or signing the convention, and the
     member communes of signing EPCIs."""

@@ -438,6 +438,9 @@ def action_sheet_submit(*, sheet: ActionSheet, by: User) -> ActionSheet:
     sheet = _locked(sheet)
     _require_editor(user=by, convention=sheet.convention)
     _check(transition, sheet)
+    gaps = workflow.submission_gaps(sheet)
+    if gaps:
+        raise WorkflowError(workflow.not_ready_message(gaps))
     if workflow.approving_committee(convention=sheet.convention) is None:
         raise WorkflowError(
             "Aucune instance de la convention n'a de membres : constituez le comité de pilotage "

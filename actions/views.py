@@ -20,8 +20,7 @@ from django.views.decorators.http import require_POST
 from conventions.permissions import get_convention_or_404
 from ctg.forms import REASON_MAX_LENGTH, add_service_errors
 
-from . import history, selectors, services, workflow
-from .exports import export_sheets
+from . import exports, history, selectors, services, workflow
 from .forms import (
     ActionSheetForm,
     ApprovalForm,
@@ -95,7 +94,7 @@ def plan_export(request, pk: int):
     convention, access = get_convention_or_404(request.user, pk)
     filters = selectors.SheetFilters.from_query(request.GET)
     sheets = selectors.sheets_for_export(convention=convention, filters=filters)
-    content = export_sheets(sheets, title=f"Fiches action — {convention.name}")
+    content = exports.plan_export(convention=convention, sheets=sheets)
     filename = f"fiches-action-{slugify(convention.name)}-{timezone.localdate():%Y-%m-%d}.xlsx"
     response = HttpResponse(
         content,
@@ -234,6 +233,11 @@ def sheet_edit(request, pk: int, sheet_id: int | None = None):
 def sheet_detail(request, pk: int, sheet_id: int):
     convention, access = get_convention_or_404(request.user, pk)
     sheet = _sheet_or_404(convention, sheet_id)
+    return _render_sheet(request, convention, access, sheet, approval_form=ApprovalForm())
+
+
+def _render_sheet(request, convention, access, sheet, *, approval_form):
+    """The fiche page; ``approval_form`` bound with its errors when an opinion was refused."""
     funding_lines = list(sheet.funding_lines.order_by("year", "funder"))
     state = selectors.approval_state(sheet=sheet)
     member = workflow.approving_member(
@@ -265,7 +269,12 @@ def sheet_detail(request, pk: int, sheet_id: int):
             awaiting_opinion=workflow.is_awaiting_opinion(sheet),
             can_edit_sheet=access.can_edit_actions and workflow.is_editable(sheet),
             status_buttons=workflow.status_buttons(sheet, can_edit=access.can_edit_actions),
-            approval_form=ApprovalForm(),
+            submission_gaps=(
+                workflow.submission_gaps(sheet)
+                if access.can_edit_actions and workflow.TRANSITIONS["submit"].allows(sheet.status)
+                else []
+            ),
+            approval_form=approval_form,
             reason_max_length=REASON_MAX_LENGTH,
             transitions=selectors.transitions_of(sheet=sheet),
             history=history.sheet_history(sheet=sheet),
@@ -314,10 +323,8 @@ def sheet_opinion(request, pk: int, sheet_id: int):
         raise PermissionDenied(workflow.NOT_A_MEMBER_MESSAGE)
     form = ApprovalForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect("actions:sheet", pk=convention.pk, sheet_id=sheet.pk)
+        # The page again, the choice kept and the error under its field.
+        return _render_sheet(request, convention, access, sheet, approval_form=form)
     try:
         with transaction.atomic():
             approval = services.approval_give(

@@ -272,6 +272,61 @@ def edit_refusal(sheet: ActionSheet) -> str | None:
     return EDIT_REFUSED.format(status=sheet.get_status_display().lower())
 
 
+# --------------------------------------------------------------------------- readiness
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Something a fiche lacks before it can be submitted: ``field`` names the requirement,
+    ``label`` says it in French (« il manque … »), ``anchor`` is the id of the edit form's
+    element to fill in."""
+
+    field: str
+    label: str
+    anchor: str
+
+
+#: What the committee needs to judge a fiche: its text fields (label, anchor in the form).
+REQUIRED_TEXT = (
+    ("description", "la description de l'action"),
+    ("target_public", "le public visé"),
+)
+FUNDING_GAP = Gap(
+    "funding", "un financement (une ligne au moins, ou « sans financement » coché)", "financements"
+)
+INDICATOR_GAP = Gap("indicators", "un indicateur au moins", "indicateurs")
+
+
+def submission_gaps(sheet: ActionSheet) -> list[Gap]:
+    """What the fiche lacks to be submitted to the committee, in the form's order (empty:
+    it is ready). Two queries (funding lines, indicators) unless ``no_funding`` is ticked."""
+    gaps = [
+        Gap(name, label, f"id_{name}")
+        for name, label in REQUIRED_TEXT
+        if not (getattr(sheet, name) or "").strip()
+    ]
+    if not (sheet.lead or "").strip() and sheet.lead_user_id is None:
+        gaps.append(Gap("lead", "le pilote (nom ou compte)", "id_lead"))
+    if sheet.start_date is None:
+        gaps.append(Gap("start_date", "la date de début", "id_start_date"))
+    if sheet.end_date is None:
+        gaps.append(Gap("end_date", "la date de fin", "id_end_date"))
+    if not sheet.no_funding and not sheet.funding_lines.exists():
+        gaps.append(FUNDING_GAP)
+    if not sheet.indicators.exists():
+        gaps.append(INDICATOR_GAP)
+    return gaps
+
+
+def not_ready_message(gaps: list[Gap]) -> str:
+    """The refusal of a submission, naming every gap."""
+    return (
+        "La fiche n'est pas encore prête à être soumise au comité : il manque "
+        + " ; ".join(gap.label for gap in gaps)
+        + "."
+    )
+
+
 def status_buttons(sheet: ActionSheet, *, can_edit: bool) -> list[Transition]:
     """The transitions offered as buttons on the fiche page, in the table's order."""
     if not can_edit:
@@ -308,6 +363,7 @@ SUBSTANTIVE_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
         "start_date",
         "end_date",
         "expected_results",
+        "no_funding",
         "other_thematics",
         "communes",
     ),

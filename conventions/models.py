@@ -276,6 +276,13 @@ class Convention(models.Model):
     meeting_pack_days = models.PositiveSmallIntegerField(
         "envoi du dossier de séance (jours avant la réunion)", default=10
     )
+    is_takeover = models.BooleanField(
+        "reprise de l'existant",
+        default=False,
+        editable=False,
+        help_text="Convention signée avant l'outil, créée directement dans sa phase réelle : "
+        "son plan d'actions s'importe quelle que soit sa phase.",
+    )
     version = models.PositiveIntegerField("version", default=1, editable=False)
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)

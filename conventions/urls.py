@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import takeover_views, views
 
 app_name = "conventions"
 
@@ -55,6 +55,7 @@ urlpatterns += [
 _signatory = "conventions/<int:pk>/signataires/<int:signatory_pk>/"
 urlpatterns += [
     path("conventions/nouvelle/", views.convention_create, name="create"),
+    path("conventions/reprise/", takeover_views.convention_takeover, name="takeover"),
     path("conventions/<int:pk>/modifier/", views.convention_edit, name="edit"),
     path("conventions/<int:pk>/cycle-de-vie/", views.lifecycle_view, name="lifecycle"),
     path("conventions/<int:pk>/signature/", views.convention_sign, name="sign"),

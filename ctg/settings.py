@@ -59,8 +59,10 @@ INSTALLED_APPS = [
     "actions",
     "evaluation",
     "reports",
+    "plans",
     "portal",
     "api",
+    "publication",
     "bench",
 ]
 

@@ -9,6 +9,14 @@ from simple_history.models import HistoricalRecords
 
 from ctg.dates import validate_plausible_date
 
+#: The refusal of an indicator code already used on the same fiche (or objective).
+CODE_TAKEN = "Ce code d'indicateur est déjà utilisé sur cette fiche."
+
+
+def code_for(n: int) -> str:
+    """The n-th indicator code of a fiche: IND-01, IND-02…"""
+    return f"IND-{n:02d}"
+
 
 class Indicator(models.Model):
     class Kind(models.TextChoices):
@@ -44,6 +52,13 @@ class Indicator(models.Model):
         on_delete=models.CASCADE,
         related_name="indicators",
     )
+    code = models.CharField(
+        "code",
+        max_length=20,
+        blank=True,
+        help_text="Clé stable de l'indicateur dans sa fiche (IND-01…), reprise par le classeur "
+        "du plan d'actions ; attribuée à l'enregistrement si elle est vide.",
+    )
     name = models.CharField("intitulé", max_length=255)
     kind = models.CharField("type", max_length=20, choices=Kind.choices, default=Kind.OUTPUT)
     unit = models.CharField("unité", max_length=50, blank=True)
@@ -77,10 +92,42 @@ class Indicator(models.Model):
                 name="indicator_target_after_baseline",
                 violation_error_message="L'échéance de la cible doit suivre la date de référence.",
             ),
+            models.UniqueConstraint(
+                fields=["action_sheet", "code"],
+                condition=~Q(code=""),
+                name="indicator_unique_code_per_sheet",
+                violation_error_message=CODE_TAKEN,
+            ),
+            models.UniqueConstraint(
+                fields=["objective", "code"],
+                condition=~Q(code=""),
+                name="indicator_unique_code_per_objective",
+                violation_error_message=CODE_TAKEN,
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        """An indicator saved without a code gets the next free one of its holder."""
+        if not self.code and (self.action_sheet_id or self.objective_id):
+            self.code = self.next_code(
+                action_sheet_id=self.action_sheet_id, objective_id=self.objective_id
+            )
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def next_code(cls, *, action_sheet_id=None, objective_id=None, taken=()) -> str:
+        """The first ``IND-nn`` not used by the indicators of this fiche (or objective), nor
+        in ``taken``."""
+        holder = (
+            {"action_sheet_id": action_sheet_id}
+            if action_sheet_id
+            else {"objective_id": objective_id}
+        )
+        used = set(cls.objects.filter(**holder).values_list("code", flat=True)) | set(taken)
+        return next(code for n in range(1, len(used) + 2) if (code := code_for(n)) not in used)
 
     def clean(self) -> None:
         errors = {}

@@ -26,8 +26,10 @@ urlpatterns = [
     path("", include("actions.urls")),
     path("", include("evaluation.urls")),
     path("", include("reports.urls")),
+    path("", include("plans.urls")),
     path("", include("portal.convention_urls")),
     path("", include("api.urls")),
+    path("", include("publication.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
 ]

@@ -1,14 +1,18 @@
-"""Pages that compose every app: the Synthèse, the history and the convention document."""
+"""Pages that compose every app: the Synthèse, the history and the convention document
+(PDF, and Word for the legal services)."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods
 
 from conventions import selectors as convention_selectors
 from conventions.permissions import get_convention_or_404
 
 from . import history as history_selectors
+from . import word
+from .document import convention_document_data
 from .models import ConventionDocument
 from .selectors import convention_dashboard
 from .services import convention_document_request
@@ -93,4 +97,20 @@ def convention_document(request, pk: int):
     )
     if not failed:
         response["Refresh"] = str(DOCUMENT_REFRESH_SECONDS)
+    return response
+
+
+@login_required
+@require_GET
+def convention_document_docx(request, pk: int):
+    """The convention document in Word, for the legal services: the PDF's articles,
+    editable. Built in the request (a fraction of a second: no layout engine)."""
+    convention, _access = get_convention_or_404(request.user, pk)
+    data = convention_document_data(convention=convention)
+    # The PDF copy's name (its convention, its amendment), as a .docx.
+    pdf_name = ConventionDocument(
+        convention=convention, amendment_number=data.amendment.number if data.amendment else 0
+    ).filename
+    response = HttpResponse(word.render_convention_docx(data=data), content_type=word.CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, word.docx_filename(pdf_name))
     return response

@@ -178,6 +178,14 @@ def report_url(report: ProgressReport) -> str:
     )
 
 
+def indicator_url(indicator: Indicator) -> str:
+    """The screen where a measurement of the indicator is entered."""
+    return settings.SITE_URL.rstrip("/") + reverse(
+        "evaluation:indicator",
+        kwargs={"pk": indicator.action_sheet.convention_id, "indicator_pk": indicator.pk},
+    )
+
+
 def measurements_due(*, convention: Convention, today: datetime.date) -> dict:
     """Indicators of the fiches being carried out whose last ended measurement period
     has no measurement, grouped by the lead's user account (two queries)."""
@@ -227,6 +235,7 @@ def measurements_due(*, convention: Convention, today: datetime.date) -> dict:
                 "indicator": indicator,
                 "period_start": period.start,
                 "period_end": period.end,
+                "url": indicator_url(indicator),
             }
         )
     return due

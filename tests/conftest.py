@@ -41,6 +41,14 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_make_parametrize_id(config, val, argname):
+    """Generated files (workbooks carry their creation time) get an id that does not depend
+    on their bytes: pytest-xdist requires every worker to collect the same test ids."""
+    if isinstance(val, bytes | bytearray) and len(val) > 40:
+        return f"{argname}-{len(val) // 1024}k"
+    return None
+
+
 @pytest.fixture(autouse=True)
 def _reference_data(request):
     """Transactional tests (live server, real worker) flush the database, data

@@ -4,8 +4,9 @@ The pages come from the URL matrix (tests/test_url_matrix.py): every pattern who
 role is allowed, HTML pages only (downloads, JSON and redirects left out), on the matrix's
 objects, for the four roles who see the convention (at 1366 px, and the élu at 390 px too).
 Each role is one browser context whose session cookie comes from ``Client.force_login`` (no
-login form per role); the anonymous visitor gets the login page and the error pages (403,
-404, CSRF, 400, 429, 500, 503). axe-core (vendored, tests/vendor/axe-core/) runs on each page; a
+login form per role); the anonymous visitor gets the login page, the public page of the
+published convention (1366 and 390 px) and the error pages (403, 404, CSRF, 400, 429, 500,
+503). axe-core (vendored, tests/vendor/axe-core/) runs on each page; a
 violation of impact « serious » or « critical » fails the test, every one listed in one
 message (page, rule, target). Beyond axe, each page must have exactly one ``h1``, no select
 box showing Django's « --------- », and ``aria-current="page"`` on its active menu and tab
@@ -135,6 +136,7 @@ def new_context(browser, width: int = 1366):
     return context
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_every_page_of_every_role_passes_axe(world, live_server, browser_for_audit):
@@ -199,6 +201,14 @@ def test_every_page_of_every_role_passes_axe(world, live_server, browser_for_aud
     failures.extend(audit(page, "login with an error"))
     page.goto(f"{base}/nexiste-pas/")
     failures.extend(audit(page, "404 as anonymous"))
+    # The public page of a published convention (world.convention, see publication_objects),
+    # at a desktop's and a phone's width.
+    public = reverse("publication:page", args=[objects["address"]])
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.goto(base + public).status == 200
+        failures.extend(audit(page, f"public page as anonymous at {width} px"))
+    page.set_viewport_size({"width": 1366, "height": 900})
     pages = {
         "400": render_to_string("400.html"),
         "500": render_to_string("500.html"),

@@ -29,6 +29,7 @@ OUT_OF_SCOPE = ["other_caf_staff", "other_elected", "outsider"]
 @pytest.fixture
 def sheet(world):
     sheet = ActionSheetFactory(
+        ready=True,
         convention=world.convention,
         number="FA-01",
         title="Relais petite enfance",
@@ -163,7 +164,7 @@ def test_it_answers_404_out_of_scope_for_writes_too(world, login, sheet, role):
 
 
 def test_a_fiche_of_another_convention_is_404(world, login):
-    foreign = ActionSheetFactory(convention=world.other_convention)
+    foreign = ActionSheetFactory(ready=True, convention=world.other_convention)
     url = reverse("actions:sheet", kwargs={"pk": world.convention.pk, "sheet_id": foreign.pk})
     assert login(world.caf_staff).get(url).status_code == 404
 
@@ -262,9 +263,9 @@ def test_editors_create_a_fiche_with_its_funding_and_indicators(world, login, ro
 
 
 def test_the_next_number_follows_the_highest_of_the_convention(world, login):
-    ActionSheetFactory(convention=world.convention, number="FA-01")
-    ActionSheetFactory(convention=world.convention, number="FA-07")
-    ActionSheetFactory(convention=world.other_convention, number="FA-30")
+    ActionSheetFactory(ready=True, convention=world.convention, number="FA-01")
+    ActionSheetFactory(ready=True, convention=world.convention, number="FA-07")
+    ActionSheetFactory(ready=True, convention=world.other_convention, number="FA-30")
     page = login(world.coordinator).get(reverse("actions:sheet_create", args=[world.convention.pk]))
     assert 'value="FA-08"' in page.content.decode()
 
@@ -280,7 +281,7 @@ def test_it_refuses_a_number_already_used_in_the_convention(world, login, sheet)
 
 
 def test_the_same_number_is_fine_in_another_convention(world, login):
-    ActionSheetFactory(convention=world.other_convention, number="FA-01")
+    ActionSheetFactory(ready=True, convention=world.other_convention, number="FA-01")
     response = login(world.coordinator).post(
         reverse("actions:sheet_create", args=[world.convention.pk]),
         form_data(world, number="FA-01"),
@@ -512,8 +513,12 @@ def test_asking_for_changes_without_comment_is_refused(world, login, sheet):
 
 
 def test_the_inbox_lists_fiches_waiting_for_the_members_opinion(world, login, sheet):
-    other = ActionSheetFactory(convention=world.convention, number="FA-02", title="Ludothèque")
-    ActionSheetFactory(convention=world.convention, number="FA-03", title="Brouillon caché")
+    other = ActionSheetFactory(
+        ready=True, convention=world.convention, number="FA-02", title="Ludothèque"
+    )
+    ActionSheetFactory(
+        ready=True, convention=world.convention, number="FA-03", title="Brouillon caché"
+    )
     services.action_sheet_submit(sheet=sheet, by=world.coordinator)
     services.action_sheet_submit(sheet=other, by=world.coordinator)
     client = login(world.member_caf)
@@ -554,7 +559,7 @@ def test_the_navigation_query_count_does_not_grow_with_fiches(world, rf):
     request = rf.get("/")
     request.user = world.member_caf
     for i in range(30):
-        s = ActionSheetFactory(convention=world.convention, number=f"FA-{i + 10}")
+        s = ActionSheetFactory(ready=True, convention=world.convention, number=f"FA-{i + 10}")
         services.action_sheet_submit(sheet=s, by=world.coordinator)
     with CaptureQueriesContext(connection) as queries:
         context = navigation(request)
@@ -670,6 +675,7 @@ def test_editors_delete_an_objective_after_confirming(world, login):
 @pytest.fixture
 def catalogue(world):
     a = ActionSheetFactory(
+        ready=True,
         convention=world.convention,
         number="FA-01",
         title="Crèche familiale",
@@ -678,6 +684,7 @@ def catalogue(world):
         status=Status.VALIDATED,
     )
     b = ActionSheetFactory(
+        ready=True,
         convention=world.convention,
         number="FA-02",
         title="Point jeunes",
@@ -687,6 +694,7 @@ def catalogue(world):
         description="Un local animé pour les ados",
     )
     c = ActionSheetFactory(
+        ready=True,
         convention=world.convention,
         number="FA-03",
         title="Café des parents",
@@ -748,7 +756,7 @@ def test_the_list_sorts_fiches(world, login, catalogue):
 
 def test_the_list_is_paginated(world, login):
     for i in range(30):
-        ActionSheetFactory(convention=world.convention, number=f"FA-{i + 1:02d}")
+        ActionSheetFactory(ready=True, convention=world.convention, number=f"FA-{i + 1:02d}")
     client = login(world.coordinator)
     url = reverse("actions:plan", args=[world.convention.pk])
     first = client.get(url).content.decode()
@@ -760,6 +768,7 @@ def test_the_list_is_paginated(world, login):
 def _fill(world, count):
     for i in range(count):
         s = ActionSheetFactory(
+            ready=True,
             convention=world.convention,
             number=f"FA-{i + 1:02d}",
             thematic=thematic("enfance" if i % 2 else "jeunesse"),
@@ -807,6 +816,7 @@ def test_the_export_costs_a_constant_number_of_queries(
 
 
 def test_the_export_holds_every_field_of_the_filtered_fiches(world, login, sheet):
+    sheet.indicators.all().delete()  # the one indicator below, not the factory's
     sheet.communes.add(world.commune)
     sheet.other_thematics.add(thematic("parentalite"))
     Indicator.objects.create(
@@ -818,7 +828,9 @@ def test_the_export_holds_every_field_of_the_filtered_fiches(world, login, sheet
         target_value=40,
         target_date=datetime.date(2025, 1, 1),
     )
-    ActionSheetFactory(convention=world.convention, number="FA-02", status=Status.VALIDATED)
+    ActionSheetFactory(
+        ready=True, convention=world.convention, number="FA-02", status=Status.VALIDATED
+    )
     response = login(world.elected).get(
         reverse("actions:export", args=[world.convention.pk]), {"statut": "brouillon"}
     )
@@ -828,7 +840,15 @@ def test_the_export_holds_every_field_of_the_filtered_fiches(world, login, sheet
     )
     assert "attachment;" in response["Content-Disposition"]
     workbook = load_workbook(BytesIO(response.content))
-    assert workbook.sheetnames == ["Fiches action", "Indicateurs", "Financements", "Synthèse"]
+    assert workbook.sheetnames == [
+        "Fiches action",
+        "Objectifs",
+        "Indicateurs",
+        "Financements",
+        "Synthèse",
+        "Mode d'emploi",
+        "Listes",
+    ]
     ws = workbook.active
     rows = list(ws.iter_rows(values_only=True))
     header = rows[0]
@@ -897,6 +917,7 @@ def test_the_export_holds_every_field_of_the_filtered_fiches(world, login, sheet
 
 def test_the_export_neutralises_formulas(world, login):
     ActionSheetFactory(
+        ready=True,
         convention=world.convention,
         number="FA-01",
         title='=HYPERLINK("http://evil.example","clic")',

@@ -26,7 +26,7 @@ REVIEW = Approval.Decision.TO_REVIEW
 @pytest.fixture
 def sheet(world):
     return ActionSheetFactory(
-        convention=world.convention, number="FA-01", title="Relais petite enfance"
+        ready=True, convention=world.convention, number="FA-01", title="Relais petite enfance"
     )
 
 
@@ -87,7 +87,7 @@ def test_it_refuses_a_submission_by_someone_who_does_not_edit_fiches(world, shee
     [Status.SUBMITTED, Status.VALIDATED, Status.IN_PROGRESS, Status.DONE, Status.ABANDONED],
 )
 def test_it_refuses_to_submit_a_fiche_that_is_not_a_draft_or_sent_back(world, status):
-    sheet = ActionSheetFactory(convention=world.convention, status=status)
+    sheet = ActionSheetFactory(ready=True, convention=world.convention, status=status)
     with pytest.raises(services.WorkflowError, match="Impossible de soumettre"):
         services.action_sheet_submit(sheet=sheet, by=world.coordinator)
 
@@ -231,7 +231,7 @@ def test_a_member_may_not_approve_a_fiche_they_submitted(world, sheet):
     "status", [Status.DRAFT, Status.VALIDATED, Status.TO_REVIEW, Status.IN_PROGRESS]
 )
 def test_it_refuses_an_opinion_on_a_fiche_that_is_not_submitted(world, status):
-    sheet = ActionSheetFactory(convention=world.convention, status=status)
+    sheet = ActionSheetFactory(ready=True, convention=world.convention, status=status)
     with pytest.raises(services.WorkflowError, match="donner un avis"):
         services.approval_give(sheet=sheet, member=world.caf_seat, decision=FAV)
 
@@ -258,14 +258,14 @@ def test_a_validated_fiche_goes_in_progress_then_done(world, sheet):
     "status", [Status.DRAFT, Status.SUBMITTED, Status.TO_REVIEW, Status.IN_PROGRESS, Status.DONE]
 )
 def test_it_refuses_to_start_a_fiche_that_is_not_validated(world, status):
-    sheet = ActionSheetFactory(convention=world.convention, status=status)
+    sheet = ActionSheetFactory(ready=True, convention=world.convention, status=status)
     with pytest.raises(services.WorkflowError, match="Impossible de démarrer"):
         services.action_sheet_start(sheet=sheet, by=world.coordinator)
 
 
 @pytest.mark.parametrize("status", [Status.DRAFT, Status.SUBMITTED, Status.VALIDATED])
 def test_it_refuses_to_complete_a_fiche_that_is_not_in_progress(world, status):
-    sheet = ActionSheetFactory(convention=world.convention, status=status)
+    sheet = ActionSheetFactory(ready=True, convention=world.convention, status=status)
     with pytest.raises(services.WorkflowError, match="réalisée"):
         services.action_sheet_complete(sheet=sheet, by=world.coordinator)
 
@@ -275,7 +275,7 @@ def test_it_refuses_to_complete_a_fiche_that_is_not_in_progress(world, status):
     [Status.DRAFT, Status.SUBMITTED, Status.VALIDATED, Status.TO_REVIEW, Status.IN_PROGRESS],
 )
 def test_a_fiche_is_abandoned_at_any_open_stage_with_a_reason(world, status):
-    sheet = ActionSheetFactory(convention=world.convention, status=status)
+    sheet = ActionSheetFactory(ready=True, convention=world.convention, status=status)
     sheet = services.action_sheet_abandon(sheet=sheet, by=world.caf_staff, reason="Porteur parti")
     assert sheet.status == Status.ABANDONED
     assert sheet.status_reason == "Porteur parti"
@@ -291,7 +291,7 @@ def test_it_refuses_to_abandon_without_a_reason(world, sheet):
 
 @pytest.mark.parametrize("status", [Status.DONE, Status.ABANDONED])
 def test_it_refuses_to_abandon_a_closed_fiche(world, status):
-    sheet = ActionSheetFactory(convention=world.convention, status=status)
+    sheet = ActionSheetFactory(ready=True, convention=world.convention, status=status)
     with pytest.raises(services.WorkflowError, match="ne peut pas être abandonnée"):
         services.action_sheet_abandon(sheet=sheet, by=world.caf_staff, reason="x")
 
@@ -299,7 +299,7 @@ def test_it_refuses_to_abandon_a_closed_fiche(world, status):
 @pytest.mark.parametrize("role", ["elected", "member_caf", "outsider"])
 def test_it_refuses_start_complete_and_abandon_to_non_editors(world, role):
     user = getattr(world, role)
-    sheet = ActionSheetFactory(convention=world.convention, status=Status.VALIDATED)
+    sheet = ActionSheetFactory(ready=True, convention=world.convention, status=Status.VALIDATED)
     for function, kwargs in (
         (services.action_sheet_start, {}),
         (services.action_sheet_abandon, {"reason": "x"}),
@@ -413,7 +413,7 @@ def test_a_follow_up_edit_of_a_validated_fiche_keeps_its_version(world, sheet):
 
 @pytest.mark.parametrize("status", [Status.DONE, Status.ABANDONED])
 def test_it_refuses_to_edit_a_closed_fiche(world, status):
-    sheet = ActionSheetFactory(convention=world.convention, status=status)
+    sheet = ActionSheetFactory(ready=True, convention=world.convention, status=status)
     with pytest.raises(services.WorkflowError, match="ne peut plus être modifiée"):
         edit(world, sheet, title="Autre")
 

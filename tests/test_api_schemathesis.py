@@ -114,6 +114,7 @@ def run_generated(operation, headers, mode, failures, statuses, **fixed):
     call()
 
 
+@pytest.mark.slow
 def test_every_answer_of_the_api_is_valid_against_its_schema(demo_token, wsgi_app):
     headers = {"Authorization": f"Bearer {demo_token}"}
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", wsgi_app, headers=headers)

@@ -18,7 +18,9 @@ REVIEW = Approval.Decision.TO_REVIEW
 
 @pytest.fixture
 def sheet(world):
-    sheet = ActionSheetFactory(convention=world.convention, number="FA-01", title="Relais")
+    sheet = ActionSheetFactory(
+        ready=True, convention=world.convention, number="FA-01", title="Relais"
+    )
     return services.action_sheet_submit(sheet=sheet, by=world.coordinator)
 
 
@@ -100,10 +102,10 @@ def test_the_three_forms_of_the_count_agree_and_validate_at_the_requirement(worl
 def situations(world, sheet, technical_seat):
     """(user, seat or None, sheet) triples covering each clause of the rule."""
     own = CommitteeMemberFactory(committee=world.committee, side=Side.CAF, user=world.caf_staff)
-    own_sheet = ActionSheetFactory(convention=world.convention, number="FA-02")
+    own_sheet = ActionSheetFactory(ready=True, convention=world.convention, number="FA-02")
     services.action_sheet_submit(sheet=own_sheet, by=world.caf_staff)
-    draft = ActionSheetFactory(convention=world.convention, number="FA-03")
-    given = ActionSheetFactory(convention=world.convention, number="FA-04")
+    draft = ActionSheetFactory(ready=True, convention=world.convention, number="FA-03")
+    given = ActionSheetFactory(ready=True, convention=world.convention, number="FA-04")
     services.action_sheet_submit(sheet=given, by=world.coordinator)
     services.approval_give(sheet=given, member=world.territory_seat, decision=FAV)
     stranger = CommitteeMemberFactory(
@@ -154,7 +156,7 @@ def test_the_service_refuses_with_the_rules_message(world, sheet, technical_seat
 def test_the_fiche_page_tells_a_member_why_they_may_not_give_an_opinion(world, login):
     seat = CommitteeMemberFactory(committee=world.committee, side=Side.CAF, user=world.caf_staff)
     assert seat.committee == world.committee
-    sheet = ActionSheetFactory(convention=world.convention, number="FA-09")
+    sheet = ActionSheetFactory(ready=True, convention=world.convention, number="FA-09")
     services.action_sheet_submit(sheet=sheet, by=world.caf_staff)
     url = reverse("actions:sheet", kwargs={"pk": world.convention.pk, "sheet_id": sheet.pk})
     page = login(world.caf_staff).get(url).content.decode()
@@ -180,14 +182,14 @@ BUTTONS = {
 
 @pytest.mark.parametrize("status", list(Status))
 def test_the_buttons_follow_the_transition_table(world, status):
-    sheet = ActionSheetFactory(convention=world.convention, status=status)
+    sheet = ActionSheetFactory(ready=True, convention=world.convention, status=status)
     assert [t.name for t in workflow.status_buttons(sheet, can_edit=True)] == BUTTONS[status]
     assert workflow.status_buttons(sheet, can_edit=False) == []
 
 
 @pytest.mark.parametrize("status", [Status.DRAFT, Status.VALIDATED, Status.IN_PROGRESS])
 def test_the_fiche_page_shows_the_workflows_buttons_only(world, login, status):
-    sheet = ActionSheetFactory(convention=world.convention, status=status)
+    sheet = ActionSheetFactory(ready=True, convention=world.convention, status=status)
     url = reverse("actions:sheet", kwargs={"pk": world.convention.pk, "sheet_id": sheet.pk})
     page = login(world.coordinator).get(url).content.decode()
     for transition in workflow.TRANSITIONS.values():
@@ -201,7 +203,7 @@ def test_the_fiche_page_shows_the_workflows_buttons_only(world, login, status):
 
 @pytest.mark.parametrize("name", ["validate", "send_back", "revise", "inconnu"])
 def test_a_transition_without_a_button_cannot_be_posted(world, login, name):
-    sheet = ActionSheetFactory(convention=world.convention, status=Status.SUBMITTED)
+    sheet = ActionSheetFactory(ready=True, convention=world.convention, status=Status.SUBMITTED)
     url = reverse("actions:sheet_transition", args=[world.convention.pk, sheet.pk, name])
     assert login(world.coordinator).post(url).status_code == 403
     sheet.refresh_from_db()

@@ -21,7 +21,9 @@ FAV = Approval.Decision.FAVORABLE
 
 @pytest.fixture
 def sheet(world):
-    return ActionSheetFactory(convention=world.convention, number="FA-01", title="Relais")
+    return ActionSheetFactory(
+        ready=True, convention=world.convention, number="FA-01", title="Relais"
+    )
 
 
 @pytest.fixture
@@ -187,6 +189,7 @@ def sheet_changes(world):
         "start_date": datetime.date(2022, 9, 1),
         "end_date": datetime.date(2025, 12, 31),
         "expected_results": "Un relais ouvert",
+        "no_funding": False,
         "other_thematics": [thematic("jeunesse")],
         "communes": [Collectivity.objects.get(name="Laguépie")],
     }

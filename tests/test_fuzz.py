@@ -579,7 +579,7 @@ def _too_many_forms(probe: Probe, target: Target, fields: Fields, done: set):
         if response is None or response.status_code >= 500:
             continue
         last_row = f'name="{prefix}-{TOO_MANY_FORMS - 1}-'
-        if last_row in response.content.decode(errors="replace") or spent > 5:
+        if last_row in response.content.decode(errors="replace") or spent > SLOW:
             probe.record(
                 "too many forms",
                 "POST",
@@ -633,6 +633,7 @@ def _depth(probe: Probe, pattern: str, method: str, response) -> str:
     return "deep" if _primary(pattern, method) == probe.role else "light"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
 def test_hostile_requests_never_fail_nor_write_on_error(fuzz_world, role):
     """Every page and every form of the matrix, as this role, with hostile query strings and

@@ -83,7 +83,7 @@ def test_every_history_keeps_a_long_change_reason_whole():
 
 @pytest.fixture
 def submitted(world):
-    sheet = ActionSheetFactory(convention=world.convention, number="FA-01")
+    sheet = ActionSheetFactory(ready=True, convention=world.convention, number="FA-01")
     action_services.action_sheet_submit(sheet=sheet, by=world.coordinator)
     return sheet
 
@@ -102,7 +102,7 @@ def test_a_committee_sends_back_a_fiche_with_a_long_comment(world, login, submit
 
 
 def test_a_fiche_is_abandoned_with_a_long_reason(world, login):
-    sheet = ActionSheetFactory(convention=world.convention, number="FA-01")
+    sheet = ActionSheetFactory(ready=True, convention=world.convention, number="FA-01")
     url = reverse("actions:sheet_transition", args=[world.convention.pk, sheet.pk, "abandon"])
     response = login(world.caf_staff).post(url, {"reason": LONG_COMMENT}, follow=True)
     assert "Fiche FA-01 abandonnée." in text(response)
@@ -112,7 +112,9 @@ def test_a_fiche_is_abandoned_with_a_long_reason(world, login):
 
 
 def test_a_fiche_is_started_with_a_long_reason(world, login):
-    sheet = ActionSheetFactory(convention=world.convention, number="FA-01", status="validee")
+    sheet = ActionSheetFactory(
+        ready=True, convention=world.convention, number="FA-01", status="validee"
+    )
     url = reverse("actions:sheet_transition", args=[world.convention.pk, sheet.pk, "start"])
     response = login(world.coordinator).post(url, {"reason": LONG_COMMENT}, follow=True)
     assert "Fiche FA-01 passée « en cours »." in text(response)
@@ -122,7 +124,9 @@ def test_a_fiche_is_started_with_a_long_reason(world, login):
 
 
 def test_a_substantive_edit_of_a_validated_fiche_keeps_its_long_reason(world, login):
-    sheet = ActionSheetFactory(convention=world.convention, number="FA-01", status="validee")
+    sheet = ActionSheetFactory(
+        ready=True, convention=world.convention, number="FA-01", status="validee"
+    )
     client = login(world.coordinator)
     url = reverse("actions:sheet_update", args=[world.convention.pk, sheet.pk])
     data = initial_data(client.get(url))
@@ -191,7 +195,9 @@ def test_a_too_long_comment_on_an_opinion_is_refused_in_french(world, login, sub
 
 @pytest.mark.parametrize("action,status", [("abandon", "brouillon"), ("start", "validee")])
 def test_a_too_long_reason_for_a_status_change_is_refused_in_french(world, login, action, status):
-    sheet = ActionSheetFactory(convention=world.convention, number="FA-01", status=status)
+    sheet = ActionSheetFactory(
+        ready=True, convention=world.convention, number="FA-01", status=status
+    )
     url = reverse("actions:sheet_transition", args=[world.convention.pk, sheet.pk, action])
     response = login(world.caf_staff).post(url, {"reason": TOO_LONG}, follow=True)
     assert "Le motif ne doit pas dépasser 1 000 caractères" in text(response)
@@ -201,7 +207,9 @@ def test_a_too_long_reason_for_a_status_change_is_refused_in_french(world, login
 
 
 def test_a_too_long_reason_for_a_substantive_edit_is_refused_in_french(world, login):
-    sheet = ActionSheetFactory(convention=world.convention, number="FA-01", status="validee")
+    sheet = ActionSheetFactory(
+        ready=True, convention=world.convention, number="FA-01", status="validee"
+    )
     client = login(world.coordinator)
     url = reverse("actions:sheet_update", args=[world.convention.pk, sheet.pk])
     data = initial_data(client.get(url))

@@ -48,7 +48,10 @@ def test_a_committee_member_gives_an_opinion_with_the_keyboard_only(
     world, live_server, chromium_available, playwright, browser_type_launch_args
 ):
     sheet = ActionSheetFactory(
-        convention=world.convention, number="FA-01", title="Relais petite enfance itinérant"
+        ready=True,
+        convention=world.convention,
+        number="FA-01",
+        title="Relais petite enfance itinérant",
     )
     services.action_sheet_submit(sheet=sheet, by=world.coordinator)
 

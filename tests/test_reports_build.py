@@ -7,6 +7,7 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -508,6 +509,13 @@ def test_a_meeting_pack_reminds_the_leads_whose_measurements_are_due(
     assert reminder.subject.startswith("Mesures à saisir avant la réunion")
     assert "FA-01 — Places de micro-crèche ouvertes" in reminder.body
     assert "1er juillet 2023 au 30 septembre 2023" in reminder.body
+    # Each due measurement links to the screen where it is entered.
+    entry = settings.SITE_URL.rstrip("/") + reverse(
+        "evaluation:indicator",
+        kwargs={"pk": plan.convention.pk, "indicator_pk": crèche.indicators.get().pk},
+    )
+    assert entry in reminder.body
+    assert f'href="{entry}"' in reminder.alternatives[0][0]
     assert reminder.attachments == []
     # Marc sits on the COPIL and leads FA-02 (last measured in March): one e-mail for both.
     both = by_recipient["marc@caf82.fr"]

@@ -67,7 +67,9 @@ def hostile(world):
     """The convention and a fiche whose titles are payloads."""
     Convention.objects.filter(pk=world.convention.pk).update(name=PAYLOAD)
     world.convention.refresh_from_db()
-    sheet = ActionSheetFactory(convention=world.convention, number="FA-01", title=PAYLOAD)
+    sheet = ActionSheetFactory(
+        ready=True, convention=world.convention, number="FA-01", title=PAYLOAD
+    )
     return sheet
 
 
@@ -97,7 +99,9 @@ def test_a_hostile_comment_and_reason_are_escaped_in_pages(world, login, hostile
         decision=Approval.Decision.TO_REVIEW,
         comment=PAYLOAD,
     )
-    abandoned = ActionSheetFactory(convention=world.convention, number="FA-02", title="Sans objet")
+    abandoned = ActionSheetFactory(
+        ready=True, convention=world.convention, number="FA-02", title="Sans objet"
+    )
     action_services.action_sheet_abandon(sheet=abandoned, by=world.caf_staff, reason=PAYLOAD)
     client = login(world.caf_staff)
     pk = world.convention.pk
@@ -241,6 +245,7 @@ def assert_safe_workbook(data: bytes, expected_texts) -> None:
 
 def test_the_plan_export_holds_literal_text_and_no_formula(world, login):
     ActionSheetFactory(
+        ready=True,
         convention=world.convention,
         number="FA-01",
         title=PAYLOAD,
@@ -248,14 +253,16 @@ def test_the_plan_export_holds_literal_text_and_no_formula(world, login):
         partners=FORMULAS[3],
         description=FORMULAS[2],
     )
-    ActionSheetFactory(convention=world.convention, number="FA-02", title=FORMULAS[0])
+    ActionSheetFactory(ready=True, convention=world.convention, number="FA-02", title=FORMULAS[0])
     response = login(world.caf_staff).get(reverse("actions:export", args=[world.convention.pk]))
     assert response.status_code == 200
     assert_safe_workbook(response.content, [PAYLOAD, *FORMULAS])
 
 
 def test_the_measurement_workbook_holds_literal_text_and_no_formula(world, login):
-    sheet = ActionSheetFactory(convention=world.convention, number="FA-01", title=PAYLOAD)
+    sheet = ActionSheetFactory(
+        ready=True, convention=world.convention, number="FA-01", title=PAYLOAD
+    )
     IndicatorFactory(action_sheet=sheet, name=FORMULAS[0], unit=FORMULAS[3])
     IndicatorFactory(action_sheet=sheet, name=PAYLOAD, unit=FORMULAS[2])
     response = login(world.caf_staff).get(
@@ -266,8 +273,8 @@ def test_the_measurement_workbook_holds_literal_text_and_no_formula(world, login
 
 
 def test_the_report_workbook_holds_literal_text_and_no_formula(world, hostile):
-    ActionSheetFactory(convention=world.convention, number="FA-02", title=FORMULAS[0])
-    ActionSheetFactory(convention=world.convention, number="FA-03", title=FORMULAS[3])
+    ActionSheetFactory(ready=True, convention=world.convention, number="FA-02", title=FORMULAS[0])
+    ActionSheetFactory(ready=True, convention=world.convention, number="FA-03", title=FORMULAS[3])
     report, _ = reporting.report_request(
         convention=world.convention,
         period_start=datetime.date(2023, 1, 1),

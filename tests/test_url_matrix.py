@@ -6,7 +6,9 @@ that is missing from ``EXPECTED`` (or a name listed there that no longer exists)
 GET and, where the page has a form or an action, with POST (an empty body), and the answer is
 compared with what ``conventions/permissions.py`` and DOMAIN.md say:
 
-- anonymous: 302 to the login page, with ``next`` set to the requested path;
+- anonymous: 302 to the login page, with ``next`` set to the requested path (the public
+  addresses excepted: the health check, and the public page, open data and table schemas of
+  a published convention — ``world.convention`` is published, see ``publication_objects``);
 - out of the convention's scope (another Caf's staff, another territory's elected official,
   a person without any link): 404, so nobody learns which conventions exist;
 - in scope without the right: 403;
@@ -49,6 +51,7 @@ from reports.models import ProgressReport
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CSV = "text/csv"
 JSON = "application/json"
 
@@ -70,7 +73,7 @@ IN_SCOPE = {"caf_staff", "coordinator", "elected", "member_caf", "superuser"}
 
 # Access levels: which logged-in roles are allowed; in-scope roles outside the level get
 # 403, out-of-scope roles 404 (convention pages) or 403 (pages outside any convention).
-PUBLIC = "public"  # no login (the monitoring's health check)
+PUBLIC = "public"  # no login: the health check, a published convention's public addresses
 LOGGED_IN = "logged_in"  # any logged-in user, no convention involved
 VIEW = "view"  # anyone who sees the convention
 EDIT = "edit"  # convention, signatories, committees, diagnostic: the Caf's staff
@@ -133,7 +136,9 @@ EXPECTED: dict[str, Rule] = {
     # GET: the built copy (the page « en préparation » is tested in test_document_cache);
     # POST: ask again for a copy that failed.
     "portal:document": Rule(post=VIEW, content_type=PDF),
+    "portal:document_docx": Rule(content_type=DOCX),  # built in the request
     "conventions:create": edit_form(CAF),
+    "conventions:takeover": edit_form(CAF),
     "conventions:edit": edit_form(),
     "conventions:lifecycle": edit_form(),
     "conventions:sign": edit_form(),
@@ -178,6 +183,11 @@ EXPECTED: dict[str, Rule] = {
     "actions:sheet_transition": post_only(ACT, objects={"sheet_id": "spare_sheet"}),
     "actions:sheet_opinion": post_only(APPROVE, objects={"sheet_id": "submitted_sheet"}),
     "actions:inbox": Rule(get=LOGGED_IN),
+    # plans: the plan import (a world.convention in implementation: the upload page explains
+    # why it is closed, a POST answers with the preview's refusal)
+    "plans:import": edit_form(),
+    "plans:import_confirm": post_only(EDIT),
+    "plans:template": Rule(get=EDIT, content_type=XLSX),
     # evaluation
     "evaluation:overview": Rule(),
     "evaluation:indicator": Rule(get=VIEW, post=ACT),
@@ -217,6 +227,18 @@ EXPECTED: dict[str, Rule] = {
     "api:unknown": Rule(get=LOGGED_IN, ok=404, content_type=JSON),
     "api:tokens": edit_form(LOGGED_IN),
     "api:token_revoke": edit_form(OWN, objects={"token_id": "api_token"}),
+    # publication: the Caf's settings, then the public addresses of the published convention
+    # (withdrawn: 404, test_the_public_addresses_of_an_unpublished_convention_answer_404)
+    "publication:settings": edit_form(),
+    "publication:publish": edit_form(),
+    "publication:unpublish": edit_form(),
+    "publication:schema": Rule(get=PUBLIC, content_type=JSON, objects={"table": "opendata_table"}),
+    "publication:page": Rule(get=PUBLIC),
+    "publication:data_csv": Rule(get=PUBLIC, content_type=CSV, objects={"table": "opendata_table"}),
+    "publication:data_json": Rule(
+        get=PUBLIC, content_type=JSON, objects={"table": "opendata_table"}
+    ),
+    "publication:report_pdf": Rule(get=PUBLIC, content_type=PDF),
 }
 
 # The API's endpoints answer an anonymous request with a 401 (JSON), not the login redirect.
@@ -341,6 +363,7 @@ def build_objects(convention, committee, collectivity) -> dict[str, int | str]:
         "marker_pk": marker.pk,
         "report_pk": report.pk,
         **api_objects(convention, diagnostic, measurement),
+        **publication_objects(convention),
     }
 
 
@@ -361,6 +384,23 @@ def api_objects(convention, diagnostic, measurement) -> dict[str, int]:
         "api_measurement": measurement.pk,
         "api_token": token.pk,
     }
+
+
+def publication_objects(convention) -> dict[str, str]:
+    """The convention published (at its secret address, its last report's PDF shared): the
+    public addresses answer everyone (PUBLIC)."""
+    from publication.services import publication_publish, publication_update
+
+    publication_update(
+        convention=convention,
+        by=None,
+        mode="token",
+        slug="",
+        noindex=True,
+        share_report_pdf=True,
+    )
+    publication, _ = publication_publish(convention=convention, by=None)
+    return {"address": publication.address, "opendata_table": "fiches"}
 
 
 def url_of(pattern: Pattern, objects: dict) -> str:
@@ -566,3 +606,21 @@ def test_lists_show_only_what_is_in_scope(world, client):
                 assert text in html, f"{name} as {role} should show {text!r}"
             for text in hidden:
                 assert text not in html, f"{name} as {role} shows {text!r}"
+
+
+def test_the_public_addresses_of_an_unpublished_convention_answer_404(
+    world, client, settings, tmp_path
+):
+    """The public page and files answer everyone above only because world.convention is
+    published (publication_objects): withdrawn, every one of them is a 404 to an anonymous
+    visitor (every other role: tests/test_publication.py)."""
+    from publication.services import publication_unpublish
+
+    settings.MEDIA_ROOT = tmp_path
+    objects = build_objects(world.convention, world.committee, world.epci)
+    publication_unpublish(convention=world.convention, by=None)
+    public = [p for p in project_patterns() if "address" in p.kwargs]
+    assert len(public) >= 4
+    for pattern in public:
+        assert EXPECTED[pattern.name].get == PUBLIC
+        assert client.get(url_of(pattern, objects)).status_code == 404, pattern.name

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.db import transaction
 
+from conventions.models import Convention
+
 from . import accounts, qrga, sorbiers
 from .builder import DemoBuilder, SeedResult
+
+#: The demo data of the apps above portal (the publication of a convention…): each one is
+#: called last, in the same transaction, with the builder and the demo conventions by key
+#: (``"qrga"``, ``"sorbiers"``). Registered from the apps' ``ready()``, each once.
+DemoSeeder = Callable[[DemoBuilder, dict[str, Convention]], None]
+_EXTRA_SEEDERS: list[DemoSeeder] = []
+
+
+def register_demo_seeder(seeder: DemoSeeder) -> DemoSeeder:
+    if seeder not in _EXTRA_SEEDERS:
+        _EXTRA_SEEDERS.append(seeder)
+    return seeder
 
 
 def seed_demo(*, today: datetime.date | None = None) -> SeedResult:
@@ -17,6 +32,12 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedResult:
         qrga_territory = qrga.seed_territory(builder)
         sorbiers_territory = sorbiers.seed_territory(builder)
         users = accounts.seed_accounts(builder, qrga=qrga_territory, sorbiers=sorbiers_territory)
-        qrga.seed_convention(builder, territory=qrga_territory, users=users)
-        sorbiers.seed_convention(builder, territory=sorbiers_territory, users=users)
+        conventions = {
+            "qrga": qrga.seed_convention(builder, territory=qrga_territory, users=users),
+            "sorbiers": sorbiers.seed_convention(
+                builder, territory=sorbiers_territory, users=users
+            ),
+        }
+        for seeder in _EXTRA_SEEDERS:
+            seeder(builder, conventions)
     return builder.result
