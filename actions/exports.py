@@ -32,7 +32,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from conventions.models import Convention, Signatory
-from ctg import spreadsheets
+from ctg import formatting, spreadsheets
 from ctg.ratios import share_fraction
 from ctg.spreadsheets import (
     DATE_FORMAT,
@@ -99,6 +99,7 @@ COLUMNS: list[Column] = [
     Column("Début", 12, "start_date"),
     Column("Fin", 12, "end_date"),
     Column("Résultats attendus", 40, "expected_results"),
+    Column("Sans financement", 12, "no_funding"),
     Column("Montant prévu total", 16),
     Column("Montant dépensé total", 16),
     Column("Financeurs", 30),
@@ -196,6 +197,7 @@ def sheet_row(sheet: ActionSheet) -> list:
         sheet.start_date,
         sheet.end_date,
         sheet.expected_results,
+        formatting.yes_no(sheet.no_funding),
         _money(totals["planned"]),
         _money(totals["spent"]),
         funders,
@@ -360,6 +362,7 @@ class WorkbookLists:
             ("Pilotes", self.pilots, False),
             ("Unités", self.units, False),
             ("Objectifs", self.objectives, False),
+            ("Oui / non", (formatting.YES, formatting.NO), True),
         ]
 
 
@@ -370,6 +373,7 @@ LIST_OF_COLUMN: dict[str, dict[str, str]] = {
         "Thématique principale": "Thématiques",
         "Objectif": "Objectifs",
         "Pilote": "Pilotes",
+        "Sans financement": "Oui / non",
     },
     OBJECTIVES_SHEET: {"Niveau": "Niveaux", "Thématique": "Thématiques"},
     INDICATORS_SHEET: {

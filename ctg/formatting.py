@@ -195,6 +195,14 @@ def month(value, *, default: str = DASH) -> str:
     return default if day is None else f"{day.month:02d}/{day.year}"
 
 
+YES, NO = "oui", "non"
+
+
+def yes_no(value: bool) -> str:
+    """A yes/no value as written in the history, the diff and the workbooks."""
+    return YES if value else NO
+
+
 def field_value(field, value) -> str:
     """A model field's (non-empty, non-relation) value as a person reads it, for the
     history and the "changes since the approved version" diff: choices by their label,
@@ -202,7 +210,7 @@ def field_value(field, value) -> str:
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
-        return "oui" if value else "non"
+        return yes_no(value)
     if isinstance(value, datetime.datetime):
         return date_time(value)
     if isinstance(value, datetime.date):

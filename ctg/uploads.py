@@ -33,6 +33,7 @@ import zlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from openpyxl import load_workbook
 
 from ctg import formatting
 
@@ -205,6 +206,29 @@ def check_xlsx_archive(source, *, stream: bool = False) -> None:
         raise UnreadableSpreadsheet("Le fichier XLSX est illisible ou endommagé.") from exc
     finally:
         handle.seek(0)
+
+
+def open_workbook(
+    source,
+    *,
+    data_only: bool = True,
+    unreadable: str = "Le fichier XLSX est illisible ou endommagé.",
+):
+    """The read-only openpyxl workbook of an uploaded XLSX (its bytes or a seekable file),
+    opened only once :func:`check_xlsx_archive` has streamed every part of it.
+
+    Raises :class:`SpreadsheetRefused` with the French reason; :class:`UnreadableSpreadsheet`
+    with ``unreadable`` (each reader's own words) when it is no workbook openpyxl can read.
+    """
+    stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    try:
+        check_xlsx_archive(stream, stream=True)
+    except UnreadableSpreadsheet as exc:
+        raise UnreadableSpreadsheet(unreadable) from exc
+    try:
+        return load_workbook(stream, read_only=True, data_only=data_only)
+    except Exception as exc:  # noqa: BLE001 — zip, XML or openpyxl errors alike
+        raise UnreadableSpreadsheet(unreadable) from exc
 
 
 def _megabytes(size: int) -> str:

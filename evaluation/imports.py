@@ -35,7 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -268,19 +268,10 @@ def parse_workbook(
     """Read every value of the sheet « Mesures »; collect every bad cell."""
     result = ParsedWorkbook()
     known = set(indicator_ids)
-    stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
     try:
-        uploads.check_xlsx_archive(stream, stream=True)
-    except uploads.UnreadableSpreadsheet:
-        result.errors.append(CellError("", None, None, UNREADABLE))
-        return result
+        wb = uploads.open_workbook(data, data_only=True, unreadable=UNREADABLE)
     except uploads.SpreadsheetRefused as exc:
         result.errors.append(CellError("", None, None, str(exc)))
-        return result
-    try:
-        wb = load_workbook(stream, read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 — any unreadable file gets the same answer
-        result.errors.append(CellError("", None, None, UNREADABLE))
         return result
     try:
         if SHEET_NAME not in wb.sheetnames:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import secrets
 from decimal import Decimal
 
 from django.contrib import messages
@@ -15,7 +14,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from conventions.permissions import get_convention_or_404
-from ctg import formatting, palette
+from ctg import formatting, palette, pending
 from ctg.forms import add_service_errors
 
 from . import charts, imports, progress, selectors, services, workbook
@@ -154,19 +153,18 @@ def workbook_upload(request, pk: int):
                 _context(convention, access, form=form, errors=parsed.errors, filename=upload.name),
             )
         preview = workbook.import_preview(convention=convention, values=parsed.values)
-        token = secrets.token_urlsafe(16)
-        store = request.session.get(SESSION_KEY, {})
-        # Keep only the latest pending imports of this session.
-        store = dict(list(store.items())[-4:])
-        store[token] = {
-            "convention": convention.pk,
-            "filename": upload.name,
-            "values": [
-                [v.indicator_id, v.date.isoformat(), str(v.value), v.row, v.column]
-                for v in parsed.values
-            ],
-        }
-        request.session[SESSION_KEY] = store
+        token = pending.stash(
+            request.session,
+            SESSION_KEY,
+            {
+                "convention": convention.pk,
+                "filename": upload.name,
+                "values": [
+                    [v.indicator_id, v.date.isoformat(), str(v.value), v.row, v.column]
+                    for v in parsed.values
+                ],
+            },
+        )
         return render(
             request,
             "evaluation/workbook_preview.html",
@@ -188,12 +186,11 @@ def workbook_confirm(request, pk: int):
     convention, access = get_convention_or_404(request.user, pk)
     access.require(access.can_edit_actions)
     token = request.POST.get("token", "")
-    store = request.session.get(SESSION_KEY, {})
-    pending = store.get(token)
-    if pending and pending["convention"] == convention.pk:
+    kept = pending.pending(request.session, SESSION_KEY, token, convention=convention.pk)
+    if kept is not None:
         values = [
             imports.CellValue(int(i), datetime.date.fromisoformat(d), Decimal(v), int(r), c)
-            for i, d, v, r, c in pending["values"]
+            for i, d, v, r, c in kept["values"]
         ]
         try:
             result = services.import_measurements(
@@ -203,8 +200,7 @@ def workbook_confirm(request, pk: int):
             for message in exc.messages:
                 messages.error(request, message)
             return redirect("evaluation:workbook_upload", pk=convention.pk)
-        store.pop(token, None)
-        request.session[SESSION_KEY] = store
+        pending.discard(request.session, SESSION_KEY, token)
     else:
         # Already confirmed (the session no longer holds it): the same result again.
         result = selectors.measurement_import_result(

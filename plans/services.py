@@ -402,6 +402,8 @@ def _fiche(ctx, row: PlanRow, known_objectives, preview: PlanPreview) -> FicheOp
     for name in ("start_date", "end_date"):
         if name in row.letters:
             data[name] = row.values.get(name)
+    if "no_funding" in row.letters:  # a blank cell: « non »
+        data["no_funding"] = row.values.get("no_funding", False)
     if "other_thematics" in row.letters:
         found = []
         for label in row.values.get("other_thematics", []):

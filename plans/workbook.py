@@ -18,14 +18,12 @@ length and cleared of control characters.
 from __future__ import annotations
 
 import datetime
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from actions import exports
@@ -112,6 +110,9 @@ DATE_FIELDS = {"start_date", "end_date", "baseline_date", "target_date"}
 NUMBER_FIELDS = {"baseline_value", "target_value"}
 AMOUNT_FIELDS = {"planned_amount", "spent_amount"}
 LIST_FIELDS = {"other_thematics", "communes"}
+BOOLEAN_FIELDS = {"no_funding"}
+YES = {norm(word) for word in (formatting.YES, "vrai", "x", "1", "yes", "true")}
+NO = {norm(word) for word in (formatting.NO, "faux", "0", "no", "false")}
 MODEL_OF_SHEET = {
     exports.FICHES_SHEET: ActionSheet,
     exports.OBJECTIVES_SHEET: Objective,
@@ -186,6 +187,18 @@ def _year(value) -> int:
     return int(number)
 
 
+def _boolean(value) -> bool:
+    """« oui » / « non » (the export's words), VRAI / FAUX cells, « x »…"""
+    if isinstance(value, bool):
+        return value
+    text = norm(_text(value, 10))
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise ValueError(f"« {str(value)[:20]} » : répondez « oui » ou « non ».")
+
+
 def _choice(value, choices: dict[str, str], enum) -> str:
     text = _text(value, 100)
     found = choices.get(norm(text))
@@ -212,6 +225,8 @@ def read_cell(sheet: str, name: str, value) -> Any:
         return _amount(value)
     if name == "year":
         return _year(value)
+    if name in BOOLEAN_FIELDS:
+        return _boolean(value)
     choice = CHOICE_FIELDS.get(sheet, {}).get(name)
     if choice:
         return _choice(value, *choice)
@@ -342,19 +357,10 @@ def _read_sheet(ws, sheet: str, columns: list[Column], result: ParsedPlan) -> li
 def parse_plan(data: bytes) -> ParsedPlan:
     """Every row of the plan's sheets, typed; every bad cell."""
     result = ParsedPlan()
-    stream = io.BytesIO(data)
     try:
-        uploads.check_xlsx_archive(stream, stream=True)
-    except uploads.UnreadableSpreadsheet:
-        result.errors.append(CellError("", None, None, UNREADABLE))
-        return result
+        wb = uploads.open_workbook(data, data_only=False, unreadable=UNREADABLE)
     except uploads.SpreadsheetRefused as exc:
         result.errors.append(CellError("", None, None, str(exc)))
-        return result
-    try:
-        wb = load_workbook(stream, read_only=True, data_only=False)
-    except Exception:  # noqa: BLE001 — any unreadable file gets the same answer
-        result.errors.append(CellError("", None, None, UNREADABLE))
         return result
     try:
         names = {norm(name): name for name in wb.sheetnames}

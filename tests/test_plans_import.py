@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 
 from actions import exports
 from actions.factories import ActionSheetFactory, FundingLineFactory
@@ -150,6 +151,7 @@ def test_the_demo_plan_exported_and_edited_imports_back_once_its_bad_cell_is_fix
             "Statut": "Brouillon",
             "Thématique principale": thematic,
             "Pilote": "Mairie de Sorbiers",
+            "Sans financement": "non",
             "Début": datetime.date(2026, 1, 1),
             "Fin": datetime.date(2026, 12, 31),
         },
@@ -615,3 +617,31 @@ def test_the_preview_costs_a_constant_number_of_queries(
         preview = services.plan_import_preview(convention=convention, data=data)
     assert preview.ok, preview.errors
     assert preview.counts[exports.FICHES_SHEET] == {"new": count, "changed": 0, "unchanged": count}
+
+
+def test_sans_financement_goes_both_ways_and_a_bad_answer_is_listed(writable):
+    client, convention, template = writable
+    wb = load_workbook(io.BytesIO(template))
+    fiches = wb[exports.FICHES_SHEET]
+    base = {"Intitulé": "Relais", "Thématique principale": "Petite enfance"}
+    append(fiches, {"N°": "FA-01", **base, "Sans financement": "oui"})
+    append(fiches, {"N°": "FA-02", **base, "Sans financement": "non"})
+    bad = append(fiches, {"N°": "FA-03", **base, "Sans financement": "peut-être"})
+    errors = upload(client, convention, workbook_bytes(wb)).context["preview"].errors
+    column = exports.column_index(exports.COLUMNS, "Sans financement")
+    assert [(e.row, e.column) for e in errors] == [(bad, get_column_letter(column))]
+    assert "« oui » ou « non »" in errors[0].message
+    fiches.delete_rows(bad)
+    confirm(client, convention, upload(client, convention, workbook_bytes(wb)))
+    assert dict(convention.action_sheets.values_list("number", "no_funding")) == {
+        "FA-01": True,
+        "FA-02": False,
+    }
+    # The export says it back in the same words, and the same file changes nothing.
+    exported = load_workbook(
+        io.BytesIO(client.get(reverse("actions:export", args=[convention.pk])).content)
+    )[exports.FICHES_SHEET]
+    said = {row[0]: row[column - 1] for row in exported.iter_rows(min_row=2, values_only=True)}
+    assert said == {"FA-01": "oui", "FA-02": "non"}
+    again = upload(client, convention, workbook_bytes(wb)).context["preview"]
+    assert not again.errors and again.changes == []
