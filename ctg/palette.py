@@ -113,6 +113,10 @@ def phase_tone(phase: str) -> Tone:
     return TONES[name] if name else FALLBACK
 
 
+def phase_badge_class(phase: str) -> str:
+    return phase_tone(phase).badge
+
+
 def color(status: str) -> str:
     return tone(status).hex
 

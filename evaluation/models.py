@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from ctg import formatting
 from ctg.dates import validate_plausible_date
 
 #: The refusal of an indicator code already used on the same fiche (or objective).
@@ -187,7 +188,7 @@ class Measurement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.indicator} — {self.date:%d/%m/%Y} : {self.value}"
+        return f"{self.indicator} — {formatting.date_short(self.date)} : {self.value}"
 
 
 class MeasurementImport(models.Model):
@@ -223,7 +224,7 @@ class MeasurementImport(models.Model):
         verbose_name_plural = "imports de mesures"
 
     def __str__(self) -> str:
-        return f"Import du {self.imported_at:%d/%m/%Y %H:%M} ({self.convention})"
+        return f"Import du {formatting.date_time(self.imported_at)} ({self.convention})"
 
 
 class ChangeSought(models.Model):
@@ -321,4 +322,4 @@ class Observation(models.Model):
         ordering = ["marker", "-date"]
 
     def __str__(self) -> str:
-        return f"{self.date:%d/%m/%Y} — {self.get_degree_display()}"
+        return f"{formatting.date_short(self.date)} — {self.get_degree_display()}"

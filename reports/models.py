@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from ctg import formatting
 from ctg.dates import validate_plausible_date
 
 
@@ -80,7 +81,7 @@ class ProgressReport(models.Model):
     def __str__(self) -> str:
         return (
             f"{self.get_kind_display()} — {self.convention} "
-            f"({self.period_start:%d/%m/%Y} – {self.period_end:%d/%m/%Y})"
+            f"({formatting.date_short(self.period_start)} – {formatting.date_short(self.period_end)})"
         )
 
 

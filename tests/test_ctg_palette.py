@@ -1,6 +1,7 @@
 """The one palette (ctg.palette): every status has one tone, on pages, charts, PDFs, XLSX."""
 
 from django.template import Context, Template
+from django.urls import reverse
 
 from actions.models import ActionSheet
 from conventions.models import Convention
@@ -31,3 +32,16 @@ def test_the_pdf_rules_and_the_badge_filter_come_from_the_palette():
         '{% load ctg_palette %}<span class="badge {{ s|badge_class }}"></span>{% status_css %}'
     ).render(Context({"s": "validee"}))
     assert 'class="badge text-bg-success"' in html and ".status-validee" in html
+
+
+def test_a_conventions_phase_badge_has_the_tone_of_its_phase_on_every_page(world, login):
+    """The header, the list and the portfolio colour a phase as the portfolio's chart does."""
+    Convention.objects.filter(pk=world.convention.pk).update(phase=Convention.Phase.DIAGNOSTIC)
+    expected = f'<span class="badge {palette.phase_tone("diagnostic").badge}">Diagnostic partagé'
+    client = login(world.caf_staff)
+    for url in (
+        reverse("portal:detail", args=[world.convention.pk]),
+        reverse("conventions:list"),
+        reverse("evaluation:portfolio"),
+    ):
+        assert expected in client.get(url).content.decode(), url

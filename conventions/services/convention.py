@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from conventions import lifecycle
 from conventions.models import Convention, User
+from ctg import formatting
 from ctg.dates import add_days, add_years
 
 # --- Editor with optimistic locking ------------------------------------------------------------
@@ -178,7 +179,7 @@ def convention_advance(
     locked.version += 1
     label = f"{Phase(current).label} → {Phase(to_phase).label}"
     if signing:
-        label = f"Signature le {signed_on:%d/%m/%Y}, {label}"
+        label = f"Signature le {formatting.date_short(signed_on)}, {label}"
     _record_transition(locked, by=by, label=label, reason=reason)
     locked.save(update_fields=fields)
     if signing and locked.previous_id:

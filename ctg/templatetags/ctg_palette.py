@@ -1,6 +1,7 @@
 """``{% load ctg_palette %}``: the colours of ``ctg.palette`` in templates.
 
 <span class="badge {{ sheet.status|badge_class }}">…</span>
+<span class="badge {{ convention.phase|phase_badge_class }}">…</span>
 <style>{% status_css %}</style>      (PDF stylesheets: .status-<value> rules)
 """
 
@@ -15,6 +16,12 @@ register = template.Library()
 @register.filter
 def badge_class(status):
     return palette.badge_class(status)
+
+
+@register.filter
+def phase_badge_class(phase):
+    """``{{ convention.phase|phase_badge_class }}``: the phase's tone, as in the charts."""
+    return palette.phase_badge_class(phase)
 
 
 @register.filter
