@@ -28,6 +28,7 @@ from django.db.models import F
 
 from conventions.models import CommitteeMember, Convention, Side, User
 from conventions.permissions import convention_access
+from conventions.services.data_version import convention_data_changed
 from evaluation.models import Indicator
 
 from . import selectors, tasks, workflow
@@ -154,6 +155,7 @@ def objective_save(
 ) -> Objective:
     """Create (``objective=None``) or update an objective with its linked findings."""
     _require_editor(user=by, convention=convention)
+    convention_data_changed(convention_id=convention.pk)
     data = dict(data)
     findings = list(data.pop("findings", []))
     if objective is None:
@@ -177,6 +179,7 @@ def objective_save(
 @transaction.atomic
 def objective_delete(*, objective: Objective, by: User) -> None:
     _require_editor(user=by, convention=objective.convention)
+    convention_data_changed(convention_id=objective.convention_id)
     objective._history_user = by
     objective.delete()
 
@@ -266,6 +269,7 @@ def action_sheet_save(
     A substantive change of a fiche in a versioned status is the ``revise`` transition.
     """
     _require_editor(user=by, convention=convention)
+    convention_data_changed(convention_id=convention.pk)
     data = dict(data)
     m2m = {name: list(data.pop(name)) for name in SHEET_M2M_FIELDS if name in data}
     change_reason = (change_reason or "").strip()
@@ -435,6 +439,7 @@ def _check_funding_duplicates(lines: list[FundingLine]) -> None:
 def action_sheet_submit(*, sheet: ActionSheet, by: User) -> ActionSheet:
     """brouillon / à revoir → soumise (Caf staff or coordinator)."""
     transition = TRANSITIONS["submit"]
+    convention_data_changed(convention_id=sheet.convention_id)
     sheet = _locked(sheet)
     _require_editor(user=by, convention=sheet.convention)
     _check(transition, sheet)
@@ -465,6 +470,7 @@ def approval_give(
     opinions that validate (:func:`actions.workflow.is_validated_by`) make the fiche
     *validée*; one « à revoir » (comment mandatory) sends it back.
     """
+    convention_data_changed(convention_id=sheet.convention_id)
     sheet = _locked(sheet)
     comment = (comment or "").strip()
     committee = workflow.approving_committee(convention=sheet.convention)
@@ -521,6 +527,7 @@ def _editor_transition(name: str, *, sheet: ActionSheet, by: User, reason: str =
     """An editor's transition without side effects beyond the status (start, complete,
     abandon), with its reason when the workflow requires one."""
     transition = TRANSITIONS[name]
+    convention_data_changed(convention_id=sheet.convention_id)
     sheet = _locked(sheet)
     _require_editor(user=by, convention=sheet.convention)
     reason = (reason or "").strip()

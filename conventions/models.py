@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from ctg import formatting
 from ctg.dates import validate_plausible_date
 
 DEPARTMENT_CODE_RE = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
@@ -284,10 +285,15 @@ class Convention(models.Model):
         "son plan d'actions s'importe quelle que soit sa phase.",
     )
     version = models.PositiveIntegerField("version", default=1, editable=False)
+    # Bumped in the transaction of every write that changes the figures of the Synthèse
+    # (conventions.services.data_version): the key of their cached rendering.
+    data_version = models.PositiveBigIntegerField(
+        "version des données suivies", default=0, editable=False
+    )
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "data_version"])
 
     class Meta:
         verbose_name = "convention territoriale globale"
@@ -586,7 +592,7 @@ class Meeting(models.Model):
         indexes = [models.Index(fields=["committee", "date"])]
 
     def __str__(self) -> str:
-        return f"{self.committee} — {timezone.localtime(self.date):%d/%m/%Y}"
+        return f"{self.committee} — {formatting.date_short(self.date)}"
 
 
 class DeadlineNotice(models.Model):
@@ -622,3 +628,117 @@ class DeadlineNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_threshold_display()} — {self.convention}"
+
+
+class Invitation(models.Model):
+    """A person invited by e-mail to a role on a convention (conventions.services.invitation).
+
+    The link sent carries a token of ``InvitationTokenGenerator``: valid 7 days, for one use,
+    and only the last link sent (``send_count``) works. The record stays when the person is
+    removed from the seat (``removed_at``): it is the history of who invited whom to what.
+    """
+
+    class Kind(models.TextChoices):
+        COORDINATOR = "coordinator", "Chargé·e de coopération CTG"
+        ELECTED = "elected", "Élu·e"
+        MEMBER = "member", "Membre d'une instance"
+
+    convention = models.ForeignKey(
+        Convention, verbose_name="convention", on_delete=models.CASCADE, related_name="invitations"
+    )
+    user = models.ForeignKey(
+        User, verbose_name="personne invitée", on_delete=models.CASCADE, related_name="invitations"
+    )
+    kind = models.CharField("rôle", max_length=20, choices=Kind.choices)
+    collectivity = models.ForeignKey(
+        Collectivity,
+        verbose_name="collectivité",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    committee = models.ForeignKey(
+        Committee,
+        verbose_name="instance",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    side = models.CharField("collège", max_length=20, choices=Side.choices, blank=True)
+    member = models.ForeignKey(
+        CommitteeMember,
+        verbose_name="siège",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations",
+    )
+    invited_by = models.ForeignKey(
+        User,
+        verbose_name="invité·e par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations_sent",
+    )
+    created_at = models.DateTimeField("invitée le", default=timezone.now)
+    sent_at = models.DateTimeField("lien envoyé le", null=True, blank=True)
+    send_count = models.PositiveIntegerField("liens envoyés", default=0)
+    expires_at = models.DateTimeField("lien valable jusqu'au", null=True, blank=True)
+    accepted_at = models.DateTimeField("acceptée le", null=True, blank=True)
+    removed_at = models.DateTimeField("retirée le", null=True, blank=True)
+    removed_by = models.ForeignKey(
+        User,
+        verbose_name="retirée par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "invitation"
+        verbose_name_plural = "invitations"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["convention", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="member") | Q(side__in=["caf", "territory"]),
+                name="invitation_member_has_side",
+                violation_error_message="Choisissez le collège du membre : Caf ou territoire.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_kind_display()} ({self.convention})"
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None or (
+            self.kind == self.Kind.MEMBER and self.member_id is None
+        )
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def status(self) -> str:
+        if self.is_removed:
+            return "Retiré·e"
+        if self.accepted_at:
+            return "Compte actif"
+        if self.is_expired:
+            return "Lien expiré"
+        return "En attente"
+
+    @property
+    def target_label(self) -> str:
+        """« Élu·e — Laguépie », « Membre — Comité de pilotage (Caf) »."""
+        if self.kind == self.Kind.MEMBER:
+            where = self.committee.name if self.committee_id else "instance supprimée"
+            return f"Membre — {where} ({self.get_side_display()})"
+        where = self.collectivity.name if self.collectivity_id else "—"
+        return f"{self.get_kind_display()} — {where}"

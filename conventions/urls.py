@@ -76,3 +76,22 @@ urlpatterns += [
     ),
     path("collectivites/importer/", views.collectivity_import, name="collectivity_import"),
 ]
+
+# Invitations (conventions/invitation_views.py): from the Gouvernance tab, and the public link.
+from . import invitation_views  # noqa: E402
+
+_invitation = "conventions/<int:pk>/invitations/<int:invitation_pk>/"
+urlpatterns += [
+    path(
+        "conventions/<int:pk>/invitations/nouvelle/",
+        invitation_views.invitation_create,
+        name="invitation_create",
+    ),
+    path(f"{_invitation}renvoyer/", invitation_views.invitation_resend, name="invitation_resend"),
+    path(f"{_invitation}retirer/", invitation_views.invitation_remove, name="invitation_remove"),
+    path(
+        "invitation/<uidb64>/<token>/",
+        invitation_views.invitation_accept,
+        name="invitation_accept",
+    ),
+]

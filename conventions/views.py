@@ -8,21 +8,11 @@ from ctg.forms import REASON_MAX_LENGTH
 
 from . import forms, lifecycle, selectors
 from .imports import parse_collectivities_csv
-from .models import Collectivity, Convention, Signatory, User
-from .permissions import conventions_visible_to, get_convention_or_404, is_caf_staff
+from .models import Collectivity, Convention, Signatory
+from .permissions import get_convention_or_404, is_caf_staff
 from .services import collectivity as collectivity_services
 from .services import convention as convention_services
 from .services import signatory as signatory_services
-
-
-@login_required
-def home(request):
-    # Elected officials land on their convention when they have only one.
-    if request.user.role == User.Role.ELECTED:
-        ids = list(conventions_visible_to(request.user).values_list("pk", flat=True)[:2])
-        if len(ids) == 1:
-            return redirect("portal:detail", pk=ids[0])
-    return redirect("conventions:list")
 
 
 @login_required

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "evaluation",
     "reports",
     "plans",
+    "meetings",
     "portal",
     "api",
     "publication",
@@ -213,6 +214,10 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# Rendered fragments (the Synthèse's figures) kept this long under keys holding their data
+# version and the day (ctg.fragments); 0 draws them at every view.
+FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=24 * 3600)
 
 # ---------------------------------------------------------------- security
 # Production (DEBUG off) is HTTPS-only behind a reverse proxy that sets

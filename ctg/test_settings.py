@@ -15,6 +15,9 @@ MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 # switch this off themselves.
 CELERY_TASK_ALWAYS_EAGER = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Factories write around the services (no data version bumped): fragments are drawn at every
+# view, but in the tests of the cache itself (tests/test_fragment_cache.py).
+FRAGMENT_CACHE_SECONDS = 0
 # Connections of worker threads (real-worker tests) close after each task instead of
 # lingering until the test database is dropped.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

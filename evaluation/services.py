@@ -16,6 +16,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from conventions.models import Convention, User
+from conventions.services.data_version import convention_data_changed
 from ctg import formatting
 
 from .imports import CellValue
@@ -59,7 +60,9 @@ def record_measurement(
 ) -> Measurement:
     """A new measurement; refused outside the convention's period or on a date
     already measured."""
-    check_in_period(indicator_convention(indicator), date)
+    convention = indicator_convention(indicator)
+    convention_data_changed(convention_id=convention.pk)
+    check_in_period(convention, date)
     measurement = Measurement(
         indicator=indicator, date=date, value=value, comment=comment.strip(), entered_by=user
     )
@@ -88,6 +91,7 @@ def import_measurements(
     nothing and returns the first confirmation's result.
     """
     Convention.objects.select_for_update().only("pk").get(pk=convention.pk)
+    convention_data_changed(convention_id=convention.pk)
     if token:
         done = MeasurementImport.objects.filter(token=token).first()
         if done is not None:

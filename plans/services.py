@@ -35,6 +35,7 @@ from django.db import transaction
 from actions import exports, selectors, services, workflow
 from actions.models import ActionSheet, ActionSheetTransition, FundingLine, Objective
 from conventions.models import Collectivity, Convention, Thematic, User
+from conventions.services.data_version import convention_data_changed
 from evaluation.models import Indicator, code_for
 
 from .models import PlanImport
@@ -877,6 +878,7 @@ def plan_import_confirm(
     The workbook is read and compared again (the plan may have changed since the preview);
     any bad cell refuses the whole import with the list of errors."""
     Convention.objects.select_for_update().only("pk").get(pk=convention.pk)
+    convention_data_changed(convention_id=convention.pk)
     done = PlanImport.objects.filter(token=token).first()
     if done is not None:
         if done.convention_id != convention.pk:

@@ -5,6 +5,8 @@ from django.urls import reverse
 from actions.selectors import review_navigation
 from conventions.permissions import is_caf_staff
 
+from .todo import todo_count
+
 
 @dataclass(frozen=True)
 class MenuEntry:
@@ -15,7 +17,8 @@ class MenuEntry:
     url: str
     current: bool
     icon: str = ""
-    count: int = 0  # a badge (fiches waiting for the user's opinion)
+    count: int = 0  # a badge (fiches waiting for the user's opinion, things to do)
+    count_label: str = ""  # the badge said in words, for screen readers
 
 
 def navigation(request):
@@ -32,7 +35,18 @@ def navigation(request):
     def entry(label, name, **kwargs):
         return MenuEntry(label, reverse(name), view_name == name, **kwargs)
 
-    menu = [entry("Mes conventions", "conventions:list")]
+    # "À faire": the count of the person's list (portal.todo; kept in the session, no query).
+    todo = todo_count(request) or 0
+    menu = [
+        entry(
+            "À faire",
+            "home",
+            icon="bi-check2-square",
+            count=todo,
+            count_label=f"{todo} chose{'s' if todo > 1 else ''} à faire",
+        ),
+        entry("Mes conventions", "conventions:list"),
+    ]
     if caf_staff:
         menu += [
             entry("Portefeuille", "evaluation:portfolio"),
@@ -40,5 +54,13 @@ def navigation(request):
             entry("Nouvelle convention", "conventions:create", icon="bi-plus-lg"),
         ]
     if review["nav_is_committee_member"]:
-        menu.append(entry("À examiner", "actions:inbox", count=review["nav_review_count"]))
+        waiting = review["nav_review_count"]
+        menu.append(
+            entry(
+                "À examiner",
+                "actions:inbox",
+                count=waiting,
+                count_label=f"{waiting} fiche{'s' if waiting > 1 else ''} en attente de votre avis",
+            )
+        )
     return {"nav_is_caf_staff": caf_staff, **review, "nav_menu": menu}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from django.utils import timezone
@@ -31,17 +31,60 @@ LATE_SHOWN = 8  # the late indicators listed on the Synthèse (their count is in
 
 @dataclass
 class ConventionDashboard:
+    """What the Synthèse shows, each part read when first used: a page whose figures come
+    from the cache (ctg.fragments) reads only its live parts (next meeting, pending
+    opinions, latest reports). Every part read: a fixed number of queries (7)."""
+
     convention: Convention
     today: datetime.date
-    sheets_by_status: list[dict]
-    thematic_progress: list[dict]
-    summary: dict
-    late_indicators: list[Indicator]
-    funding: list[dict]
-    next_meeting: Meeting | None
-    pending_sheets: list[ActionSheet]
-    latest_reports: list[ProgressReport]
-    extra: dict = field(default_factory=dict)
+
+    @cached_property
+    def sheets_by_status(self) -> list[dict]:
+        return workflow.status_counts(
+            self.convention.action_sheets.order_by().values_list("status", flat=True)
+        )
+
+    @cached_property
+    def _progress(self) -> tuple[list[dict], dict]:
+        return progress_by_thematic_and_total(convention=self.convention, today=self.today)
+
+    @property
+    def thematic_progress(self) -> list[dict]:
+        return self._progress[0]
+
+    @property
+    def summary(self) -> dict:
+        return self._progress[1]
+
+    @cached_property
+    def late_indicators(self) -> list[Indicator]:
+        indicators = indicators_of(convention=self.convention, today=self.today)
+        return list(late_first(indicators)[:LATE_SHOWN])
+
+    @cached_property
+    def funding(self) -> list[dict]:
+        return funding_by_funder(convention=self.convention)
+
+    @cached_property
+    def next_meeting(self) -> Meeting | None:
+        return (
+            Meeting.objects.filter(committee__convention=self.convention, date__gte=timezone.now())
+            .select_related("committee")
+            .order_by("date")
+            .first()
+        )
+
+    @cached_property
+    def pending_sheets(self) -> list[ActionSheet]:
+        return list(
+            workflow.with_favorable_counts(
+                self.convention.action_sheets.filter(status__in=workflow.AWAITING_OPINION)
+            ).order_by("number")[:6]
+        )
+
+    @cached_property
+    def latest_reports(self) -> list[ProgressReport]:
+        return list(reports_of(convention=self.convention)[:3])
 
     @cached_property
     def time(self) -> calendar.TimeStatus:
@@ -90,35 +133,18 @@ class ConventionDashboard:
 def convention_dashboard(
     *, convention: Convention, today: datetime.date | None = None
 ) -> ConventionDashboard:
-    """Everything the Synthèse tab shows, in a fixed number of queries (7)."""
-    today = today or timezone.localdate()
-    sheets_by_status = workflow.status_counts(
-        convention.action_sheets.order_by().values_list("status", flat=True)
-    )
-    indicators = indicators_of(convention=convention, today=today)
-    late = list(late_first(indicators)[:LATE_SHOWN])
-    funding = funding_by_funder(convention=convention)
-    next_meeting = (
-        Meeting.objects.filter(committee__convention=convention, date__gte=timezone.now())
-        .select_related("committee")
-        .order_by("date")
-        .first()
-    )
-    pending = list(
-        workflow.with_favorable_counts(
-            convention.action_sheets.filter(status__in=workflow.AWAITING_OPINION)
-        ).order_by("number")[:6]
-    )
-    thematic_progress, summary = progress_by_thematic_and_total(convention=convention, today=today)
-    return ConventionDashboard(
-        convention=convention,
-        today=today,
-        sheets_by_status=sheets_by_status,
-        thematic_progress=thematic_progress,
-        summary=summary,
-        late_indicators=late,
-        funding=funding,
-        next_meeting=next_meeting,
-        pending_sheets=pending,
-        latest_reports=list(reports_of(convention=convention)[:3]),
+    """Everything the Synthèse tab shows (read when used, 7 queries for all of it)."""
+    return ConventionDashboard(convention=convention, today=today or timezone.localdate())
+
+
+def figures_version(convention: Convention, today: datetime.date) -> tuple:
+    """What the Synthèse's figures depend on: the convention's own fields (``version``,
+    ``updated_at``), the data of its plan (``data_version``, bumped by every write on it)
+    and the day. The key of their cached rendering (ctg.fragments)."""
+    return (
+        convention.pk,
+        convention.version,
+        convention.data_version,
+        convention.updated_at.isoformat(),
+        today.isoformat(),
     )

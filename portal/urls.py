@@ -3,16 +3,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from conventions import views as convention_views
+from conventions import invitation_views
 from conventions.auth_forms import EmailAuthenticationForm
 from ctg import health
+from portal import views as portal_views
 
 admin.site.site_header = "CTG — administration"
 admin.site.site_title = "CTG"
 admin.site.index_title = "Administration des conventions territoriales globales"
 
 urlpatterns = [
-    path("", convention_views.home, name="home"),
+    path("", portal_views.todo, name="home"),
     path(
         "connexion/",
         auth_views.LoginView.as_view(
@@ -21,12 +22,34 @@ urlpatterns = [
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    # « Mot de passe oublié ? » (conventions/invitation_views.py)
+    path(
+        "mot-de-passe/oubli/",
+        invitation_views.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "mot-de-passe/oubli/envoye/",
+        invitation_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "mot-de-passe/nouveau/termine/",
+        invitation_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path(
+        "mot-de-passe/nouveau/<uidb64>/<token>/",
+        invitation_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("", include("conventions.urls")),
     path("", include("diagnostics.urls")),
     path("", include("actions.urls")),
     path("", include("evaluation.urls")),
     path("", include("reports.urls")),
     path("", include("plans.urls")),
+    path("", include("meetings.urls")),
     path("", include("portal.convention_urls")),
     path("", include("api.urls")),
     path("", include("publication.urls")),

@@ -2,28 +2,50 @@
 (PDF, and Word for the legal services)."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
 from conventions import selectors as convention_selectors
 from conventions.permissions import get_convention_or_404
+from ctg.fragments import cached_fragment
 
 from . import history as history_selectors
+from . import todo as todo_selectors
 from . import word
 from .document import convention_document_data
 from .models import ConventionDocument
-from .selectors import convention_dashboard
+from .selectors import convention_dashboard, figures_version
 from .services import convention_document_request
 
 # How often the « en préparation » page reloads itself (seconds).
 DOCUMENT_REFRESH_SECONDS = 5
+TODO_PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def todo(request):
+    """The home page: « À faire », what is due for the person, grouped by role
+    (portal.todo). The menu's count is the count of this list."""
+    items = todo_selectors.todo_for(user=request.user)
+    todo_selectors.remember_count(request.session, items.count)
+    page = Paginator(items.items, TODO_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "portal/todo.html",
+        {"todo": items, "page": page, "groups": todo_selectors.GROUPS},
+    )
 
 
 @login_required
 def convention_detail(request, pk: int):
     convention, access = get_convention_or_404(request.user, pk)
+    dashboard = convention_dashboard(convention=convention)
     return render(
         request,
         "conventions/convention_detail.html",
@@ -33,7 +55,14 @@ def convention_detail(request, pk: int):
             "signatories": convention_selectors.signatories_of(convention=convention),
             "thematics": convention.thematics.all(),
             "territories": convention.territories.all(),
-            "dashboard": convention_dashboard(convention=convention),
+            "dashboard": dashboard,
+            "dashboard_figures": cached_fragment(
+                "synthese",
+                figures_version(convention, dashboard.today),
+                lambda: render_to_string(
+                    "evaluation/_dashboard_figures.html", {"dashboard": dashboard}
+                ),
+            ),
         },
     )
 
@@ -73,6 +102,22 @@ def convention_document(request, pk: int):
     copy = convention_document_request(convention=convention, user=request.user)
     # With an eager Celery (no worker) the build ran when the request committed.
     copy = ConventionDocument.objects.filter(pk=copy.pk).first() or copy
+    address = reverse("portal:document", args=[convention.pk])
+    if copy.status == ConventionDocument.Status.READY and request.GET.get("attente"):
+        # The page that waited: it says the document is ready, then starts the download.
+        response = render(
+            request,
+            "portal/document_status.html",
+            {
+                "convention": convention,
+                "access": access,
+                "crumb": "Document de la convention",
+                "copy": copy,
+                "ready": True,
+            },
+        )
+        response["Refresh"] = f"0; url={address}"
+        return response
     if copy.status == ConventionDocument.Status.READY:
         try:
             handle = copy.pdf.open("rb")
@@ -96,7 +141,7 @@ def convention_document(request, pk: int):
         },
     )
     if not failed:
-        response["Refresh"] = str(DOCUMENT_REFRESH_SECONDS)
+        response["Refresh"] = f"{DOCUMENT_REFRESH_SECONDS}; url={address}?attente=1"
     return response
 
 

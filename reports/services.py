@@ -30,12 +30,13 @@ from django.utils import timezone
 from actions import workflow
 from conventions import calendar
 from conventions.models import CommitteeMember, Convention, Meeting
-from evaluation.models import Indicator, Measurement
+from evaluation.models import Indicator
 
 # Module imports, looked up at call time: the tasks call these services back.
 from . import render, snapshot, tasks
 from .models import ProgressReport, ReportDelivery
-from .schedule import REPORTING_PHASES, latest_due_period, report_period_due
+from .schedule import REPORTING_PHASES, report_period_due
+from .selectors import due_measurements
 
 logger = logging.getLogger(__name__)
 
@@ -188,8 +189,9 @@ def indicator_url(indicator: Indicator) -> str:
 
 def measurements_due(*, convention: Convention, today: datetime.date) -> dict:
     """Indicators of the fiches being carried out whose last ended measurement period
-    has no measurement, grouped by the lead's user account (two queries)."""
-    indicators = list(
+    has no measurement (:func:`reports.selectors.due_measurements`), grouped by the lead's
+    user account (two queries)."""
+    indicators = (
         Indicator.objects.filter(
             action_sheet__convention=convention,
             action_sheet__status__in=workflow.ONGOING,
@@ -200,41 +202,15 @@ def measurements_due(*, convention: Convention, today: datetime.date) -> dict:
         .select_related("action_sheet__lead_user")
         .order_by("action_sheet__number", "pk")
     )
-    periods = {}
-    for indicator in indicators:
-        period = latest_due_period(
-            start=indicator.baseline_date,
-            end=indicator.target_date,
-            frequency=indicator.frequency,
-            today=today,
-        )
-        if period is not None:
-            periods[indicator.pk] = period
-    if not periods:
-        return {}
-    earliest = min(period.start for period in periods.values())
-    measured = set(
-        Measurement.objects.filter(indicator_id__in=periods, date__gte=earliest).values_list(
-            "indicator_id", "date"
-        )
-    )
     due: dict = {}
-    for indicator in indicators:
-        period = periods.get(indicator.pk)
-        if period is None:
-            continue
-        if any(
-            indicator_id == indicator.pk and period.start <= day <= period.end
-            for indicator_id, day in measured
-        ):
-            continue
-        lead = indicator.action_sheet.lead_user
-        due.setdefault(lead, []).append(
+    for row in due_measurements(indicators, today=today):
+        indicator = row.indicator
+        due.setdefault(indicator.action_sheet.lead_user, []).append(
             {
                 "sheet": indicator.action_sheet,
                 "indicator": indicator,
-                "period_start": period.start,
-                "period_end": period.end,
+                "period_start": row.period.start,
+                "period_end": row.period.end,
                 "url": indicator_url(indicator),
             }
         )

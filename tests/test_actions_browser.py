@@ -14,7 +14,7 @@ def log_in(page, base_url, user):
     page.fill("input[name=username]", user.email)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/conventions/**")
+    page.wait_for_url(f"{base_url}/")  # « À faire »
 
 
 def test_a_fiche_is_submitted_then_approved_by_both_sides(

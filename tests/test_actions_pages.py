@@ -576,7 +576,16 @@ def test_the_navigation_of_someone_without_a_seat_is_one_small_query(world, rf):
         "nav_is_caf_staff": False,
         "nav_is_committee_member": False,
         "nav_review_count": 0,
-        "nav_menu": [MenuEntry("Mes conventions", "/conventions/", current=False)],
+        "nav_menu": [
+            MenuEntry(
+                "À faire",
+                "/",
+                current=False,
+                icon="bi-check2-square",
+                count_label="0 chose à faire",
+            ),
+            MenuEntry("Mes conventions", "/conventions/", current=False),
+        ],
     }
     assert len(queries) == 1
 

@@ -37,6 +37,11 @@ def test_a_user_logs_in_through_the_real_form_and_sees_the_convention_list(
     page.get_by_label("Adresse e-mail").fill(world.caf_staff.email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_role("heading", name="À faire", level=1).is_visible()
+    page.get_by_role("navigation", name="Menu principal").get_by_role(
+        "link", name="Mes conventions"
+    ).click()
     page.wait_for_url(f"{live_server.url}/conventions/")
     assert page.get_by_role("heading", name="Mes conventions").is_visible()
     assert page.get_by_role("link", name=world.convention.name).is_visible()

@@ -107,7 +107,7 @@ def test_the_first_download_prepares_the_document_the_next_ones_are_served_from_
     assert PREPARING in body
     assert "(version initiale)" in body
     assert f'href="{url(world.convention)}"' in body  # a link, besides the reload
-    assert first["Refresh"] == "5"
+    assert first["Refresh"] == f"5; url={url(world.convention)}?attente=1"
     assert renders == [world.convention.pk]  # built once the request committed
 
     copy = ConventionDocument.objects.get(convention=world.convention)
@@ -383,3 +383,22 @@ def test_the_task_takes_an_id_and_builds_the_copy(world, queued, renders):
     assert tasks.build_convention_document(copy.pk) == copy.pk
     assert tasks.build_convention_document(copy.pk + 1000) is None
     assert renders == [world.convention.pk]
+
+
+def test_the_page_that_waited_says_the_document_is_ready_and_starts_the_download(
+    world, login, renders, django_capture_on_commit_callbacks
+):
+    """The reloading page must not keep saying « en préparation » once the PDF has left."""
+    client = login(world.elected)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.get(url(world.convention))
+    waiting = f"{url(world.convention)}?attente=1"
+    assert first["Refresh"] == f"5; url={waiting}"
+    ready = client.get(waiting)
+    assert ready.status_code == 200 and ready["Content-Type"].startswith("text/html")
+    body = ready.content.decode()
+    assert "Le document est prêt" in body and PREPARING not in body
+    assert f'href="{url(world.convention)}"' in body
+    assert ready["Refresh"] == f"0; url={url(world.convention)}"
+    # The download itself is the plain address.
+    assert client.get(url(world.convention))["Content-Type"] == "application/pdf"

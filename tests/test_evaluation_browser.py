@@ -98,7 +98,9 @@ def test_an_elected_official_reads_the_dashboard(chromium_available, world, live
     page.get_by_label("Adresse e-mail").fill(world.elected.email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
-    # An elected official with a single convention lands on its Synthèse.
+    # An elected official lands on « À faire », its first line the convention's Synthèse.
+    page.wait_for_url(f"{live_server.url}/")
+    page.get_by_role("link", name="Synthèse de la convention").click()
     page.wait_for_url(f"{live_server.url}/conventions/{world.convention.pk}/")
     assert page.get_by_role("heading", name="Progression par thématique").is_visible()
     assert page.get_by_role("heading", name="Fiches action par statut").is_visible()

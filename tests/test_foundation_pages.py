@@ -1,4 +1,5 @@
-"""The first screens: login through the real form, home redirect, the scoped convention list."""
+"""The first screens: login through the real form, the « À faire » home, the scoped convention
+list."""
 
 import datetime
 
@@ -17,14 +18,14 @@ LIST = reverse("conventions:list")
 # --- Login ------------------------------------------------------------------------------------
 
 
-def test_it_logs_in_with_email_and_password_through_the_form_and_lands_on_the_list(world, client):
+def test_it_logs_in_with_email_and_password_through_the_form_and_lands_on_the_todo(world, client):
     response = client.post(
         reverse("login"), {"username": "claire@caf82.fr", "password": PASSWORD}, follow=True
     )
-    assert response.redirect_chain[-1][0] == LIST
+    assert response.redirect_chain[-1][0] == reverse("home")
     page = response.content.decode()
-    assert "Mes conventions" in page
-    assert world.convention.name in page
+    assert "À faire</h1>" in page
+    assert world.convention.name in page  # ended: evaluation and renewal to engage
     assert world.other_convention.name not in page
 
 
@@ -32,7 +33,7 @@ def test_it_ignores_the_case_of_the_email_at_login(world, client):
     response = client.post(
         reverse("login"), {"username": "Claire@CAF82.fr", "password": PASSWORD}, follow=True
     )
-    assert response.redirect_chain[-1][0] == LIST
+    assert response.redirect_chain[-1][0] == reverse("home")
     assert world.convention.name in response.content.decode()
 
 
@@ -76,23 +77,19 @@ def test_home_sends_anonymous_visitors_to_login(client, db):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_an_elected_official_with_one_convention_lands_on_its_synthese(world, login):
-    response = login(world.elected).get(reverse("home"))
-    assert response.status_code == 302
-    assert response["Location"] == reverse("portal:detail", args=[world.convention.pk])
-
-
-def test_an_elected_official_with_two_conventions_lands_on_the_list(world, login):
+def test_an_elected_official_finds_the_synthese_of_each_convention_at_home(world, login):
     renewal = ConventionFactory(caf=world.caf, name="CTG 2026-2029")
     SignatoryFactory(convention=renewal, collectivity=world.commune)
-    response = login(world.elected).get(reverse("home"))
-    assert response["Location"] == LIST
+    page = login(world.elected).get(reverse("home")).content.decode()
+    assert reverse("portal:detail", args=[world.convention.pk]) in page
+    assert reverse("portal:detail", args=[renewal.pk]) in page
 
 
 @pytest.mark.parametrize("role", ["caf_staff", "coordinator", "member_caf", "superuser"])
-def test_other_roles_land_on_the_list(world, login, role):
+def test_every_role_lands_on_the_todo_page(world, login, role):
     response = login(getattr(world, role)).get(reverse("home"))
-    assert response["Location"] == LIST
+    assert response.status_code == 200
+    assert "À faire</h1>" in response.content.decode()
 
 
 # --- The list --------------------------------------------------------------------------------
@@ -222,5 +219,6 @@ def test_a_user_without_conventions_logs_in_and_sees_the_empty_state(client, db)
     response = client.post(
         reverse("login"), {"username": user.email, "password": PASSWORD}, follow=True
     )
-    assert response.redirect_chain[-1][0] == LIST
-    assert "Aucune convention ne vous est encore rattachée." in response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert "Rien à faire pour le moment" in response.content.decode()
+    assert "Aucune convention ne vous est encore rattachée." in client.get(LIST).content.decode()

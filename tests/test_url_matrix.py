@@ -126,7 +126,7 @@ def post_only(level: str, **kwargs) -> Rule:
 
 
 EXPECTED: dict[str, Rule] = {
-    "home": Rule(get=LOGGED_IN, ok=302),
+    "home": Rule(get=LOGGED_IN),
     "healthz": Rule(get=PUBLIC, content_type="application/json"),
     # conventions
     "conventions:list": Rule(get=LOGGED_IN),
@@ -157,10 +157,30 @@ EXPECTED: dict[str, Rule] = {
     "conventions:meeting_detail": Rule(),
     "conventions:meeting_update": edit_form(),
     "conventions:meeting_delete": edit_form(objects={"meeting_pk": "spare_meeting"}),
+    # the committee cycle (meetings app): attendees, agenda, convocation; the meeting as .ics
+    "meetings:attendance": post_only(EDIT),
+    "meetings:agenda": post_only(EDIT),
+    "meetings:convocation_send": post_only(EDIT),
+    "meetings:calendar": Rule(content_type="text/calendar"),
     "conventions:collectivities": Rule(get=CAF),
     "conventions:collectivity_create": edit_form(CAF),
     "conventions:collectivity_edit": edit_form(CAF_OWN),
     "conventions:collectivity_import": edit_form(CAF),
+    # invitations: the Caf's staff and the coordinator (its own people, see
+    # tests/test_invitations.py); the link of the e-mail is public (a pending invitation)
+    "conventions:invitation_create": edit_form(ACT),
+    "conventions:invitation_resend": post_only(ACT),
+    "conventions:invitation_remove": edit_form(ACT, objects={"invitation_pk": "spare_invitation"}),
+    "conventions:invitation_accept": Rule(
+        get=PUBLIC, post=PUBLIC, objects={"uidb64": "invitation_uid", "token": "invitation_token"}
+    ),
+    # « Mot de passe oublié ? »: public (an unknown link answers « lien non valable »)
+    "password_reset": edit_form(PUBLIC),
+    "password_reset_done": Rule(get=PUBLIC),
+    "password_reset_confirm": edit_form(
+        PUBLIC, objects={"uidb64": "reset_uid", "token": "reset_token"}
+    ),
+    "password_reset_complete": Rule(get=PUBLIC),
     # diagnostics
     "diagnostics:detail": Rule(),
     "diagnostics:edit": edit_form(),
@@ -364,6 +384,7 @@ def build_objects(convention, committee, collectivity) -> dict[str, int | str]:
         "report_pk": report.pk,
         **api_objects(convention, diagnostic, measurement),
         **publication_objects(convention),
+        **account_objects(convention, committee, collectivity),
     }
 
 
@@ -383,6 +404,35 @@ def api_objects(convention, diagnostic, measurement) -> dict[str, int]:
         "api_diagnostic": diagnostic.pk,
         "api_measurement": measurement.pk,
         "api_token": token.pk,
+    }
+
+
+def account_objects(convention, committee, collectivity) -> dict[str, int | str]:
+    """Two invitations of the collectivity's people (the coordinator of world.epci follows
+    them), the link of the first, and a password reset link that names nobody."""
+    from conventions.models import User
+    from conventions.services import invitation
+
+    caf_staff = User.objects.filter(role=User.Role.CAF_STAFF, caf=convention.caf).order_by("pk")[0]
+    sent = [
+        invitation.invitation_send(
+            convention=convention,
+            by=caf_staff,
+            email=f"invitee{n}.{convention.pk}@exemple.fr",
+            kind="member",
+            committee=committee,
+            side=Side.TERRITORY,
+            collectivity=collectivity,
+        )
+        for n in (1, 2)
+    ]
+    return {
+        "invitation_pk": sent[0].pk,
+        "spare_invitation": sent[1].pk,
+        "invitation_uid": invitation.invitation_uid(sent[0]),
+        "invitation_token": invitation.invitation_token_generator.make_token(sent[0]),
+        "reset_uid": "MA",
+        "reset_token": "lien-inconnu",
     }
 
 

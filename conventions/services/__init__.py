@@ -8,7 +8,8 @@ per subdomain:
 - ``signatory``: the signatories of a convention;
 - ``governance``: committees, their members and meetings;
 - ``collectivity``: the collectivities' referential and its CSV import;
-- ``deadline``: the notices of the conventions' ends to the Caf staff (daily job).
+- ``deadline``: the notices of the conventions' ends to the Caf staff (daily job);
+- ``data_version``: the version of a convention's figures, bumped by every write on them.
 
 Import from those modules (``from conventions.services import governance``).
 """

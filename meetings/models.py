@@ -1,0 +1,229 @@
+"""The committee cycle around a meeting (conventions.Meeting): its attendees, its agenda
+built by the tool and completed by the Caf, its convocations.
+
+The app sits on the reports layer: the agenda proposes fiches (actions), late indicators
+(evaluation) and progress reports (reports), which conventions cannot import."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+TITLE_MAX = 300
+NOTE_MAX = 2000
+GUESTS_MAX = 2000
+
+
+class MeetingRecord(models.Model):
+    """What the tool keeps about a meeting beyond its date, place and texts: whether its
+    agenda still follows the data, and the guests who are not members."""
+
+    meeting = models.OneToOneField(
+        "conventions.Meeting",
+        verbose_name="réunion",
+        on_delete=models.CASCADE,
+        related_name="record",
+    )
+    agenda_frozen_at = models.DateTimeField("ordre du jour figé le", null=True, blank=True)
+    agenda_frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="ordre du jour figé par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    guests = models.TextField("invités", blank=True, max_length=GUESTS_MAX)
+
+    class Meta:
+        verbose_name = "suivi de réunion"
+        verbose_name_plural = "suivis de réunion"
+
+    def __str__(self) -> str:
+        return f"Suivi — {self.meeting}"
+
+
+class Attendance(models.Model):
+    class Status(models.TextChoices):
+        PRESENT = "present", "Présent·e"
+        EXCUSED = "excused", "Excusé·e"
+        ABSENT = "absent", "Absent·e"
+
+    meeting = models.ForeignKey(
+        "conventions.Meeting",
+        verbose_name="réunion",
+        on_delete=models.CASCADE,
+        related_name="attendances",
+    )
+    member = models.ForeignKey(
+        "conventions.CommitteeMember",
+        verbose_name="membre",
+        on_delete=models.CASCADE,
+        related_name="attendances",
+    )
+    status = models.CharField("présence", max_length=20, choices=Status.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="saisi par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField("saisi le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "présence"
+        verbose_name_plural = "présences"
+        ordering = ["meeting", "member"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "member"],
+                name="attendance_once_per_member",
+                violation_error_message="La présence de ce membre est déjà saisie.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} : {self.get_status_display()}"
+
+
+class AgendaItem(models.Model):
+    """One point of a meeting's agenda. A proposed point (every kind but ``FREE``) is
+    identified by ``key`` (« fiche:12 », « indicator:5 », « report:3 », « parity ») so that
+    the Caf's order and removals survive while the agenda follows the data."""
+
+    class Kind(models.TextChoices):
+        PARITY = "parity", "Composition de l'instance"
+        REPORT = "report", "Rapport d'avancement"
+        FICHE_SUBMITTED = "fiche_submitted", "Fiche soumise à l'avis du comité"
+        FICHE_CHANGED = "fiche_changed", "Fiche modifiée depuis sa validation"
+        LATE_INDICATOR = "late_indicator", "Indicateur en retard"
+        FREE = "free", "Point ajouté"
+
+    meeting = models.ForeignKey(
+        "conventions.Meeting",
+        verbose_name="réunion",
+        on_delete=models.CASCADE,
+        related_name="agenda_items",
+    )
+    key = models.CharField("clé", max_length=40)
+    position = models.PositiveIntegerField("rang", default=0)
+    kind = models.CharField("nature", max_length=20, choices=Kind.choices)
+    fiche = models.ForeignKey(
+        "actions.ActionSheet",
+        verbose_name="fiche action",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="agenda_items",
+    )
+    indicator = models.ForeignKey(
+        "evaluation.Indicator",
+        verbose_name="indicateur",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="agenda_items",
+    )
+    report = models.ForeignKey(
+        "reports.ProgressReport",
+        verbose_name="rapport",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="agenda_items",
+    )
+    title = models.CharField("intitulé", max_length=TITLE_MAX)
+    note = models.TextField("précision", blank=True, max_length=NOTE_MAX)
+    removed = models.BooleanField("retiré", default=False)
+
+    class Meta:
+        verbose_name = "point de l'ordre du jour"
+        verbose_name_plural = "points de l'ordre du jour"
+        ordering = ["meeting", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "key"],
+                name="agenda_item_once_per_meeting",
+                violation_error_message="Ce point figure déjà à l'ordre du jour.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_free(self) -> bool:
+        return self.kind == self.Kind.FREE
+
+
+class Convocation(models.Model):
+    """One sending of the convocation to the committee's members (``sequence``: 1 for the
+    first, the ``.ics`` carries ``sequence - 1``). ``content``: what was sent (date, place,
+    agenda), so that a later sending says what changed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En cours d'envoi"
+        SENT = "sent", "Envoyée"
+        FAILED = "failed", "En échec"
+
+    meeting = models.ForeignKey(
+        "conventions.Meeting",
+        verbose_name="réunion",
+        on_delete=models.CASCADE,
+        related_name="convocations",
+    )
+    sequence = models.PositiveIntegerField("envoi n°")
+    content = models.JSONField("contenu envoyé", default=dict, blank=True)
+    changes = models.CharField("changements depuis l'envoi précédent", max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="envoyée par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField("demandée le", default=timezone.now)
+    sent_at = models.DateTimeField("envoyée le", null=True, blank=True)
+    recipient_count = models.PositiveIntegerField("destinataires", default=0)
+    status = models.CharField("état", max_length=20, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField("erreur", blank=True)
+
+    class Meta:
+        verbose_name = "convocation"
+        verbose_name_plural = "convocations"
+        ordering = ["meeting", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "sequence"],
+                name="convocation_sequence_once_per_meeting",
+                violation_error_message="Cet envoi de la convocation existe déjà.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Convocation n° {self.sequence} — {self.meeting}"
+
+
+class ConvocationDelivery(models.Model):
+    """One e-mail of a convocation: sent once per address, even if the task runs twice."""
+
+    convocation = models.ForeignKey(
+        Convocation, verbose_name="convocation", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    email = models.EmailField("adresse")
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "envoi de convocation"
+        verbose_name_plural = "envois de convocation"
+        ordering = ["convocation", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convocation", "email"], name="convocation_delivery_once_per_address"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.convocation} → {self.email}"

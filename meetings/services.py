@@ -1,0 +1,428 @@
+"""Writes of the committee cycle: attendees, the agenda (proposed by the tool, arranged by
+the Caf), the convocation.
+
+Every service is keyword-only, runs in one transaction and locks the meeting's
+:class:`MeetingRecord` first, so two clicks on the same meeting run one after the other.
+The views check who may call them (``access.can_edit_convention``: the Caf's staff).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+from email.mime.text import MIMEText
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from conventions import selectors as convention_selectors
+from conventions.models import CommitteeMember, Meeting, User
+from reports.models import ProgressReport
+
+# Module imports, looked up at call time: the task calls these services back.
+from . import ical, selectors, tasks
+from .models import (
+    AgendaItem,
+    Attendance,
+    Convocation,
+    ConvocationDelivery,
+    MeetingRecord,
+)
+
+logger = logging.getLogger(__name__)
+
+#: A second « Envoyer la convocation » with nothing changed within this delay is a double
+#: click: nothing is sent again.
+RESEND_WINDOW = datetime.timedelta(minutes=10)
+
+UP, DOWN = "up", "down"
+
+NOT_ON_AGENDA = "Ce point ne figure plus à l'ordre du jour : la page a été actualisée."
+NO_RECIPIENT = (
+    "Aucun membre de l'instance n'a de compte actif avec une adresse e-mail : personne à "
+    "convoquer. Invitez les membres depuis l'onglet Gouvernance."
+)
+
+
+def _record_locked(meeting: Meeting) -> MeetingRecord:
+    """The meeting's record, created if needed and locked until the transaction ends."""
+    MeetingRecord.objects.get_or_create(meeting=meeting)
+    return MeetingRecord.objects.select_for_update().get(meeting=meeting)
+
+
+def _committee(meeting: Meeting):
+    convention = meeting.committee.convention
+    committee = convention_selectors.committee_of(
+        convention=convention, committee_pk=meeting.committee_id
+    )
+    committee.convention = convention
+    return committee
+
+
+# --------------------------------------------------------------------------- the agenda
+
+
+def agenda_propose(*, meeting: Meeting, today: datetime.date | None = None) -> selectors.Agenda:
+    """Store the agenda as shown (:func:`selectors.agenda_rows`): new proposals saved at
+    the end, points no longer proposed deleted, positions 1, 2, 3… A frozen agenda is
+    stored as it is. Returns the agenda."""
+    with transaction.atomic():
+        record = _record_locked(meeting)
+        agenda = selectors.agenda_rows(
+            meeting=meeting, committee=_committee(meeting), record=record, today=today
+        )
+        kept = agenda.rows + agenda.removed
+        if not agenda.frozen:
+            AgendaItem.objects.filter(meeting=meeting).exclude(
+                key__in=[item.key for item in kept]
+            ).delete()
+        for position, item in enumerate(kept, start=1):
+            item.position = position
+            if item.pk is None:
+                item.full_clean()
+                item.save()
+            else:
+                item.save(update_fields=["position", "title", "kind"])
+    return agenda
+
+
+def _find(items: list[AgendaItem], key: str) -> int:
+    for index, item in enumerate(items):
+        if item.key == key:
+            return index
+    raise ValidationError(NOT_ON_AGENDA)
+
+
+def agenda_item_move(*, meeting: Meeting, key: str, direction: str, by: User) -> AgendaItem:
+    """Move a point one place up or down (the first stays first, the last stays last)."""
+    if direction not in (UP, DOWN):
+        raise ValidationError("Sens de déplacement inconnu.")
+    with transaction.atomic():
+        rows = agenda_propose(meeting=meeting).rows
+        index = _find(rows, key)
+        other = index - 1 if direction == UP else index + 1
+        item = rows[index]
+        if 0 <= other < len(rows):
+            neighbour = rows[other]
+            item.position, neighbour.position = neighbour.position, item.position
+            item.save(update_fields=["position"])
+            neighbour.save(update_fields=["position"])
+    return item
+
+
+def agenda_item_add(*, meeting: Meeting, title: str, note: str = "", by: User) -> AgendaItem:
+    """Add a free point at the end of the agenda."""
+    with transaction.atomic():
+        agenda = agenda_propose(meeting=meeting)
+        item = AgendaItem(
+            meeting=meeting,
+            key=f"free:{uuid.uuid4().hex[:16]}",
+            kind=AgendaItem.Kind.FREE,
+            title=(title or "").strip(),
+            note=(note or "").strip(),
+            position=len(agenda.rows) + len(agenda.removed) + 1,
+        )
+        item.full_clean()
+        item.save()
+    return item
+
+
+def agenda_item_remove(*, meeting: Meeting, key: str, by: User) -> AgendaItem:
+    """Take a point off the agenda: a free point is deleted, a proposed point is set
+    aside (it is no longer proposed, and can be put back)."""
+    with transaction.atomic():
+        rows = agenda_propose(meeting=meeting).rows
+        item = rows[_find(rows, key)]
+        if item.is_free:
+            item.delete()
+        else:
+            item.removed = True
+            item.save(update_fields=["removed"])
+    return item
+
+
+def agenda_item_restore(*, meeting: Meeting, key: str, by: User) -> AgendaItem:
+    """Put a proposed point taken off back, at the end of the agenda."""
+    with transaction.atomic():
+        agenda = agenda_propose(meeting=meeting)
+        item = agenda.removed[_find(agenda.removed, key)]
+        item.removed = False
+        item.position = len(agenda.rows) + len(agenda.removed) + 1
+        item.save(update_fields=["removed", "position"])
+    return item
+
+
+def agenda_freeze(*, meeting: Meeting, by: User) -> MeetingRecord:
+    """« Figer l'ordre du jour »: the agenda keeps its points and titles as they are now."""
+    with transaction.atomic():
+        agenda_propose(meeting=meeting)
+        record = _record_locked(meeting)
+        if not record.agenda_frozen_at:
+            record.agenda_frozen_at = timezone.now()
+            record.agenda_frozen_by = by
+            record.save(update_fields=["agenda_frozen_at", "agenda_frozen_by"])
+    return record
+
+
+def agenda_unfreeze(*, meeting: Meeting, by: User) -> MeetingRecord:
+    """The agenda follows the data again (its order and free points are kept)."""
+    with transaction.atomic():
+        record = _record_locked(meeting)
+        record.agenda_frozen_at = None
+        record.agenda_frozen_by = None
+        record.save(update_fields=["agenda_frozen_at", "agenda_frozen_by"])
+    return record
+
+
+# --------------------------------------------------------------------------- attendees
+
+
+def attendance_record(
+    *, meeting: Meeting, statuses: dict[int, str], guests: str = "", by: User
+) -> int:
+    """Record who was present, excused or absent (``""`` clears a member's line) and the
+    guests; members of other committees are refused. Returns the number of lines kept."""
+    members = set(
+        CommitteeMember.objects.filter(committee_id=meeting.committee_id).values_list(
+            "pk", flat=True
+        )
+    )
+    unknown = [pk for pk in statuses if pk not in members]
+    if unknown:
+        raise ValidationError("Une des personnes n'est pas membre de cette instance.")
+    invalid = [s for s in statuses.values() if s and s not in Attendance.Status.values]
+    if invalid:
+        raise ValidationError("Présence inconnue : choisissez présent, excusé ou absent.")
+    with transaction.atomic():
+        record = _record_locked(meeting)
+        record.guests = (guests or "").replace("\x00", "").strip()
+        record.full_clean()
+        record.save(update_fields=["guests"])
+        now = timezone.now()
+        for member_id, status in statuses.items():
+            if not status:
+                Attendance.objects.filter(meeting=meeting, member_id=member_id).delete()
+                continue
+            Attendance.objects.update_or_create(
+                meeting=meeting,
+                member_id=member_id,
+                defaults={"status": status, "recorded_by": by, "recorded_at": now},
+            )
+        return Attendance.objects.filter(meeting=meeting).count()
+
+
+# --------------------------------------------------------------------------- convocation
+
+FIRST, RESENT, RESENT_CHANGED, DUPLICATE = "first", "resent", "resent_changed", "duplicate"
+CHANGE_LABELS = (("start", "date ou heure"), ("location", "lieu"), ("agenda", "ordre du jour"))
+
+
+def convocation_recipients(meeting: Meeting) -> list[CommitteeMember]:
+    """Members of the meeting's committee with an active account and an address, once per
+    address."""
+    members = (
+        CommitteeMember.objects.filter(
+            committee_id=meeting.committee_id, user__isnull=False, user__is_active=True
+        )
+        .exclude(user__email="")
+        .select_related("user")
+        .order_by("user__email", "pk")
+    )
+    seen: set[str] = set()
+    recipients = []
+    for member in members:
+        email = member.user.email.lower()
+        if email not in seen:
+            seen.add(email)
+            recipients.append(member)
+    return recipients
+
+
+def convocation_content(meeting: Meeting, agenda: selectors.Agenda) -> dict:
+    return {
+        "start": meeting.date.astimezone(datetime.UTC).isoformat(),
+        "location": meeting.location,
+        "agenda": [{"title": item.title, "note": item.note} for item in agenda.rows],
+    }
+
+
+def convocation_send(
+    *, meeting: Meeting, by: User, now: datetime.datetime | None = None
+) -> tuple[Convocation, str]:
+    """Record a sending of the convocation and queue its e-mails after the commit.
+
+    Returns the convocation and what happened: :data:`FIRST`, :data:`RESENT` (nothing
+    changed, after the double-click window), :data:`RESENT_CHANGED` (``changes`` says
+    what), or :data:`DUPLICATE` (the same convocation within :data:`RESEND_WINDOW`:
+    nothing is sent, the previous one is returned)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        agenda = agenda_propose(meeting=meeting)
+        _record_locked(meeting)
+        recipients = convocation_recipients(meeting)
+        if not recipients:
+            raise ValidationError(NO_RECIPIENT)
+        content = convocation_content(meeting, agenda)
+        last = Convocation.objects.filter(meeting=meeting).order_by("-sequence").first()
+        if (
+            last is not None
+            and last.status != Convocation.Status.FAILED
+            and last.content == content
+            and now - last.requested_at < RESEND_WINDOW
+        ):
+            return last, DUPLICATE
+        changes = ""
+        if last is not None:
+            changes = ", ".join(
+                label for name, label in CHANGE_LABELS if last.content.get(name) != content[name]
+            )
+        convocation = Convocation(
+            meeting=meeting,
+            sequence=(last.sequence + 1) if last else 1,
+            content=content,
+            changes=changes,
+            requested_by=by,
+            requested_at=now,
+            recipient_count=len(recipients),
+        )
+        convocation.full_clean()
+        convocation.save()
+        transaction.on_commit(lambda: _enqueue(convocation.pk))
+    if last is None:
+        return convocation, FIRST
+    return convocation, RESENT_CHANGED if changes else RESENT
+
+
+def _enqueue(convocation_id: int) -> None:
+    """Hand the sending to the broker; if it is away (or, in-process, the mail server
+    failed: the convocation is then marked « en échec »), the page still answers."""
+    try:
+        tasks.send_convocation.apply_async((convocation_id,), ignore_result=True)
+    except Exception:  # noqa: BLE001 - the row keeps the state, the page says it
+        logger.warning("Convocation %s not sent", convocation_id, exc_info=True)
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def meeting_url(meeting: Meeting) -> str:
+    return _absolute(
+        reverse(
+            "conventions:meeting_detail",
+            kwargs={
+                "pk": meeting.committee.convention_id,
+                "committee_pk": meeting.committee_id,
+                "meeting_pk": meeting.pk,
+            },
+        )
+    )
+
+
+def pack_url(pack: ProgressReport | None) -> str:
+    if pack is None or pack.status != ProgressReport.Status.READY:
+        return ""
+    return _absolute(reverse("reports:report_detail", args=[pack.convention_id, pack.pk]))
+
+
+def calendar_text(
+    *, meeting: Meeting, content: dict, sequence: int, method: str = "REQUEST", now=None
+) -> str:
+    """The convocation's ``.ics`` (``sequence``: 0 for the first sending)."""
+    start = datetime.datetime.fromisoformat(content["start"])
+    committee = meeting.committee
+    lines = [f"Ordre du jour de la réunion de l'instance « {committee.name} » :"]
+    lines += [f"{n}. {point['title']}" for n, point in enumerate(content["agenda"], start=1)]
+    url = meeting_url(meeting)
+    lines += ["", f"La réunion en ligne : {url}"]
+    return ical.meeting_calendar(
+        meeting_id=meeting.pk,
+        start=start,
+        end=start + selectors.MEETING_DURATION,
+        summary=f"{committee.name} — {committee.convention.name}",
+        location=content["location"],
+        description="\n".join(lines),
+        url=url,
+        sequence=sequence,
+        method=method,
+        organizer_name=committee.convention.caf.name,
+        now=now,
+    )
+
+
+def _calendar_part(text: str) -> MIMEText:
+    part = MIMEText(text, "calendar", "utf-8")
+    part.set_param("method", "REQUEST")
+    part.add_header("Content-Disposition", "attachment", filename="convocation.ics")
+    return part
+
+
+def convocation_deliver(*, convocation_id: int) -> int:
+    """Send the convocation to each recipient not yet served; returns how many were sent.
+    Safe to run twice: one :class:`ConvocationDelivery` per address."""
+    convocation = Convocation.objects.select_related("meeting__committee__convention__caf").get(
+        pk=convocation_id
+    )
+    meeting = convocation.meeting
+    content = convocation.content
+    pack = selectors.meeting_pack(meeting)
+    context = {
+        "meeting": meeting,
+        "committee": meeting.committee,
+        "convention": meeting.committee.convention,
+        "convocation": convocation,
+        "start": datetime.datetime.fromisoformat(content["start"]),
+        "location": content["location"],
+        "agenda": content["agenda"],
+        "url": meeting_url(meeting),
+        "pack": pack,
+        "pack_url": pack_url(pack),
+    }
+    calendar = calendar_text(meeting=meeting, content=content, sequence=convocation.sequence - 1)
+    subject = render_to_string("emails/meetings/convocation_subject.txt", context).strip()
+    sent = 0
+    try:
+        for member in convocation_recipients(meeting):
+            email = member.user.email.lower()
+            try:
+                delivery, _ = ConvocationDelivery.objects.get_or_create(
+                    convocation=convocation, email=email
+                )
+            except IntegrityError:
+                continue  # another worker has it
+            if delivery.sent_at:
+                continue
+            personal = {**context, "name": member.name}
+            message = EmailMultiAlternatives(
+                subject=subject,
+                body=render_to_string("emails/meetings/convocation.txt", personal),
+                to=[email],
+            )
+            message.attach_alternative(
+                render_to_string("emails/meetings/convocation.html", personal), "text/html"
+            )
+            message.attach(_calendar_part(calendar))
+            message.send()
+            delivery.sent_at = timezone.now()
+            delivery.save(update_fields=["sent_at"])
+            sent += 1
+    except Exception as exc:
+        Convocation.objects.filter(pk=convocation.pk).update(
+            status=Convocation.Status.FAILED, error=f"{type(exc).__name__} : {exc}"[:2000]
+        )
+        raise
+    Convocation.objects.filter(pk=convocation.pk).update(
+        status=Convocation.Status.SENT,
+        sent_at=timezone.now(),
+        recipient_count=ConvocationDelivery.objects.filter(
+            convocation=convocation, sent_at__isnull=False
+        ).count(),
+        error="",
+    )
+    return sent

@@ -1,0 +1,13 @@
+"""Celery tasks of the meetings app: they take ids and call a service.
+
+The retry, backoff and time-limit policy is the project's (``ctg.celery.BaseTask``).
+"""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task
+def send_convocation(convocation_id: int) -> int:
+    return services.convocation_deliver(convocation_id=convocation_id)
