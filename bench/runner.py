@@ -5,8 +5,9 @@ For each measure: SQL queries (one run captured with ``CaptureQueriesContext``),
 p50 and p95 over ``repeat`` timed runs (after one warm-up run), and the ratio of
 p50 to the baseline's p50 measured in the same run. The pages are timed in rounds
 (each page once per round), so that the ratios do not depend on when the machine
-was busy. The dashboard is also
-compared with the raw SQL aggregate that computes its figures.
+was busy. The dashboard is measured warm (its figures from the cache, ``ctg.fragments``)
+and cold (the first view after a write), and compared with the raw SQL aggregate that
+computes its figures.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conventions.models import Caf, Convention, User
+from conventions.services.data_version import convention_data_changed
 
 from . import scale, scale_data
 
@@ -108,6 +110,18 @@ def _client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def after_a_write(convention_id: int, fn: Callable[[], object]) -> Callable[[], object]:
+    """``fn`` as the first view after a write: the convention's data version is bumped
+    first (one UPDATE), so the Synthèse's figures are drawn again, not taken from the cache
+    (``ctg.fragments``)."""
+
+    def cold():
+        convention_data_changed(convention_id=convention_id)
+        return fn()
+
+    return cold
 
 
 def dashboard_raw_sql(convention_id: int) -> Callable[[], list]:
@@ -254,6 +268,14 @@ class Bench:
                     "Synthèse de la plus grande convention",
                     "elected",
                     get("elected", reverse("portal:detail", args=[conv.pk])),
+                ),
+                (
+                    "dashboard_cold",
+                    "  Synthèse, première vue après une écriture",
+                    "elected",
+                    after_a_write(
+                        conv.pk, get("elected", reverse("portal:detail", args=[conv.pk]))
+                    ),
                 ),
                 (
                     "dashboard_raw_sql",

@@ -39,6 +39,7 @@ def test_the_measured_pages_run_the_same_number_of_queries_at_two_sizes(db, tmp_
     assert set(small_counts) == {
         "baseline",
         "dashboard",
+        "dashboard_cold",
         "dashboard_raw_sql",
         "portfolio",
         "fiche_list",
