@@ -220,13 +220,14 @@ class Bench:
         return m
 
     def measure_rounds(self, specs: list[tuple[str, str, str, Callable[[], object]]]) -> None:
-        """Time the pages in rounds, each page once per round (after one warm-up run
-        each, whose queries are counted): a slower moment of the machine then weighs
-        on every page alike instead of on one, so the ratios to the baseline compare
-        like with like."""
+        """Time the pages in rounds, each page once per round (after a warm-up run each,
+        then a run whose queries are counted: a page as it is served once warm, its cached
+        fragments included): a slower moment of the machine then weighs on every page
+        alike instead of on one, so the ratios to the baseline compare like with like."""
         measures = []
         for key, label, role, fn in specs:
             m = Measure(key=key, label=label, role=role)
+            fn()
             with CaptureQueriesContext(connection) as ctx:
                 fn()
             m.queries = len(ctx.captured_queries)
