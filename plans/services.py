@@ -838,14 +838,20 @@ def _apply_objectives(convention, preview: PlanPreview, by: User, reason: str):
     return by_key
 
 
-def _set_codes(sheet: ActionSheet, before: set[int], codes: list[str]) -> None:
-    """The codes asked for the indicators just created (created in the workbook's order)."""
+def _set_codes(
+    sheet: ActionSheet, before: set[int], codes: list[str], *, by: User, reason: str
+) -> None:
+    """The codes asked for the indicators just created (created in the workbook's order),
+    recorded in their history."""
     new = list(Indicator.objects.filter(action_sheet=sheet).exclude(pk__in=before).order_by("pk"))
     pairs = [(i, c) for i, c in zip(new, codes, strict=False) if c and i.code != c]
     for indicator, _code in pairs:  # two steps: a code asked may be another's meanwhile
         Indicator.objects.filter(pk=indicator.pk).update(code=f"~{indicator.pk}")
     for indicator, code in pairs:
-        Indicator.objects.filter(pk=indicator.pk).update(code=code)
+        indicator.code = code
+        indicator._history_user = by
+        indicator._change_reason = reason
+        indicator.save(update_fields=["code"])
 
 
 def _historical_status(sheet: ActionSheet, status: str, by: User, filename: str) -> None:
@@ -915,7 +921,7 @@ def plan_import_confirm(
             revision=revision,
             change_reason=reason,
         )
-        _set_codes(sheet, before, op.new_codes)
+        _set_codes(sheet, before, op.new_codes, by=by, reason=reason)
         if op.sheet is None and op.status != Status.DRAFT:
             _historical_status(sheet, op.status, by, filename)
     return PlanImport.objects.create(

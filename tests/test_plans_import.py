@@ -645,3 +645,29 @@ def test_sans_financement_goes_both_ways_and_a_bad_answer_is_listed(writable):
     assert said == {"FA-01": "oui", "FA-02": "non"}
     again = upload(client, convention, workbook_bytes(wb)).context["preview"]
     assert not again.errors and again.changes == []
+
+
+def test_a_code_asked_by_the_workbook_is_in_the_indicators_history(writable):
+    client, convention, template = writable
+    wb = load_workbook(io.BytesIO(template))
+    append(
+        wb[exports.FICHES_SHEET],
+        {"N°": "FA-01", "Intitulé": "Relais", "Thématique principale": "Petite enfance"},
+    )
+    append(
+        wb[exports.INDICATORS_SHEET],
+        {
+            "N° fiche": "FA-01",
+            "Code": "IND-07",
+            "Indicateur": "Permanences tenues",
+            "Valeur de référence": 0,
+            "Date de référence": datetime.date(2023, 1, 1),
+            "Valeur cible": 40,
+            "Échéance de la cible": datetime.date(2025, 12, 31),
+        },
+    )
+    confirm(client, convention, upload(client, convention, workbook_bytes(wb)))
+    indicator = Indicator.objects.get(action_sheet__convention=convention)
+    assert indicator.code == "IND-07"
+    latest = indicator.history.first()
+    assert latest.code == "IND-07" and latest.history_user.email == "claire@caf82.fr"
