@@ -461,7 +461,13 @@ def action_sheet_submit(*, sheet: ActionSheet, by: User) -> ActionSheet:
 
 @transaction.atomic
 def approval_give(
-    *, sheet: ActionSheet, member: CommitteeMember | None, decision: str, comment: str = ""
+    *,
+    sheet: ActionSheet,
+    member: CommitteeMember | None,
+    decision: str,
+    comment: str = "",
+    occasion: str = "",
+    by: User | None = None,
 ) -> Approval:
     """A committee member's opinion on the current version of a submitted fiche.
 
@@ -469,6 +475,10 @@ def approval_give(
     holds no seat on the approving committee, refused like any non-member). Favourable
     opinions that validate (:func:`actions.workflow.is_validated_by`) make the fiche
     *validée*; one « à revoir » (comment mandatory) sends it back.
+
+    ``occasion`` (« en comité de pilotage du 12 mars 2027 ») and ``by`` (who recorded it):
+    for an opinion voted in a meeting and recorded by the Caf (``meetings.services``); the
+    fiche's history then says « Validée en comité … » / « À revoir en comité … ».
     """
     convention_data_changed(convention_id=sheet.convention_id)
     sheet = _locked(sheet)
@@ -502,9 +512,10 @@ def approval_give(
         # A double click: the first opinion was recorded meanwhile.
         raise WorkflowError(workflow.already_given_message(sheet)) from exc
 
-    by = member.user
+    by = by or member.user
     if decision == Approval.Decision.TO_REVIEW:
-        _move(sheet=sheet, transition=TRANSITIONS["send_back"], by=by, reason=comment)
+        reason = f"À revoir {occasion} : {comment}" if occasion else comment
+        _move(sheet=sheet, transition=TRANSITIONS["send_back"], by=by, reason=reason)
     else:
         tally = workflow.favorable_counts(sheet=sheet, committee=committee)
         if workflow.is_validated_by(tally, committee=committee):
@@ -514,7 +525,8 @@ def approval_give(
                 transition=TRANSITIONS["validate"],
                 by=by,
                 reason=(
-                    f"Avis favorables des deux collèges sur la version {sheet.version} "
+                    (f"Validée {occasion} — a" if occasion else "A")
+                    + f"vis favorables des deux collèges sur la version {sheet.version} "
                     f"(Caf : {tally[Side.CAF]}, territoire : {tally[Side.TERRITORY]})."
                 ),
             )

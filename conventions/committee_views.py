@@ -142,9 +142,9 @@ def committee_delete(request, pk: int, committee_pk: int):
     meetings = len(committee.upcoming_meetings) + len(committee.past_meetings)
     consequences = []
     if members:
-        consequences.append(f"{members} membre{'s' if members > 1 else ''}")
+        consequences.append(f"{members} membre{formatting.plural(members)}")
     if meetings:
-        consequences.append(f"{meetings} réunion{'s' if meetings > 1 else ''}")
+        consequences.append(f"{meetings} réunion{formatting.plural(meetings)}")
     return render(
         request,
         f"{TEMPLATE_DIR}/confirm_delete.html",

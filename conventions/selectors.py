@@ -8,6 +8,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from ctg import formatting
+
 from . import lifecycle
 from .models import (
     Caf,
@@ -80,7 +82,7 @@ class Parity:
     @property
     def message(self) -> str:
         def members(count: int) -> str:
-            return f"{count} membre{'s' if count > 1 else ''}"
+            return f"{count} membre{formatting.plural(count)}"
 
         if self.is_empty:
             return "Aucun membre pour l'instant"
@@ -103,8 +105,8 @@ def approval_warnings(committee: Committee, parity: Parity) -> list[str]:
     for label, count in (("Caf", parity.caf), ("territoire", parity.territory)):
         if count < required:
             warnings.append(
-                f"Le collège {label} compte {count} membre{'s' if count > 1 else ''} pour "
-                f"{required} avis favorable{'s' if required > 1 else ''} requis : "
+                f"Le collège {label} compte {count} membre{formatting.plural(count)} pour "
+                f"{required} avis favorable{formatting.plural(required)} requis : "
                 "aucune fiche ne pourra y être validée."
             )
     return warnings
@@ -171,6 +173,25 @@ def eligible_member_users(*, convention: Convention) -> QuerySet[User]:
         .select_related("caf", "collectivity")
         .order_by("last_name", "first_name", "email")
     )
+
+
+def reachable_members(members: QuerySet[CommitteeMember]) -> list[CommitteeMember]:
+    """The members of ``members`` whom an e-mail reaches: an active account with an address,
+    each address once (a person sitting twice gets one message). Report deliveries,
+    convocations and relevés."""
+    seen: set[str] = set()
+    reachable = []
+    for member in (
+        members.filter(user__isnull=False, user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user")
+        .order_by("user__email", "pk")
+    ):
+        email = member.user.email.lower()
+        if email not in seen:
+            seen.add(email)
+            reachable.append(member)
+    return reachable
 
 
 def history_token(instance) -> str:

@@ -195,6 +195,18 @@ def month(value, *, default: str = DASH) -> str:
     return default if day is None else f"{day.month:02d}/{day.year}"
 
 
+def plural(count, suffix: str = "s") -> str:
+    """The French plural mark: ``""`` for 0 and 1 (« 0 excusé », « 1,5 jour »), ``suffix``
+    from 2 on; ``"al,aux"`` gives the singular and plural endings. Django's ``pluralize``
+    follows English (« 0 excusés »): templates use ``|pluriel``."""
+    singular, _, plural_ = suffix.rpartition(",") if "," in suffix else ("", "", suffix)
+    try:
+        many = abs(Decimal(str(count))) >= 2
+    except (ArithmeticError, ValueError, TypeError):
+        many = False
+    return plural_ if many else singular
+
+
 YES, NO = "oui", "non"
 
 

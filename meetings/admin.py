@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from .models import Convocation, ConvocationDelivery
+from .models import (
+    Convocation,
+    ConvocationDelivery,
+    MeetingDecision,
+    ReleveDelivery,
+    ReleveSending,
+)
 
 
 class ConvocationDeliveryInline(admin.TabularInline):
@@ -15,3 +21,25 @@ class ConvocationAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     readonly_fields = ["content", "changes", "requested_at", "sent_at", "error"]
     inlines = [ConvocationDeliveryInline]
+
+
+@admin.register(MeetingDecision)
+class MeetingDecisionAdmin(admin.ModelAdmin):
+    list_display = ["meeting", "title", "outcome", "recorded_at"]
+    list_filter = ["outcome"]
+    readonly_fields = ["voters", "recorded_at"]
+
+
+class ReleveDeliveryInline(admin.TabularInline):
+    model = ReleveDelivery
+    extra = 0
+    readonly_fields = ["email", "sent_at"]
+
+
+@admin.register(ReleveSending)
+class ReleveSendingAdmin(admin.ModelAdmin):
+    list_display = ["meeting", "sequence", "status", "requested_at", "recipient_count"]
+    list_filter = ["status"]
+    exclude = ["document"]
+    readonly_fields = ["decisions", "requested_at", "sent_at", "error"]
+    inlines = [ReleveDeliveryInline]

@@ -227,3 +227,177 @@ class ConvocationDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.convocation} → {self.email}"
+
+
+COMMENT_MAX = 2000
+FOLLOW_UP_MAX = 4000
+
+
+class MeetingDecision(models.Model):
+    """What the committee decided on one point of the meeting's agenda.
+
+    For a fiche awaiting the committee's opinion: each side's vote (favourable / à revoir,
+    with its comment), recorded as the opinions of members of that side marked present
+    (``actions.services.approval_give``: the fiche's workflow applies the one validation
+    rule), and the ``outcome`` it had on the fiche. For any point: the follow-up
+    (« suites à donner »). ``title``: the point as it was decided, kept if the agenda moves.
+    """
+
+    class Vote(models.TextChoices):
+        FAVORABLE = "favorable", "Favorable"
+        TO_REVIEW = "a_revoir", "À revoir"
+
+    class Outcome(models.TextChoices):
+        VALIDATED = "validated", "Fiche validée"
+        SENT_BACK = "sent_back", "Fiche renvoyée « à revoir »"
+        PENDING = "pending", "Avis enregistrés, fiche toujours soumise"
+        NOTED = "noted", "Suites à donner"
+
+    meeting = models.ForeignKey(
+        "conventions.Meeting",
+        verbose_name="réunion",
+        on_delete=models.CASCADE,
+        related_name="recorded_decisions",
+    )
+    agenda_item = models.OneToOneField(
+        AgendaItem,
+        verbose_name="point de l'ordre du jour",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="decision",
+    )
+    fiche = models.ForeignKey(
+        "actions.ActionSheet",
+        verbose_name="fiche action",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="meeting_decisions",
+    )
+    version = models.PositiveIntegerField("version de la fiche", null=True, blank=True)
+    title = models.CharField("point", max_length=TITLE_MAX)
+    position = models.PositiveIntegerField("rang", default=0)
+    caf_vote = models.CharField(
+        "vote du collège Caf", max_length=20, choices=Vote.choices, blank=True
+    )
+    caf_comment = models.TextField("commentaire du collège Caf", blank=True, max_length=COMMENT_MAX)
+    territory_vote = models.CharField(
+        "vote du collège territoire", max_length=20, choices=Vote.choices, blank=True
+    )
+    territory_comment = models.TextField(
+        "commentaire du collège territoire", blank=True, max_length=COMMENT_MAX
+    )
+    outcome = models.CharField("effet", max_length=20, choices=Outcome.choices)
+    follow_up = models.TextField("suites à donner", blank=True, max_length=FOLLOW_UP_MAX)
+    voters = models.JSONField("votants", default=list, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="saisie par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField("saisie le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "décision de réunion"
+        verbose_name_plural = "décisions de réunion"
+        ordering = ["meeting", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "fiche", "version"],
+                name="meeting_decision_once_per_fiche_version",
+                violation_error_message="La décision sur cette fiche est déjà enregistrée.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(caf_vote="a_revoir") | ~models.Q(caf_comment=""),
+                name="meeting_decision_caf_review_needs_comment",
+                violation_error_message="Un vote « à revoir » doit être motivé par un commentaire.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(territory_vote="a_revoir") | ~models.Q(territory_comment=""),
+                name="meeting_decision_territory_review_needs_comment",
+                violation_error_message="Un vote « à revoir » doit être motivé par un commentaire.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} : {self.get_outcome_display()}"
+
+    @property
+    def is_fiche(self) -> bool:
+        return self.outcome != self.Outcome.NOTED
+
+
+class ReleveSending(models.Model):
+    """One sending of the relevé de décisions to the committee's members, archived on the
+    meeting page. ``decisions``: the decisions it carried (a double click with nothing new
+    sends nothing); ``document``: the PDF as it was sent."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En cours d'envoi"
+        SENT = "sent", "Envoyé"
+        FAILED = "failed", "En échec"
+
+    meeting = models.ForeignKey(
+        "conventions.Meeting",
+        verbose_name="réunion",
+        on_delete=models.CASCADE,
+        related_name="releve_sendings",
+    )
+    sequence = models.PositiveIntegerField("envoi n°")
+    decisions = models.JSONField("décisions envoyées", default=list, blank=True)
+    document = models.BinaryField("relevé envoyé (PDF)", blank=True, default=b"")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="envoyé par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField("demandé le", default=timezone.now)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+    recipient_count = models.PositiveIntegerField("destinataires", default=0)
+    status = models.CharField("état", max_length=20, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField("erreur", blank=True)
+
+    class Meta:
+        verbose_name = "envoi du relevé de décisions"
+        verbose_name_plural = "envois du relevé de décisions"
+        ordering = ["meeting", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "sequence"],
+                name="releve_sequence_once_per_meeting",
+                violation_error_message="Cet envoi du relevé existe déjà.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Relevé n° {self.sequence} — {self.meeting}"
+
+
+class ReleveDelivery(models.Model):
+    """One e-mail of a relevé's sending: sent once per address, even if the task runs twice."""
+
+    sending = models.ForeignKey(
+        ReleveSending, verbose_name="envoi", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    email = models.EmailField("adresse")
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "courriel du relevé"
+        verbose_name_plural = "courriels du relevé"
+        ordering = ["sending", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sending", "email"], name="releve_delivery_once_per_address"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sending} → {self.email}"

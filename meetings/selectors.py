@@ -31,12 +31,19 @@ from django.utils import timezone
 from actions import workflow
 from actions.models import ActionSheet
 from conventions import selectors as convention_selectors
-from conventions.models import Committee, Convention, Meeting
+from conventions.models import Committee, Convention, Meeting, Side
 from ctg import formatting
 from evaluation import progress
 from reports.models import ProgressReport
 
-from .models import AgendaItem, Attendance, Convocation, MeetingRecord
+from .models import (
+    AgendaItem,
+    Attendance,
+    Convocation,
+    MeetingDecision,
+    MeetingRecord,
+    ReleveSending,
+)
 
 #: The convocation's calendar event lasts this long (a meeting has a start only).
 MEETING_DURATION = datetime.timedelta(hours=2)
@@ -296,10 +303,17 @@ def meeting_panel(*, meeting: Meeting, convention: Convention, today=None) -> di
     record = record_of(meeting)
     agenda = agenda_rows(meeting=meeting, committee=committee, record=record, today=today)
     rows = attendees(committee=committee, meeting=meeting)
+    decisions = decisions_of(meeting)
+    by_item = {d.agenda_item_id: d for d in decisions if d.agenda_item_id}
+    for item in agenda.rows:
+        item.recorded_decision = by_item.get(item.pk)
+        item.decidable = item.kind in DECIDABLE_KINDS and item.fiche_id is not None
     return {
         "committee": committee,
         "record": record,
         "agenda": agenda,
+        "decisions": decisions,
+        "releve_sendings": releve_sendings(meeting),
         "attendees": rows,
         "attendance_counts": attendance_counts(rows),
         "unreachable": [
@@ -313,3 +327,72 @@ def meeting_panel(*, meeting: Meeting, convention: Convention, today=None) -> di
         "pack": meeting_pack(meeting),
         "end": meeting.date + MEETING_DURATION,
     }
+
+
+# --------------------------------------------------------------------------- decisions
+
+#: The points on which the committee votes (the others get a follow-up).
+DECIDABLE_KINDS = (AgendaItem.Kind.FICHE_SUBMITTED, AgendaItem.Kind.FICHE_CHANGED)
+
+
+def decisions_of(meeting: Meeting) -> list[MeetingDecision]:
+    """The meeting's decisions in the agenda's order (one query)."""
+    return list(
+        MeetingDecision.objects.filter(meeting=meeting)
+        .select_related("recorded_by", "fiche")
+        .order_by("position", "pk")
+    )
+
+
+def releve(*, meeting: Meeting, convention: Convention) -> dict:
+    """What the relevé de décisions says: the meeting, its attendees per side and
+    presence, each decision with the votes per side and their comments, the follow-ups."""
+    committee = convention_selectors.committee_of(
+        convention=convention, committee_pk=meeting.committee_id
+    )
+    committee.convention = convention
+    rows = attendees(committee=committee, meeting=meeting)
+    sides = []
+    for side, label in ((Side.CAF, "Collège Caf"), (Side.TERRITORY, "Collège territoire")):
+        members = [row for row in rows if row["member"].side == side]
+        sides.append(
+            {
+                "label": label,
+                "groups": [
+                    {
+                        "label": status_label,
+                        "names": [r["member"].name for r in members if r["status"] == status],
+                    }
+                    for status, status_label in (
+                        (Attendance.Status.PRESENT, "Présents"),
+                        (Attendance.Status.EXCUSED, "Excusés"),
+                        (Attendance.Status.ABSENT, "Absents"),
+                    )
+                ],
+            }
+        )
+    record = record_of(meeting)
+    decisions = decisions_of(meeting)
+    return {
+        "meeting": meeting,
+        "committee": committee,
+        "convention": convention,
+        "caf": convention.caf,
+        "sides": sides,
+        "guests": record.guests if record else "",
+        "attendance_counts": attendance_counts(rows),
+        "decisions": decisions,
+        "fiche_decisions": [d for d in decisions if d.is_fiche],
+        "follow_ups": [d for d in decisions if d.follow_up],
+        "end": meeting.date + MEETING_DURATION,
+    }
+
+
+def releve_sendings(meeting: Meeting) -> list[ReleveSending]:
+    """The sendings of the relevé, latest first (the archive on the meeting page)."""
+    return list(
+        ReleveSending.objects.filter(meeting=meeting)
+        .select_related("requested_by")
+        .defer("document")
+        .order_by("-sequence")
+    )

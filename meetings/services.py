@@ -21,18 +21,25 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from actions import services as action_services
+from actions import workflow
+from actions.models import ActionSheet, Approval
 from conventions import selectors as convention_selectors
-from conventions.models import CommitteeMember, Meeting, User
+from conventions.models import CommitteeMember, Meeting, Side, User
+from ctg import formatting
 from reports.models import ProgressReport
 
 # Module imports, looked up at call time: the task calls these services back.
-from . import ical, selectors, tasks
+from . import ical, releve, selectors, tasks
 from .models import (
     AgendaItem,
     Attendance,
     Convocation,
     ConvocationDelivery,
+    MeetingDecision,
     MeetingRecord,
+    ReleveDelivery,
+    ReleveSending,
 )
 
 logger = logging.getLogger(__name__)
@@ -224,24 +231,10 @@ CHANGE_LABELS = (("start", "date ou heure"), ("location", "lieu"), ("agenda", "o
 
 
 def convocation_recipients(meeting: Meeting) -> list[CommitteeMember]:
-    """Members of the meeting's committee with an active account and an address, once per
-    address."""
-    members = (
-        CommitteeMember.objects.filter(
-            committee_id=meeting.committee_id, user__isnull=False, user__is_active=True
-        )
-        .exclude(user__email="")
-        .select_related("user")
-        .order_by("user__email", "pk")
+    """Members of the meeting's committee whom an e-mail reaches, once per address."""
+    return convention_selectors.reachable_members(
+        CommitteeMember.objects.filter(committee_id=meeting.committee_id)
     )
-    seen: set[str] = set()
-    recipients = []
-    for member in members:
-        email = member.user.email.lower()
-        if email not in seen:
-            seen.add(email)
-            recipients.append(member)
-    return recipients
 
 
 def convocation_content(meeting: Meeting, agenda: selectors.Agenda) -> dict:
@@ -422,6 +415,300 @@ def convocation_deliver(*, convocation_id: int) -> int:
         sent_at=timezone.now(),
         recipient_count=ConvocationDelivery.objects.filter(
             convocation=convocation, sent_at__isnull=False
+        ).count(),
+        error="",
+    )
+    return sent
+
+
+# --------------------------------------------------------------------------- decisions
+
+FICHE_KINDS = (AgendaItem.Kind.FICHE_SUBMITTED, AgendaItem.Kind.FICHE_CHANGED)
+ALREADY_DECIDED = "La décision sur ce point est déjà enregistrée : la page a été actualisée."
+NOT_SUBMITTED = (
+    "La fiche {number} n'est plus soumise à l'avis du comité (statut : {status}) : "
+    "aucune décision n'est enregistrée."
+)
+SIDE_LABELS = {Side.CAF: "Caf", Side.TERRITORY: "territoire"}
+
+
+def occasion(meeting: Meeting) -> str:
+    """« en comité de pilotage du 12 mars 2027 »: where a decision was taken."""
+    name = meeting.committee.name
+    return f"en {name[:1].lower()}{name[1:]} du {formatting.date(meeting.date)}"
+
+
+def _clean(text: str) -> str:
+    return (text or "").replace("\x00", "").strip()
+
+
+def _voters(*, meeting: Meeting, sheet: ActionSheet, committee, side: str) -> list[CommitteeMember]:
+    """The members of ``side`` marked present who may still give an opinion on the fiche
+    (:func:`actions.workflow.opinion_refusal`: not its submitter, no opinion yet on this
+    version), in the attendees' order."""
+    present = list(
+        CommitteeMember.objects.filter(
+            attendances__meeting=meeting,
+            attendances__status=Attendance.Status.PRESENT,
+            side=side,
+        ).order_by("name", "pk")
+    )
+    given = set(
+        Approval.objects.filter(sheet=sheet, version=sheet.version).values_list(
+            "member_id", flat=True
+        )
+    )
+    return [
+        member
+        for member in present
+        if workflow.opinion_refusal(
+            sheet=sheet, member=member, committee=committee, already_given=member.pk in given
+        )
+        is None
+    ]
+
+
+def decision_record(
+    *,
+    meeting: Meeting,
+    key: str,
+    caf_vote: str = "",
+    caf_comment: str = "",
+    territory_vote: str = "",
+    territory_comment: str = "",
+    follow_up: str = "",
+    by: User,
+) -> MeetingDecision:
+    """Record what the committee decided on the point ``key`` of the agenda.
+
+    On a fiche awaiting the committee's opinion, each side's vote is recorded as the
+    opinions of members of that side marked present (:func:`actions.services.approval_give`,
+    so that the one rule applies: favourable on both sides → *validée*, one « à revoir » →
+    sent back; the history says « Validée en comité de pilotage du … »). A side's favourable
+    vote counts as many present members as the committee requires per side
+    (``approvals_required_per_side``), less the favourable opinions already given.
+    Favourable sides are recorded first, then an « à revoir ».
+
+    A free point (or any point that is not a fiche) gets its follow-up only. Recording the
+    first decision freezes the agenda (the decided points stay on it). Once per point: a
+    second recording is refused, and nothing is half-saved (one transaction)."""
+    caf_comment, territory_comment = _clean(caf_comment), _clean(territory_comment)
+    follow_up = _clean(follow_up)
+    with transaction.atomic():
+        # Frozen first: a decided fiche leaves the proposals, its point must stay.
+        agenda_freeze(meeting=meeting, by=by)
+        rows = agenda_propose(meeting=meeting).rows
+        item = rows[_find(rows, key)]
+        if MeetingDecision.objects.filter(agenda_item=item).exists():
+            raise ValidationError(ALREADY_DECIDED)
+        decision = MeetingDecision(
+            meeting=meeting,
+            agenda_item=item,
+            title=item.title,
+            position=item.position,
+            follow_up=follow_up,
+            recorded_by=by,
+            recorded_at=timezone.now(),
+            outcome=MeetingDecision.Outcome.NOTED,
+        )
+        if item.kind in FICHE_KINDS and item.fiche_id:
+            _decide_fiche(
+                decision,
+                meeting=meeting,
+                votes={
+                    Side.CAF: (caf_vote, caf_comment),
+                    Side.TERRITORY: (territory_vote, territory_comment),
+                },
+                by=by,
+            )
+        elif not follow_up:
+            raise ValidationError({"follow_up": "Indiquez les suites à donner à ce point."})
+        decision.full_clean()
+        decision.save()
+    return decision
+
+
+def _decide_fiche(decision: MeetingDecision, *, meeting: Meeting, votes: dict, by: User) -> None:
+    errors: dict[str, str] = {}
+    for side, (vote, comment) in votes.items():
+        name = "caf" if side == Side.CAF else "territory"
+        if vote not in MeetingDecision.Vote.values:
+            errors[f"{name}_vote"] = (
+                f"Choisissez le vote du collège {SIDE_LABELS[side]} : favorable ou à revoir."
+            )
+        elif vote == MeetingDecision.Vote.TO_REVIEW and not comment:
+            errors[f"{name}_comment"] = workflow.TRANSITIONS["send_back"].reason_missing
+        elif len(comment) > MeetingDecision._meta.get_field(f"{name}_comment").max_length:
+            errors[f"{name}_comment"] = "Le commentaire ne peut dépasser 2 000 caractères."
+    if errors:
+        raise ValidationError(errors)
+    sheet = (
+        ActionSheet.objects.select_for_update()
+        .select_related("convention")
+        .get(pk=decision.agenda_item.fiche_id)
+    )
+    if not workflow.is_awaiting_opinion(sheet):
+        raise ValidationError(
+            NOT_SUBMITTED.format(number=sheet.number, status=sheet.get_status_display().lower())
+        )
+    committee = workflow.approving_committee(convention=sheet.convention)
+    if committee is None or committee.pk != meeting.committee_id:
+        raise ValidationError("Cette instance ne rend pas d'avis sur les fiches de la convention.")
+    decision.fiche, decision.version = sheet, sheet.version
+    decision.caf_vote, decision.caf_comment = votes[Side.CAF]
+    decision.territory_vote, decision.territory_comment = votes[Side.TERRITORY]
+    tally = workflow.favorable_counts(sheet=sheet, committee=committee)
+    required = committee.approvals_required_per_side
+    plan: list[tuple[CommitteeMember, str, str]] = []
+    favourable_first = sorted(votes, key=lambda side: votes[side][0] != Approval.Decision.FAVORABLE)
+    for side in favourable_first:
+        vote, comment = votes[side]
+        voters = _voters(meeting=meeting, sheet=sheet, committee=committee, side=side)
+        needed = max(0, required - tally.get(side, 0)) if vote == Approval.Decision.FAVORABLE else 1
+        if len(voters) < needed:
+            raise ValidationError(
+                f"Le collège {SIDE_LABELS[side]} ne compte pas assez de membres présents "
+                f"pouvant voter ({needed} requis, {len(voters)} disponible"
+                f"{formatting.plural(len(voters))}) : renseignez les présences, puis "
+                "enregistrez la décision. Un membre qui a soumis la fiche ou déjà donné son "
+                "avis sur cette version ne vote pas."
+            )
+        plan += [(member, vote, comment) for member in voters[:needed]]
+    where = occasion(meeting)
+    decision.voters = [
+        {"name": member.name, "side": member.side, "vote": vote} for member, vote, _ in plan
+    ]
+    try:
+        for member, vote, comment in plan:
+            sheet.refresh_from_db()
+            if not workflow.is_awaiting_opinion(sheet):
+                break  # validated or sent back by the previous opinion
+            action_services.approval_give(
+                sheet=sheet, member=member, decision=vote, comment=comment, occasion=where, by=by
+            )
+    except action_services.WorkflowError as exc:
+        raise ValidationError(exc.message) from exc
+    sheet.refresh_from_db()
+    if sheet.status == ActionSheet.Status.VALIDATED:
+        decision.outcome = MeetingDecision.Outcome.VALIDATED
+    elif sheet.status == ActionSheet.Status.TO_REVIEW:
+        decision.outcome = MeetingDecision.Outcome.SENT_BACK
+    else:
+        decision.outcome = MeetingDecision.Outcome.PENDING
+
+
+# --------------------------------------------------------------------------- the relevé
+
+NOTHING_DECIDED = (
+    "Aucune décision n'est enregistrée pour cette réunion : il n'y a pas encore de relevé à "
+    "envoyer."
+)
+NO_RELEVE_RECIPIENT = (
+    "Aucun membre de l'instance n'a de compte actif avec une adresse e-mail : personne à qui "
+    "envoyer le relevé. Invitez les membres depuis l'onglet Gouvernance."
+)
+
+
+def releve_send(
+    *, meeting: Meeting, by: User, now: datetime.datetime | None = None
+) -> tuple[ReleveSending, str]:
+    """Record a sending of the relevé de décisions (its PDF kept as sent) and queue its
+    e-mails after the commit. Returns the sending and :data:`FIRST`, :data:`RESENT` or
+    :data:`DUPLICATE` (the same decisions within :data:`RESEND_WINDOW`: nothing is sent)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        _record_locked(meeting)
+        decided = sorted(
+            MeetingDecision.objects.filter(meeting=meeting).values_list("pk", flat=True)
+        )
+        if not decided:
+            raise ValidationError(NOTHING_DECIDED)
+        recipients = convocation_recipients(meeting)
+        if not recipients:
+            raise ValidationError(NO_RELEVE_RECIPIENT)
+        last = ReleveSending.objects.filter(meeting=meeting).order_by("-sequence").first()
+        if (
+            last is not None
+            and last.status != ReleveSending.Status.FAILED
+            and last.decisions == decided
+            and now - last.requested_at < RESEND_WINDOW
+        ):
+            return last, DUPLICATE
+        sending = ReleveSending(
+            meeting=meeting,
+            sequence=(last.sequence + 1) if last else 1,
+            decisions=decided,
+            document=releve.render_pdf(meeting=meeting, convention=meeting.committee.convention),
+            requested_by=by,
+            requested_at=now,
+            recipient_count=len(recipients),
+        )
+        sending.full_clean()
+        sending.save()
+        transaction.on_commit(lambda: _enqueue_releve(sending.pk))
+    return sending, FIRST if last is None else RESENT
+
+
+def _enqueue_releve(sending_id: int) -> None:
+    try:
+        tasks.send_releve.apply_async((sending_id,), ignore_result=True)
+    except Exception:  # noqa: BLE001 - the row keeps the state, the page says it
+        logger.warning("Relevé %s not sent", sending_id, exc_info=True)
+
+
+def releve_deliver(*, sending_id: int) -> int:
+    """E-mail the relevé (its PDF attached) to each recipient not yet served; returns how
+    many were sent. Safe to run twice: one :class:`ReleveDelivery` per address."""
+    sending = ReleveSending.objects.select_related("meeting__committee__convention__caf").get(
+        pk=sending_id
+    )
+    meeting = sending.meeting
+    context = {
+        "meeting": meeting,
+        "committee": meeting.committee,
+        "convention": meeting.committee.convention,
+        "sending": sending,
+        "decisions": list(
+            MeetingDecision.objects.filter(pk__in=sending.decisions).order_by("position", "pk")
+        ),
+        "url": meeting_url(meeting),
+    }
+    subject = render_to_string("emails/meetings/releve_subject.txt", context).strip()
+    attachment = releve.filename(meeting, "pdf")
+    sent = 0
+    try:
+        for member in convocation_recipients(meeting):
+            email = member.user.email.lower()
+            try:
+                delivery, _ = ReleveDelivery.objects.get_or_create(sending=sending, email=email)
+            except IntegrityError:
+                continue  # another worker has it
+            if delivery.sent_at:
+                continue
+            personal = {**context, "name": member.name}
+            message = EmailMultiAlternatives(
+                subject=subject,
+                body=render_to_string("emails/meetings/releve.txt", personal),
+                to=[email],
+            )
+            message.attach_alternative(
+                render_to_string("emails/meetings/releve.html", personal), "text/html"
+            )
+            message.attach(attachment, bytes(sending.document), releve.PDF_CONTENT_TYPE)
+            message.send()
+            delivery.sent_at = timezone.now()
+            delivery.save(update_fields=["sent_at"])
+            sent += 1
+    except Exception as exc:
+        ReleveSending.objects.filter(pk=sending.pk).update(
+            status=ReleveSending.Status.FAILED, error=f"{type(exc).__name__} : {exc}"[:2000]
+        )
+        raise
+    ReleveSending.objects.filter(pk=sending.pk).update(
+        status=ReleveSending.Status.SENT,
+        sent_at=timezone.now(),
+        recipient_count=ReleveDelivery.objects.filter(
+            sending=sending, sent_at__isnull=False
         ).count(),
         error="",
     )

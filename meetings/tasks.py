@@ -11,3 +11,8 @@ from . import services
 @shared_task
 def send_convocation(convocation_id: int) -> int:
     return services.convocation_deliver(convocation_id=convocation_id)
+
+
+@shared_task
+def send_releve(sending_id: int) -> int:
+    return services.releve_deliver(sending_id=sending_id)

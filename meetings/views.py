@@ -15,13 +15,15 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from conventions.permissions import get_convention_or_404
 from ctg import formatting
 
+from . import releve as releve_document
 from . import selectors, services
-from .forms import AgendaActionForm, AgendaItemForm
+from .forms import DECISION_DRAFT, AgendaActionForm, AgendaItemForm, DecisionForm
 
 
 def _meeting(request, pk: int, committee_pk: int, meeting_pk: int, *, edit: bool):
@@ -75,7 +77,7 @@ def attendance(request, pk: int, committee_pk: int, meeting_pk: int):
     else:
         messages.success(
             request,
-            f"Présences enregistrées ({count} membre{'s' if count > 1 else ''} renseigné{'s' if count > 1 else ''}).",
+            f"Présences enregistrées ({count} membre{formatting.plural(count)} renseigné{formatting.plural(count)}).",
         )
     return _back(meeting, "participants")
 
@@ -140,7 +142,7 @@ def convocation_send(request, pk: int, committee_pk: int, meeting_pk: int):
         _error(request, exc)
         return _back(meeting, "convocation")
     count = convocation.recipient_count
-    people = f"{count} membre{'s' if count > 1 else ''}"
+    people = f"{count} membre{formatting.plural(count)}"
     if outcome == services.DUPLICATE:
         when = timezone.localtime(convocation.requested_at)
         messages.info(
@@ -180,3 +182,130 @@ def calendar(request, pk: int, committee_pk: int, meeting_pk: int):
     day = formatting.date_short(meeting.date).replace("/", "-")
     response["Content-Disposition"] = f'attachment; filename="reunion-{day}.ics"'
     return response
+
+
+FORM_LIMITS = {
+    "item": "Ce point ne figure plus à l'ordre du jour : la page a été actualisée.",
+    "caf_comment": "Le commentaire ne peut dépasser 2 000 caractères.",
+    "territory_comment": "Le commentaire ne peut dépasser 2 000 caractères.",
+    "follow_up": "Les suites à donner ne peuvent dépasser 4 000 caractères.",
+    "caf_vote": "Choisissez le vote du collège Caf : favorable ou à revoir.",
+    "territory_vote": "Choisissez le vote du collège territoire : favorable ou à revoir.",
+}
+
+
+@login_required
+@require_POST
+def decision(request, pk: int, committee_pk: int, meeting_pk: int):
+    """Record the committee's decision on one point; a refusal comes back on the page with
+    the choices kept and the message under its field."""
+    _, meeting = _meeting(request, pk, committee_pk, meeting_pk, edit=True)
+    # A NUL byte is noise from a hostile client: dropped, not refused.
+    form = DecisionForm({name: value.replace("\x00", "") for name, value in request.POST.items()})
+    key = str(request.POST.get("item", ""))[:40]
+    anchor = f"decision-{key.replace(':', '')}" if key else "ordre-du-jour"
+    if not form.is_valid():
+        errors = {name: FORM_LIMITS.get(name, "Valeur refusée.") for name in form.errors}
+        _keep_draft(request, key, request.POST, errors)
+        messages.error(request, "Décision non enregistrée : " + " ".join(errors.values()))
+        return _back(meeting, anchor)
+    data = form.cleaned_data
+    try:
+        recorded = services.decision_record(
+            meeting=meeting,
+            key=data["item"],
+            caf_vote=data["caf_vote"],
+            caf_comment=data["caf_comment"],
+            territory_vote=data["territory_vote"],
+            territory_comment=data["territory_comment"],
+            follow_up=data["follow_up"],
+            by=request.user,
+        )
+    except ValidationError as exc:
+        errors = (
+            {name: " ".join(msgs) for name, msgs in exc.message_dict.items()}
+            if hasattr(exc, "error_dict")
+            else {"__all__": " ".join(exc.messages)}
+        )
+        _keep_draft(request, data["item"], data, errors)
+        messages.error(request, "Décision non enregistrée : " + " ".join(exc.messages))
+        return _back(meeting, anchor)
+    request.session.pop(DECISION_DRAFT, None)
+    if recorded.outcome == recorded.Outcome.NOTED:
+        messages.success(request, f"Les suites à donner à « {recorded.title} » sont enregistrées.")
+    else:
+        messages.success(
+            request,
+            f"Décision enregistrée sur « {recorded.title} » : {recorded.get_outcome_display().lower()}.",
+        )
+    return _back(meeting, anchor)
+
+
+def _keep_draft(request, key: str, data, errors: dict[str, str]) -> None:
+    fields = ("caf_vote", "caf_comment", "territory_vote", "territory_comment", "follow_up")
+    request.session[DECISION_DRAFT] = {
+        "key": key,
+        "data": {name: str(data.get(name, ""))[:4000] for name in fields},
+        "errors": errors,
+    }
+
+
+def _document(request, pk: int, committee_pk: int, meeting_pk: int):
+    convention, meeting = _meeting(request, pk, committee_pk, meeting_pk, edit=False)
+    meeting.committee.convention = convention
+    return convention, meeting
+
+
+@login_required
+@require_GET
+def releve_pdf(request, pk: int, committee_pk: int, meeting_pk: int):
+    """The relevé de décisions (PDF), for anyone who sees the convention."""
+    convention, meeting = _document(request, pk, committee_pk, meeting_pk)
+    response = HttpResponse(
+        releve_document.render_pdf(meeting=meeting, convention=convention),
+        content_type=releve_document.PDF_CONTENT_TYPE,
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, releve_document.filename(meeting, "pdf")
+    )
+    return response
+
+
+@login_required
+@require_GET
+def releve_docx(request, pk: int, committee_pk: int, meeting_pk: int):
+    """The relevé de décisions in Word: the PDF's text, editable."""
+    convention, meeting = _document(request, pk, committee_pk, meeting_pk)
+    response = HttpResponse(
+        releve_document.render_docx(meeting=meeting, convention=convention),
+        content_type=releve_document.DOCX_CONTENT_TYPE,
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, releve_document.filename(meeting, "docx")
+    )
+    return response
+
+
+@login_required
+@require_POST
+def releve_send(request, pk: int, committee_pk: int, meeting_pk: int):
+    """« Envoyer le relevé » to the committee's members (e-mails after the commit)."""
+    convention, meeting = _meeting(request, pk, committee_pk, meeting_pk, edit=True)
+    meeting.committee.convention = convention
+    try:
+        sending, outcome = services.releve_send(meeting=meeting, by=request.user)
+    except ValidationError as exc:
+        _error(request, exc)
+        return _back(meeting, "releve")
+    count = sending.recipient_count
+    people = f"{count} membre{formatting.plural(count)}"
+    if outcome == services.DUPLICATE:
+        when = timezone.localtime(sending.requested_at)
+        messages.info(
+            request,
+            f"Le relevé a déjà été envoyé à {when:%H:%M} et aucune décision n'a changé depuis : "
+            "il n'est pas renvoyé.",
+        )
+    else:
+        messages.success(request, f"Le relevé de décisions est envoyé à {people}.")
+    return _back(meeting, "releve")

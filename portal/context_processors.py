@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from actions.selectors import review_navigation
 from conventions.permissions import is_caf_staff
+from ctg import formatting
 
 from .todo import todo_count
 
@@ -43,7 +44,7 @@ def navigation(request):
             "home",
             icon="bi-check2-square",
             count=todo,
-            count_label=f"{todo} chose{'s' if todo > 1 else ''} à faire",
+            count_label=f"{todo} chose{formatting.plural(todo)} à faire",
         ),
         entry("Mes conventions", "conventions:list"),
     ]
@@ -60,7 +61,7 @@ def navigation(request):
                 "À examiner",
                 "actions:inbox",
                 count=waiting,
-                count_label=f"{waiting} fiche{'s' if waiting > 1 else ''} en attente de votre avis",
+                count_label=f"{waiting} fiche{formatting.plural(waiting)} en attente de votre avis",
             )
         )
     return {"nav_is_caf_staff": caf_staff, **review, "nav_menu": menu}

@@ -30,6 +30,7 @@ from django.utils import timezone
 from actions import workflow
 from conventions import calendar
 from conventions.models import CommitteeMember, Convention, Meeting
+from conventions.selectors import reachable_members
 from evaluation.models import Indicator
 
 # Module imports, looked up at call time: the tasks call these services back.
@@ -154,23 +155,10 @@ def report_build(*, report_id: int) -> ProgressReport:
 
 
 def report_recipients(convention: Convention) -> list[CommitteeMember]:
-    """Committee members with an active account and an address, once per address."""
-    members = (
-        CommitteeMember.objects.filter(
-            committee__convention=convention, user__isnull=False, user__is_active=True
-        )
-        .exclude(user__email="")
-        .select_related("user", "committee")
-        .order_by("user__email", "pk")
+    """Committee members of the convention whom an e-mail reaches, once per address."""
+    return reachable_members(
+        CommitteeMember.objects.filter(committee__convention=convention).select_related("committee")
     )
-    seen: set[str] = set()
-    recipients = []
-    for member in members:
-        email = member.user.email.lower()
-        if email not in seen:
-            seen.add(email)
-            recipients.append(member)
-    return recipients
 
 
 def report_url(report: ProgressReport) -> str:

@@ -100,3 +100,18 @@ def test_a_year_in_a_template_is_not_a_grouped_number(settings):
     settings.USE_THOUSAND_SEPARATOR = True
     assert render("{{ y }}", y=2019) != "2019"  # Django's localisation: "2 019"
     assert render("{{ y|year }}", y=2019) == "2019"
+
+
+@pytest.mark.parametrize(
+    "count, suffix, expected",
+    [(0, "s", ""), (1, "s", ""), (Decimal("1.5"), "s", ""), (2, "s", "s"), (-3, "s", "s"),
+     (1, "al,aux", "al"), (2, "al,aux", "aux"), (0, "reçoit,reçoivent", "reçoit"),
+     (None, "s", "")],
+)  # fmt: skip
+def test_french_plurals_keep_zero_and_one_singular(count, suffix, expected):
+    assert formatting.plural(count, suffix) == expected
+
+
+def test_the_pluriel_filter_says_0_excuse_not_0_excuses():
+    html = Template("{% load ctg_format %}{{ n }} excusé{{ n|pluriel }}").render(Context({"n": 0}))
+    assert html == "0 excusé"

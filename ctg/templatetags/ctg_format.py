@@ -61,6 +61,12 @@ def year(value):
 
 
 @register.filter
+def pluriel(value, arg="s"):
+    """``{{ n }} excusé{{ n|pluriel }}``: the French plural (0 and 1 singular)."""
+    return formatting.plural(value, arg)
+
+
+@register.filter
 def date_long(value):
     return formatting.date(value, default="")
 
