@@ -388,6 +388,16 @@ def releve(*, meeting: Meeting, convention: Convention) -> dict:
     }
 
 
+def sent_releve(*, meeting: Meeting, sending_pk: int) -> ReleveSending:
+    """A sending of the meeting's relevé with its PDF as sent; 404 elsewhere."""
+    sending = (
+        ReleveSending.objects.filter(meeting=meeting, pk=sending_pk).exclude(document=b"").first()
+    )
+    if sending is None:
+        raise Http404("Relevé introuvable.")
+    return sending
+
+
 def releve_sendings(meeting: Meeting) -> list[ReleveSending]:
     """The sendings of the relevé, latest first (the archive on the meeting page)."""
     return list(

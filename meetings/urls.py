@@ -14,4 +14,9 @@ urlpatterns = [
     path(f"{_meeting}releve-de-decisions.pdf", views.releve_pdf, name="releve_pdf"),
     path(f"{_meeting}releve-de-decisions.docx", views.releve_docx, name="releve_docx"),
     path(f"{_meeting}releve-de-decisions/envoi/", views.releve_send, name="releve_send"),
+    path(
+        f"{_meeting}releve-de-decisions/envois/<int:sending_pk>.pdf",
+        views.releve_sent_pdf,
+        name="releve_sent_pdf",
+    ),
 ]

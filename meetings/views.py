@@ -273,6 +273,21 @@ def releve_pdf(request, pk: int, committee_pk: int, meeting_pk: int):
 
 @login_required
 @require_GET
+def releve_sent_pdf(request, pk: int, committee_pk: int, meeting_pk: int, sending_pk: int):
+    """The relevé as it was sent (the archive of the meeting page), for anyone who sees the
+    convention."""
+    _convention, meeting = _document(request, pk, committee_pk, meeting_pk)
+    sending = selectors.sent_releve(meeting=meeting, sending_pk=sending_pk)
+    response = HttpResponse(bytes(sending.document), content_type=releve_document.PDF_CONTENT_TYPE)
+    name = releve_document.filename(meeting, "pdf").removesuffix(".pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{name}-envoi-{sending.sequence}.pdf"
+    )
+    return response
+
+
+@login_required
+@require_GET
 def releve_docx(request, pk: int, committee_pk: int, meeting_pk: int):
     """The relevé de décisions in Word: the PDF's text, editable."""
     convention, meeting = _document(request, pk, committee_pk, meeting_pk)

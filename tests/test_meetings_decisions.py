@@ -427,7 +427,23 @@ def test_the_releve_is_sent_to_the_members_with_its_pdf_and_archived(
     sending = ReleveSending.objects.get()
     assert sending.status == ReleveSending.Status.SENT and sending.recipient_count == 2
     assert bytes(sending.document) == content  # archived as sent
-    assert "Envoi n° 1 le" in client.get(meeting_url(held.meeting)).content.decode()
+    page = client.get(meeting_url(held.meeting)).content.decode()
+    assert "Envoi n° 1 le" in page
+    # The archive gives back the PDF as it was sent, to whoever sees the convention.
+    archived = reverse(
+        "meetings:releve_sent_pdf",
+        args=[held.world.convention.pk, held.meeting.committee_id, held.meeting.pk, sending.pk],
+    )
+    assert f'href="{archived}"' in page
+    response = login(held.world.elected).get(archived)
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content == content
+    assert "releve-de-decisions-12-03-2027-envoi-1.pdf" in response["Content-Disposition"]
+    other = reverse(
+        "meetings:releve_sent_pdf",
+        args=[held.world.convention.pk, held.meeting.committee_id, held.meeting.pk + 999, sending.pk],
+    )
+    assert login(held.world.caf_staff).get(other).status_code == 404
 
     # A double click: nothing sent again.
     page = send_releve(client, held.meeting, django_capture_on_commit_callbacks).content.decode()

@@ -45,6 +45,7 @@ from diagnostics.factories import (
 )
 from evaluation.factories import IndicatorFactory, MeasurementFactory
 from evaluation.models import ChangeSought, ProgressMarker
+from meetings.models import ReleveSending
 from portal import services as document_services
 from reports import services as reporting
 from reports.models import ProgressReport
@@ -166,6 +167,7 @@ EXPECTED: dict[str, Rule] = {
     "meetings:releve_pdf": Rule(content_type=PDF),
     "meetings:releve_docx": Rule(content_type=DOCX),
     "meetings:releve_send": post_only(EDIT),
+    "meetings:releve_sent_pdf": Rule(content_type=PDF, objects={"sending_pk": "releve_sending"}),
     "conventions:collectivities": Rule(get=CAF),
     "conventions:collectivity_create": edit_form(CAF),
     "conventions:collectivity_edit": edit_form(CAF_OWN),
@@ -326,6 +328,12 @@ def build_objects(convention, committee, collectivity) -> dict[str, int | str]:
     member = CommitteeMemberFactory(committee=committee, side=Side.TERRITORY, name="Paul Élu")
     spare_member = CommitteeMemberFactory(committee=committee, side=Side.CAF, name="Zoé Partie")
     meeting = MeetingFactory(committee=committee)
+    releve_sending = ReleveSending.objects.create(
+        meeting=meeting,
+        sequence=1,
+        document=b"%PDF-1.4 relev\xc3\xa9 envoy\xc3\xa9",
+        status=ReleveSending.Status.SENT,
+    )
     spare_meeting = MeetingFactory(
         committee=committee, date=datetime.datetime(2024, 11, 5, 10, 0, tzinfo=datetime.UTC)
     )
@@ -368,6 +376,7 @@ def build_objects(convention, committee, collectivity) -> dict[str, int | str]:
         "member_pk": member.pk,
         "spare_member": spare_member.pk,
         "meeting_pk": meeting.pk,
+        "releve_sending": releve_sending.pk,
         "spare_meeting": spare_meeting.pk,
         "signatory_pk": signatory.pk,
         "spare_signatory": spare_signatory.pk,
