@@ -441,7 +441,12 @@ def test_the_releve_is_sent_to_the_members_with_its_pdf_and_archived(
     assert "releve-de-decisions-12-03-2027-envoi-1.pdf" in response["Content-Disposition"]
     other = reverse(
         "meetings:releve_sent_pdf",
-        args=[held.world.convention.pk, held.meeting.committee_id, held.meeting.pk + 999, sending.pk],
+        args=[
+            held.world.convention.pk,
+            held.meeting.committee_id,
+            held.meeting.pk + 999,
+            sending.pk,
+        ],
     )
     assert login(held.world.caf_staff).get(other).status_code == 404
 
