@@ -35,10 +35,8 @@ from .models import (
     AgendaItem,
     Attendance,
     Convocation,
-    ConvocationDelivery,
     MeetingDecision,
     MeetingRecord,
-    ReleveDelivery,
     ReleveSending,
 )
 
@@ -356,6 +354,48 @@ def _calendar_part(text: str) -> MIMEText:
     return part
 
 
+def _mail_each_member(record, *, meeting: Meeting, template: str, context: dict, attach) -> int:
+    """E-mail ``template`` (``.txt``, ``.html``, ``_subject.txt``) to each member of the
+    meeting's committee an e-mail reaches and not yet served — one delivery row per address
+    (``record.deliveries``), so a task run twice sends nothing twice — then record on
+    ``record`` (a :class:`Convocation` or a :class:`ReleveSending`) how it went. ``attach``
+    adds the message's attachment. Returns how many were sent now."""
+    model = type(record)
+    subject = render_to_string(f"{template}_subject.txt", context).strip()
+    sent = 0
+    try:
+        for member in convocation_recipients(meeting):
+            email = member.user.email.lower()
+            try:
+                delivery, _ = record.deliveries.get_or_create(email=email)
+            except IntegrityError:
+                continue  # another worker has it
+            if delivery.sent_at:
+                continue
+            personal = {**context, "name": member.name}
+            message = EmailMultiAlternatives(
+                subject=subject, body=render_to_string(f"{template}.txt", personal), to=[email]
+            )
+            message.attach_alternative(render_to_string(f"{template}.html", personal), "text/html")
+            attach(message)
+            message.send()
+            delivery.sent_at = timezone.now()
+            delivery.save(update_fields=["sent_at"])
+            sent += 1
+    except Exception as exc:
+        model.objects.filter(pk=record.pk).update(
+            status=model.Status.FAILED, error=f"{type(exc).__name__} : {exc}"[:2000]
+        )
+        raise
+    model.objects.filter(pk=record.pk).update(
+        status=model.Status.SENT,
+        sent_at=timezone.now(),
+        recipient_count=record.deliveries.filter(sent_at__isnull=False).count(),
+        error="",
+    )
+    return sent
+
+
 def convocation_deliver(*, convocation_id: int) -> int:
     """Send the convocation to each recipient not yet served; returns how many were sent.
     Safe to run twice: one :class:`ConvocationDelivery` per address."""
@@ -378,47 +418,13 @@ def convocation_deliver(*, convocation_id: int) -> int:
         "pack_url": pack_url(pack),
     }
     calendar = calendar_text(meeting=meeting, content=content, sequence=convocation.sequence - 1)
-    subject = render_to_string("emails/meetings/convocation_subject.txt", context).strip()
-    sent = 0
-    try:
-        for member in convocation_recipients(meeting):
-            email = member.user.email.lower()
-            try:
-                delivery, _ = ConvocationDelivery.objects.get_or_create(
-                    convocation=convocation, email=email
-                )
-            except IntegrityError:
-                continue  # another worker has it
-            if delivery.sent_at:
-                continue
-            personal = {**context, "name": member.name}
-            message = EmailMultiAlternatives(
-                subject=subject,
-                body=render_to_string("emails/meetings/convocation.txt", personal),
-                to=[email],
-            )
-            message.attach_alternative(
-                render_to_string("emails/meetings/convocation.html", personal), "text/html"
-            )
-            message.attach(_calendar_part(calendar))
-            message.send()
-            delivery.sent_at = timezone.now()
-            delivery.save(update_fields=["sent_at"])
-            sent += 1
-    except Exception as exc:
-        Convocation.objects.filter(pk=convocation.pk).update(
-            status=Convocation.Status.FAILED, error=f"{type(exc).__name__} : {exc}"[:2000]
-        )
-        raise
-    Convocation.objects.filter(pk=convocation.pk).update(
-        status=Convocation.Status.SENT,
-        sent_at=timezone.now(),
-        recipient_count=ConvocationDelivery.objects.filter(
-            convocation=convocation, sent_at__isnull=False
-        ).count(),
-        error="",
+    return _mail_each_member(
+        convocation,
+        meeting=meeting,
+        template="emails/meetings/convocation",
+        context=context,
+        attach=lambda message: message.attach(_calendar_part(calendar)),
     )
-    return sent
 
 
 # --------------------------------------------------------------------------- decisions
@@ -673,43 +679,13 @@ def releve_deliver(*, sending_id: int) -> int:
         ),
         "url": meeting_url(meeting),
     }
-    subject = render_to_string("emails/meetings/releve_subject.txt", context).strip()
     attachment = releve.filename(meeting, "pdf")
-    sent = 0
-    try:
-        for member in convocation_recipients(meeting):
-            email = member.user.email.lower()
-            try:
-                delivery, _ = ReleveDelivery.objects.get_or_create(sending=sending, email=email)
-            except IntegrityError:
-                continue  # another worker has it
-            if delivery.sent_at:
-                continue
-            personal = {**context, "name": member.name}
-            message = EmailMultiAlternatives(
-                subject=subject,
-                body=render_to_string("emails/meetings/releve.txt", personal),
-                to=[email],
-            )
-            message.attach_alternative(
-                render_to_string("emails/meetings/releve.html", personal), "text/html"
-            )
-            message.attach(attachment, bytes(sending.document), releve.PDF_CONTENT_TYPE)
-            message.send()
-            delivery.sent_at = timezone.now()
-            delivery.save(update_fields=["sent_at"])
-            sent += 1
-    except Exception as exc:
-        ReleveSending.objects.filter(pk=sending.pk).update(
-            status=ReleveSending.Status.FAILED, error=f"{type(exc).__name__} : {exc}"[:2000]
-        )
-        raise
-    ReleveSending.objects.filter(pk=sending.pk).update(
-        status=ReleveSending.Status.SENT,
-        sent_at=timezone.now(),
-        recipient_count=ReleveDelivery.objects.filter(
-            sending=sending, sent_at__isnull=False
-        ).count(),
-        error="",
+    return _mail_each_member(
+        sending,
+        meeting=meeting,
+        template="emails/meetings/releve",
+        context=context,
+        attach=lambda message: message.attach(
+            attachment, bytes(sending.document), releve.PDF_CONTENT_TYPE
+        ),
     )
-    return sent
