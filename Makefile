@@ -35,22 +35,27 @@ test: venv
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# Performance at national scale: DATABASE_URL when set, otherwise bench/bench.sqlite3
-# (never the demo db.sqlite3). Production-like settings: DEBUG off, cached templates.
+# Performance at national scale: DATABASE_URL when set (a PostgreSQL database is created if
+# missing), otherwise bench/bench.sqlite3 (never the demo db.sqlite3). Production-like settings:
+# DEBUG off, cached templates. Several sizes, each in its own database (ctg_bench, ctg_bench_x10):
+# make bench BENCH_ARGS="--scale 1,10" (see bench/scales.py).
 BENCH_ENV = DEBUG=0 SECRET_KEY=bench-only ALLOWED_HOSTS=testserver \
 	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/bench/bench.sqlite3} \
 	MEDIA_ROOT=$(CURDIR)/bench/media CELERY_TASK_ALWAYS_EAGER=1 LOG_LEVEL=WARNING
 
 bench: venv
+	$(BENCH_ENV) $(PY) -c "from bench.scales import ensure_database; ensure_database()"
 	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v0
 	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(BENCH_ENV) $(PY) manage.py bench $(BENCH_ARGS)
 
-# Load test, by hand (not in CI): gunicorn + PostgreSQL ctg_load, client on 127.0.0.1 only.
-LOAD_USERS ?= 50
+# Load test, by hand (not in CI): gunicorn + PostgreSQL ctg_load, client on 127.0.0.1 only
+# (same machine). LOAD_THINK: seconds between a user's requests (1-3 for a stress test).
+LOAD_USERS ?= 200
 LOAD_DURATION ?= 60s
+LOAD_THINK ?= 5-15
 load: venv
-	LOAD_USERS=$(LOAD_USERS) LOAD_DURATION=$(LOAD_DURATION) bash load/run.sh
+	LOAD_USERS=$(LOAD_USERS) LOAD_DURATION=$(LOAD_DURATION) LOAD_THINK=$(LOAD_THINK) bash load/run.sh
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -45,8 +45,9 @@ from ctg.spreadsheets import (
 from evaluation.models import Indicator
 
 from . import workflow
-from .models import ActionSheet, Objective
-from .selectors import funding_totals, thematics_offered
+from .funding import GAP_LABEL, funding_totals
+from .models import ActionSheet, FundingLine, Objective
+from .selectors import thematics_offered
 
 
 def _money(value: Decimal) -> float:
@@ -140,6 +141,7 @@ FUNDING_COLUMNS: list[Column] = [
     Column("Fiche", 35),
     Column("Financeur", 30, "funder", required=True),
     Column("Année", 8, "year", required=True),
+    Column("Nature", 16, "nature"),
     Column("Montant prévu", 16, "planned_amount"),
     Column("Montant dépensé", 16, "spent_amount"),
 ]
@@ -259,7 +261,7 @@ def _indicator_sheet(wb: Workbook, sheets: list[ActionSheet]) -> Worksheet:
 
 
 def _funding_sheet(wb: Workbook, sheets: list[ActionSheet]) -> Worksheet:
-    """One row per funding line: funder, year, amounts planned and spent."""
+    """One row per funding line: funder, year, nature, amounts planned and spent."""
     ws = _table(
         wb,
         FUNDING_SHEET,
@@ -270,6 +272,7 @@ def _funding_sheet(wb: Workbook, sheets: list[ActionSheet]) -> Worksheet:
                 sheet.title,
                 line.funder,
                 line.year,
+                line.get_nature_display(),
                 _money(line.planned_amount),
                 _money(line.spent_amount),
             ]
@@ -277,7 +280,8 @@ def _funding_sheet(wb: Workbook, sheets: list[ActionSheet]) -> Worksheet:
             for line in sheet.export_funding_lines
         ),
     )
-    spreadsheets.number_format(ws, (5, 6), EURO_FORMAT)
+    amounts = [column_index(FUNDING_COLUMNS, c) for c in ("Montant prévu", "Montant dépensé")]
+    spreadsheets.number_format(ws, amounts, EURO_FORMAT)
     return ws
 
 
@@ -303,7 +307,8 @@ def _objective_sheet(wb: Workbook, objectives: list[Objective], *, index: int) -
 
 
 def _summary_sheet(wb: Workbook, sheets: list[ActionSheet]) -> None:
-    """Fiches per status and funding per funder (planned, spent, rate) of the export."""
+    """Fiches per status, funding per funder (planned, spent, rate, gap) and per year of
+    the export (the totals of :func:`actions.funding.funding_totals`)."""
     ws = wb.create_sheet(SUMMARY_SHEET)
     ws.append(["Statut", "Fiches"])
     style_header(ws[1])
@@ -313,25 +318,33 @@ def _summary_sheet(wb: Workbook, sheets: list[ActionSheet]) -> None:
     ws.append(["Total", len(sheets)])
     ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
     ws.append([])
-    ws.append(["Financeur", "Prévu", "Dépensé", "Taux de consommation"])
-    style_header(ws[ws.max_row])
     lines = [line for sheet in sheets for line in sheet.export_funding_lines]
-    per_funder = sorted(
-        funding_totals(lines)["per_funder"], key=lambda row: (-row["planned"], row["funder"])
-    )
-    for row in per_funder:
+    totals = funding_totals(lines)
+    per_funder = sorted(totals["per_funder"], key=lambda row: (-row["planned"], row["funder"]))
+    _funding_table(ws, "Financeur", [(safe_cell(row["funder"]), row) for row in per_funder])
+    ws.append([])
+    _funding_table(ws, "Année", [(row["year"], row) for row in totals["per_year"]])
+    spreadsheets.widths(ws, (35, 16, 16, 20, 22))
+
+
+def _funding_table(ws: Worksheet, label: str, rows: list[tuple]) -> None:
+    """A table of amounts (planned, spent, rate, gap) under a header, one row per
+    (label, totals row)."""
+    ws.append([label, "Prévu", "Dépensé", "Taux de consommation", GAP_LABEL])
+    style_header(ws[ws.max_row])
+    for name, row in rows:
         ws.append(
             [
-                safe_cell(row["funder"]),
+                name,
                 _money(row["planned"]),
                 _money(row["spent"]),
                 share_fraction(row["spent"], row["planned"]),
+                _money(row["gap"]),
             ]
         )
-        ws.cell(row=ws.max_row, column=2).number_format = EURO_FORMAT
-        ws.cell(row=ws.max_row, column=3).number_format = EURO_FORMAT
+        for column in (2, 3, 5):
+            ws.cell(row=ws.max_row, column=column).number_format = EURO_FORMAT
         ws.cell(row=ws.max_row, column=4).number_format = PERCENT_FORMAT
-    spreadsheets.widths(ws, (35, 16, 16, 20))
 
 
 # --------------------------------------------------------------------------- drop-down lists
@@ -363,6 +376,7 @@ class WorkbookLists:
             ("Unités", self.units, False),
             ("Objectifs", self.objectives, False),
             ("Oui / non", (formatting.YES, formatting.NO), True),
+            ("Natures", tuple(str(label) for _, label in FundingLine.Nature.choices), True),
         ]
 
 
@@ -382,11 +396,13 @@ LIST_OF_COLUMN: dict[str, dict[str, str]] = {
         "Sens attendu": "Sens",
         "Fréquence de mesure": "Fréquences",
     },
+    FUNDING_SHEET: {"Nature": "Natures"},
 }
 COLUMNS_OF_SHEET = {
     FICHES_SHEET: COLUMNS,
     OBJECTIVES_SHEET: OBJECTIVE_COLUMNS,
     INDICATORS_SHEET: INDICATOR_COLUMNS,
+    FUNDING_SHEET: FUNDING_COLUMNS,
 }
 
 
@@ -498,15 +514,17 @@ HELP_TEXT: tuple[str, ...] = (
     "supprimez-le sur sa page.",
     "Nouvel indicateur : laissez la colonne « Code » vide (il est attribué à l'import) ; un "
     "indicateur sans code est reconnu par sa fiche et son intitulé.",
-    "Un financement est reconnu par sa fiche, son financeur et son année.",
+    "Un financement est reconnu par sa fiche, son financeur et son année (une ligne par "
+    "financeur et par année). Sa nature est « Fonctionnement » ou « Investissement » ; "
+    "vide, elle reste celle de la ligne existante (« Fonctionnement » pour une nouvelle).",
     "Statut d'une nouvelle fiche : « Brouillon » (ou vide). « Validée », « En cours » ou "
     "« Réalisée » ne sont acceptés que pour une convention déjà signée, reprise de l'existant. "
     "Le statut d'une fiche existante change sur sa page (soumission au comité, avis).",
     "Modifier le fond d'une fiche soumise, validée ou en cours ouvre une nouvelle version, "
     "soumise à nouveau au comité (motif : « Import du plan : <nom du fichier> »).",
-    "Listes déroulantes : thématiques, statuts, niveaux, types, sens et fréquences n'acceptent "
-    "que leurs valeurs ; pilotes, unités et objectifs proposent des valeurs, une autre reste "
-    "possible.",
+    "Listes déroulantes : thématiques, statuts, niveaux, types, sens, fréquences et natures "
+    "n'acceptent que leurs valeurs ; pilotes, unités et objectifs proposent des valeurs, "
+    "une autre reste possible.",
     "Plusieurs valeurs dans une cellule (autres thématiques, communes) : séparez-les par des "
     "virgules.",
     "Dates au format JJ/MM/AAAA ; nombres avec une virgule ou un point (12,5) ; montants en "

@@ -147,6 +147,10 @@ class ActionSheetForm(HiddenFieldErrorsMixin, forms.ModelForm):
 
 
 class FundingLineForm(forms.ModelForm):
+    """A funding line: funder, year, nature (a select), amounts. A post without a nature
+    (a page loaded before the field existed, a script) keeps the line's own nature, or
+    « Fonctionnement » for a new line."""
+
     class Meta:
         model = FundingLine
         fields = list(FUNDING_FIELDS)
@@ -154,6 +158,28 @@ class FundingLineForm(forms.ModelForm):
         widgets = {
             "year": forms.NumberInput(attrs={"min": 2000, "max": 2100}),
         }
+        error_messages = {
+            "nature": {
+                "invalid_choice": "Choisissez « Fonctionnement » ou « Investissement ».",
+            },
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["nature"].required = False
+        self.fields["nature"].help_text = ""  # the two choices say it; the row stays short
+
+    def _nature_sent(self) -> bool:
+        return bool(self.data.get(self.add_prefix("nature")))
+
+    def clean_nature(self) -> str:
+        return (
+            self.cleaned_data.get("nature") or self.instance.nature or FundingLine.Nature.OPERATING
+        )
+
+    def has_changed(self) -> bool:
+        # An added row left empty is skipped even when its post has no nature.
+        return any(name != "nature" or self._nature_sent() for name in self.changed_data)
 
 
 class OwnRowsFormSet(BaseInlineFormSet):

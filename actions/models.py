@@ -280,11 +280,25 @@ class ActionSheetTransition(models.Model):
 
 
 class FundingLine(models.Model):
+    """What one funder plans and spends on a fiche in one year, investment or operating
+    (one line per funder and year; its totals: :mod:`actions.funding`)."""
+
+    class Nature(models.TextChoices):
+        OPERATING = "fonctionnement", "Fonctionnement"
+        INVESTMENT = "investissement", "Investissement"
+
     sheet = models.ForeignKey(
         ActionSheet, verbose_name="fiche", on_delete=models.CASCADE, related_name="funding_lines"
     )
     funder = models.CharField("financeur", max_length=200)
     year = models.PositiveSmallIntegerField("année")
+    nature = models.CharField(
+        "nature",
+        max_length=20,
+        choices=Nature.choices,
+        default=Nature.OPERATING,
+        help_text="Fonctionnement (dépenses courantes) ou investissement (équipement, travaux).",
+    )
     planned_amount = models.DecimalField(
         "montant prévu (€)",
         max_digits=12,
@@ -311,6 +325,11 @@ class FundingLine(models.Model):
                 condition=Q(planned_amount__gte=0) & Q(spent_amount__gte=0),
                 name="funding_line_non_negative",
                 violation_error_message="Les montants ne peuvent pas être négatifs.",
+            ),
+            models.CheckConstraint(
+                condition=Q(nature__in=["fonctionnement", "investissement"]),
+                name="funding_line_nature_known",
+                violation_error_message="La nature est « fonctionnement » ou « investissement ».",
             ),
             models.UniqueConstraint(
                 fields=["sheet", "funder", "year"],

@@ -38,6 +38,7 @@ from diagnostics.models import Finding
 from evaluation.models import Indicator
 
 from . import workflow
+from .funding import funding_totals  # noqa: F401  (the one fold of funding totals)
 from .models import ActionSheet, ActionSheetTransition, Approval, FundingLine, Objective
 
 Status = ActionSheet.Status
@@ -255,14 +256,16 @@ def leads_of(*, convention: Convention) -> list[str]:
 
 
 def thematics_of_sheets(*, convention: Convention) -> QuerySet[Thematic]:
-    return (
-        Thematic.objects.filter(
-            Q(action_sheets__convention=convention)
-            | Q(secondary_action_sheets__convention=convention)
-        )
-        .distinct()
-        .order_by("order", "label")
+    """The thematics the convention's fiches use, main or other. Two ``pk IN (subquery)``
+    rather than an OR across two outer joins: the joins made PostgreSQL read every fiche of
+    the country (70 ms at national size, 371 ms at ×10; the subqueries take 0.2 ms)."""
+    other_links = ActionSheet.other_thematics.through.objects.filter(
+        actionsheet__convention=convention
     )
+    return Thematic.objects.filter(
+        Q(pk__in=ActionSheet.objects.filter(convention=convention).values("thematic_id"))
+        | Q(pk__in=other_links.values("thematic_id"))
+    ).order_by("order", "label")
 
 
 def sheets_for_export(*, convention: Convention, filters: SheetFilters) -> list[ActionSheet]:
@@ -339,22 +342,6 @@ def lead_users_for(*, convention: Convention) -> QuerySet[User]:
 
 
 # --------------------------------------------------------------------------- one fiche
-
-
-def funding_totals(lines) -> dict[str, Any]:
-    per_funder: OrderedDict[str, dict[str, Decimal]] = OrderedDict()
-    planned = spent = Decimal("0")
-    for line in sorted(lines, key=lambda li: (li.funder.lower(), li.year)):
-        row = per_funder.setdefault(line.funder, {"planned": Decimal("0"), "spent": Decimal("0")})
-        row["planned"] += line.planned_amount
-        row["spent"] += line.spent_amount
-        planned += line.planned_amount
-        spent += line.spent_amount
-    return {
-        "per_funder": [{"funder": k, **v} for k, v in per_funder.items()],
-        "planned": planned,
-        "spent": spent,
-    }
 
 
 @dataclass

@@ -30,6 +30,7 @@ from conventions.models import CommitteeMember, Convention, Side, User
 from conventions.permissions import convention_access
 from conventions.services.data_version import convention_data_changed
 from evaluation.models import Indicator
+from evaluation.readmodel import progress_refresh
 
 from . import selectors, tasks, workflow
 from .models import (
@@ -173,6 +174,7 @@ def objective_save(
     objective._history_user = by
     objective.save()
     objective.findings.set(findings)
+    progress_refresh(convention_id=convention.pk)
     return objective
 
 
@@ -182,6 +184,7 @@ def objective_delete(*, objective: Objective, by: User) -> None:
     convention_data_changed(convention_id=objective.convention_id)
     objective._history_user = by
     objective.delete()
+    progress_refresh(convention_id=objective.convention_id)
 
 
 # --------------------------------------------------------------------------- fiche edition
@@ -260,6 +263,7 @@ def action_sheet_save(
     sheet: ActionSheet | None = None,
     revision: int | None = None,
     change_reason: str = "",
+    refresh_progress: bool = True,
 ) -> ActionSheet:
     """Create (``sheet=None``) or update a fiche, its funding plan and its indicators.
 
@@ -267,6 +271,8 @@ def action_sheet_save(
     Child rows are dicts of their fields plus ``id`` (existing row) and ``delete``.
     On update, ``revision`` is the one the form was loaded with (optimistic locking).
     A substantive change of a fiche in a versioned status is the ``revise`` transition.
+    ``refresh_progress=False``: the caller refreshes the progress read model once, at the end
+    of its own transaction (a plan import saves many fiches).
     """
     _require_editor(user=by, convention=convention)
     convention_data_changed(convention_id=convention.pk)
@@ -388,6 +394,8 @@ def action_sheet_save(
     if new_version:
         _record(sheet=sheet, from_status=from_status, by=by, reason=change_reason)
         _queue_notification("submitted", sheet.pk)
+    if refresh_progress:
+        progress_refresh(convention_id=sheet.convention_id)
     return sheet
 
 
@@ -456,6 +464,7 @@ def action_sheet_submit(*, sheet: ActionSheet, by: User) -> ActionSheet:
     sheet.submitted_by = by
     _move(sheet=sheet, transition=transition, by=by)
     _queue_notification("submitted", sheet.pk)
+    progress_refresh(convention_id=sheet.convention_id)
     return sheet
 
 
@@ -478,7 +487,8 @@ def approval_give(
 
     ``occasion`` (« en comité de pilotage du 12 mars 2027 ») and ``by`` (who recorded it):
     for an opinion voted in a meeting and recorded by the Caf (``meetings.services``); the
-    fiche's history then says « Validée en comité … » / « À revoir en comité … ».
+    fiche's history then says « Validée en comité … » / « À revoir en comité … », and no
+    e-mail goes out per opinion (the meeting tells the author once).
     """
     convention_data_changed(convention_id=sheet.convention_id)
     sheet = _locked(sheet)
@@ -531,7 +541,11 @@ def approval_give(
                 ),
             )
             _queue_notification("validated", sheet.pk, approval.pk)
-    _queue_notification("decision", sheet.pk, approval.pk)
+    if not occasion:
+        # An opinion voted in a meeting is told to the fiche's author once, by the
+        # meeting's decision (``meetings.services.decision_notify``), not per opinion.
+        _queue_notification("decision", sheet.pk, approval.pk)
+    progress_refresh(convention_id=sheet.convention_id)
     return approval
 
 
@@ -547,6 +561,7 @@ def _editor_transition(name: str, *, sheet: ActionSheet, by: User, reason: str =
     if transition.requires_reason and not reason:
         raise WorkflowError(transition.reason_missing)
     _move(sheet=sheet, transition=transition, by=by, reason=reason)
+    progress_refresh(convention_id=sheet.convention_id)
     return sheet
 
 

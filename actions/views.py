@@ -30,6 +30,7 @@ from .forms import (
     ReasonForm,
     formset_rows,
 )
+from .funding import GAP_LABEL
 from .models import ActionSheet, Approval, Objective
 from .services import FUNDING_FIELDS, INDICATOR_FIELDS, WorkflowError
 
@@ -261,6 +262,7 @@ def _render_sheet(request, convention, access, sheet, *, approval_form):
             communes=list(sheet.communes.order_by("name")),
             funding_lines=funding_lines,
             totals=selectors.funding_totals(funding_lines),
+            gap_label=GAP_LABEL,
             indicators=list(sheet.indicators.order_by("id")),
             state=state,
             member=member,

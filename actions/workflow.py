@@ -367,7 +367,7 @@ SUBSTANTIVE_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
         "other_thematics",
         "communes",
     ),
-    FundingLine: ("funder", "year", "planned_amount"),
+    FundingLine: ("funder", "year", "nature", "planned_amount"),
     Indicator: (
         "name",
         "kind",

@@ -279,22 +279,32 @@ class FundingLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FundingLine
-        fields = ["id", "funder", "year", "planned_amount", "spent_amount"]
+        fields = ["id", "funder", "year", "nature", "planned_amount", "spent_amount"]
 
 
 class FunderTotalSerializer(serializers.Serializer):
     funder = serializers.CharField(read_only=True)
     planned = serializers.DecimalField(**DECIMAL)
     spent = serializers.DecimalField(**DECIMAL)
+    gap = serializers.DecimalField(**DECIMAL, help_text="Dépensé − prévu.")
+
+
+class YearTotalSerializer(serializers.Serializer):
+    year = serializers.IntegerField(read_only=True)
+    planned = serializers.DecimalField(**DECIMAL)
+    spent = serializers.DecimalField(**DECIMAL)
+    gap = serializers.DecimalField(**DECIMAL, help_text="Dépensé − prévu.")
 
 
 class FundingSerializer(serializers.Serializer):
-    """The fiche's funding plan and its totals (``actions.selectors.funding_totals``)."""
+    """The fiche's funding plan and its totals (``actions.funding.funding_totals``)."""
 
     lines = FundingLineSerializer(many=True, read_only=True)
     per_funder = FunderTotalSerializer(many=True, read_only=True)
+    per_year = YearTotalSerializer(many=True, read_only=True)
     planned = serializers.DecimalField(**DECIMAL)
     spent = serializers.DecimalField(**DECIMAL)
+    gap = serializers.DecimalField(**DECIMAL, help_text="Dépensé − prévu.")
 
 
 class WorkflowSerializer(serializers.Serializer):
@@ -438,6 +448,12 @@ class MeasurementSerializer(serializers.ModelSerializer):
     value = serializers.DecimalField(**DECIMAL)
     source = serializers.CharField(source="indicator.source", read_only=True)
     entered_by = PersonSerializer(read_only=True, allow_null=True)
+    validation_state = serializers.ChoiceField(
+        choices=Measurement.State.choices,
+        read_only=True,
+        help_text="Validation par la Caf : seules les mesures « validee » comptent dans les "
+        "indicateurs (dernière valeur, progression).",
+    )
 
     class Meta:
         model = Measurement
@@ -451,6 +467,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
             "source",
             "entered_by",
             "entered_at",
+            "validation_state",
         ]
 
 

@@ -31,7 +31,7 @@ from conventions.models import Collectivity, Convention, Signatory, Thematic
 from conventions.permissions import conventions_visible_to
 from diagnostics.models import Diagnostic, Finding
 from diagnostics.selectors import statistics_of
-from evaluation import progress
+from evaluation import progress, readmodel
 from evaluation.models import Indicator, Measurement
 from reports.models import ProgressReport
 from reports.views import _download as report_file_response
@@ -224,7 +224,7 @@ class ConventionDetail(ScopedDetail):
 
     def get_object(self):
         convention = super().get_object()
-        by_thematic, summary = progress.progress_by_thematic_and_total(convention=convention)
+        by_thematic, summary = readmodel.thematic_and_total(convention=convention)
         convention.progress = {"summary": summary, "by_thematic": by_thematic}
         return convention
 

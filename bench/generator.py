@@ -59,6 +59,8 @@ from .scale_data import (
     weighted,
 )
 
+INVESTMENT, OPERATING = FundingLine.Nature.INVESTMENT.value, FundingLine.Nature.OPERATING.value
+
 
 class Generator:
     def __init__(
@@ -146,7 +148,8 @@ class Generator:
             ],
         )  # fmt: skip
         self.t_funding = w.table(
-            FundingLine, ["sheet_id", "funder", "year", "planned_amount", "spent_amount"]
+            FundingLine,
+            ["sheet_id", "funder", "year", "nature", "planned_amount", "spent_amount"],
         )
         self.t_approval = w.table(
             Approval, ["sheet_id", "member_id", "version", "decision", "comment", "decided_at"]
@@ -476,7 +479,11 @@ class Generator:
                 for year in range(start.year, start.year + rng.randint(1, 2)):
                     planned = rng.uniform(2_000, 60_000)
                     spent = planned * rng.uniform(0, 1) if measured_convention else 0
-                    self.t_funding.add((sheet_id, funder, year, money(planned), money(spent)))
+                    # One line in four is investment (no draw: the same data as before).
+                    nature = INVESTMENT if (sheet_id + year) % 4 == 0 else OPERATING
+                    self.t_funding.add(
+                        (sheet_id, funder, year, nature, money(planned), money(spent))
+                    )
             if approved or status == S.SUBMITTED:
                 decided = self._at(start - datetime.timedelta(days=40))
                 self.t_approval.add((sheet_id, rng.choice(caf_seats), 1, FAVORABLE, "", decided))

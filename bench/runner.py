@@ -399,10 +399,18 @@ class Bench:
                 repeat=self.report_repeat,
             )
         finally:
+            from evaluation.models import PeriodLock
+
             for report in ProgressReport.objects.filter(pk__in=[r.pk for r in made]):
                 report.pdf.delete(save=False)
                 report.xlsx.delete(save=False)
                 report.delete()
+            # A built report locks its period (evaluation.locks): the bench's reports leave
+            # no lock behind, or the next run's import would be refused.
+            convention_data_changed(convention_id=conv.pk)
+            PeriodLock.objects.filter(
+                convention=conv, reference__in=[f"rapport:{r.pk}" for r in made]
+            ).delete()
         m.extra["reports_built"] = len(made)
 
     def results(self, subjects: Subjects) -> dict:
@@ -434,9 +442,43 @@ class Bench:
                 "largest_convention": subjects.convention.name,
                 "largest_convention_fiches": subjects.convention.action_sheets.count(),
             },
+            "storage": storage(),
             "repeat": self.repeat,
             "measures": [asdict(m) for m in self.measures],
         }
+
+
+def storage(top: int = 8) -> dict:
+    """The data set on disk: the database's size and its biggest tables (with their
+    indexes) and indexes on PostgreSQL; the file's size on SQLite."""
+    if connection.vendor != "postgresql":
+        name = str(settings.DATABASES["default"]["NAME"])
+        path = Path(name)
+        return {"database_bytes": path.stat().st_size if path.exists() else None}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        database_bytes = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT c.relname, pg_total_relation_size(c.oid), pg_table_size(c.oid), "
+            "pg_indexes_size(c.oid) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'r' AND n.nspname = 'public' "
+            "ORDER BY 2 DESC, 1 LIMIT %s",
+            [top],
+        )
+        tables = [
+            {"name": n, "total_bytes": t, "table_bytes": d, "indexes_bytes": i}
+            for n, t, d, i in cursor.fetchall()
+        ]
+        cursor.execute(
+            "SELECT i.relname, t.relname, pg_relation_size(i.oid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+            "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = 'public' "
+            "ORDER BY 3 DESC, 1 LIMIT %s",
+            [top],
+        )
+        indexes = [{"name": n, "table": t, "bytes": b} for n, t, b in cursor.fetchall()]
+    return {"database_bytes": database_bytes, "tables": tables, "indexes": indexes}
 
 
 def table(results: dict) -> str:

@@ -46,6 +46,7 @@ class ConventionForm(HiddenFieldErrorsMixin, forms.ModelForm):
             "previous",
             "reporting_frequency",
             "meeting_pack_days",
+            "measurements_need_validation",
         ]
         widgets = {
             "start_date": DateInput(),
@@ -87,11 +88,15 @@ class ConventionForm(HiddenFieldErrorsMixin, forms.ModelForm):
         self.fields["territories"].queryset = territories
         self.fields["previous"].queryset = previous
         self.fields["previous"].empty_label = "— aucune (première convention) —"
+        # A form posted without it (an older page, a script) keeps the convention's setting.
+        self.fields["measurements_need_validation"].required = False
 
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk is not None and cleaned.get("version") is None:
             raise ValidationError("Version du formulaire manquante : rechargez la page.")
+        if not cleaned.get("measurements_need_validation"):
+            cleaned["measurements_need_validation"] = self.instance.measurements_need_validation
         return cleaned
 
     def service_data(self) -> dict:

@@ -277,6 +277,20 @@ class Convention(models.Model):
     meeting_pack_days = models.PositiveSmallIntegerField(
         "envoi du dossier de séance (jours avant la réunion)", default=10
     )
+
+    class MeasurementValidation(models.TextChoices):
+        TERRITORY = "territory", "Les valeurs saisies par le territoire"
+        EVERYONE = "everyone", "Toutes les valeurs"
+        NOBODY = "nobody", "Aucune valeur"
+
+    measurements_need_validation = models.CharField(
+        "validation des mesures par la Caf",
+        max_length=20,
+        choices=MeasurementValidation.choices,
+        default=MeasurementValidation.TERRITORY,
+        help_text="Les mesures à valider ne comptent dans la synthèse, les rapports et les "
+        "exports qu'une fois validées par la Caf.",
+    )
     is_takeover = models.BooleanField(
         "reprise de l'existant",
         default=False,

@@ -46,6 +46,12 @@ app.conf.beat_schedule = {
         "task": "reports.tasks.dispatch_meeting_packs",
         "schedule": crontab(hour=6, minute=30),
     },
+    # The progress read model (evaluation.readmodel) for the new day: the expected share
+    # and lateness change with time alone (a reader recomputes a stale convention anyway).
+    "progress-refresh-all": {
+        "task": "evaluation.tasks.progress_refresh_all",
+        "schedule": crontab(hour=0, minute=15),
+    },
     # The calendar (conventions.calendar): conventions ending within 6 months or ended.
     "send-deadline-notices": {
         "task": "conventions.tasks.send_deadline_notices",

@@ -91,7 +91,14 @@ PHASE_TONES = {
     "renewed": "info",
 }
 
-STATUS_TONES = {**SHEET_STATUS_TONES, **INDICATOR_STATUS_TONES}
+# Validation of a measurement (evaluation.models.Measurement.State values).
+MEASUREMENT_STATE_TONES = {
+    "a_valider": "warning",
+    "validee": "success",  # the same tone as a validated fiche
+    "renvoyee": "danger",
+}
+
+STATUS_TONES = {**SHEET_STATUS_TONES, **INDICATOR_STATUS_TONES, **MEASUREMENT_STATE_TONES}
 FALLBACK = TONES["light"]
 
 BRAND = "#00509e"  # the Caf blue: titles of documents, single-series bars

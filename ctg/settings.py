@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "diagnostics",
     "actions",
     "evaluation",
+    "evidence",
     "reports",
     "plans",
     "meetings",
@@ -173,6 +174,11 @@ STORAGES = {
 }
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Evidence files (evidence app): their own storage alias, MEDIA_ROOT/evidence by default,
+# never served at a public URL (downloaded only through evidence.views.download, which
+# checks scope). Point this alias at an object store (django-storages) to move them
+# without code change.
+STORAGES["evidence"] = {"BACKEND": "evidence.storage.EvidenceStorage"}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -279,6 +285,11 @@ AXES_VERBOSE = False
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 MAX_IMPORT_SIZE = env.int("MAX_IMPORT_SIZE", default=5 * 1024 * 1024)
+# Evidence files: refused beyond this size (bytes); EVIDENCE_SCAN_HOOK, the dotted path of a
+# callable given each file before it is stored (a virus scan: it raises ValidationError to
+# refuse it), none by default.
+MAX_EVIDENCE_SIZE = env.int("MAX_EVIDENCE_SIZE", default=10 * 1024 * 1024)
+EVIDENCE_SCAN_HOOK = env("EVIDENCE_SCAN_HOOK", default=None)
 
 LOGGING = {
     "version": 1,

@@ -2,7 +2,14 @@ from django.contrib import admin
 
 from ctg.history_admin import ReadOnlyHistoryAdmin
 
-from .models import Diagnostic, Facility, Finding, StatisticDefinition, TerritoryStatistic
+from .models import (
+    Diagnostic,
+    Facility,
+    Finding,
+    StatisticDefinition,
+    StatisticImport,
+    TerritoryStatistic,
+)
 
 
 class FindingInline(admin.TabularInline):
@@ -33,11 +40,26 @@ class StatisticDefinitionAdmin(admin.ModelAdmin):
 
 @admin.register(TerritoryStatistic)
 class TerritoryStatisticAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["statistic", "collectivity", "year", "value", "source"]
-    list_filter = ["statistic", "year"]
+    list_display = ["statistic", "collectivity", "year", "value", "source_kind", "source"]
+    list_filter = ["source_kind", "statistic", "year"]
     search_fields = ["collectivity__name", "statistic__label"]
     autocomplete_fields = ["collectivity"]
     list_select_related = ["statistic", "collectivity"]
+
+
+@admin.register(StatisticImport)
+class StatisticImportAdmin(admin.ModelAdmin):
+    """Open-data imports are a record: read only."""
+
+    list_display = ["imported_at", "caf", "dataset", "filename", "vintage", "imported_by"]
+    list_filter = ["dataset", "caf"]
+    list_select_related = ["caf", "imported_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Facility)

@@ -163,6 +163,19 @@ class TerritoryStatisticForm(forms.Form):
         required=False,
         help_text="Ex. Caf — données au 31 décembre, Insee RP.",
     )
+    replace_open_data = forms.BooleanField(
+        label="Remplacer la valeur des données ouvertes",
+        required=False,
+        help_text="Une valeur importée des données ouvertes Cafdata ne se modifie pas à la "
+        "main ; cochez pour la remplacer, en indiquant pourquoi.",
+    )
+    override_reason = forms.CharField(
+        label="Raison du remplacement",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Ex. chiffre corrigé par la Caf après vérification des places ouvertes.",
+    )
 
     def __init__(self, *args, convention: Convention, **kwargs):
         super().__init__(*args, **kwargs)
@@ -181,8 +194,31 @@ class TerritoryStatisticForm(forms.Form):
                 raise ValidationError("La valeur ne peut pas avoir plus de deux décimales.")
         return value
 
+    def clean(self):
+        cleaned = super().clean()
+        reason = " ".join((cleaned.get("override_reason") or "").split())
+        if cleaned.get("replace_open_data"):
+            if len(reason) < 5:
+                self.add_error(
+                    "override_reason",
+                    "Indiquez pourquoi vous remplacez la valeur des données ouvertes.",
+                )
+        else:
+            reason = ""  # a reason without the box ticked replaces nothing
+        cleaned["override_reason"] = reason
+        return cleaned
+
+    def service_data(self) -> dict:
+        """The cleaned data as ``services.territory_statistic_save`` takes it."""
+        data = dict(self.cleaned_data)
+        data.pop("replace_open_data", None)
+        return data
+
 
 class StatisticImportForm(forms.Form):
+    #: The kinds of file this import reads (``ctg.uploads``).
+    accepted = (uploads.CSV, uploads.XLSX)
+
     file = forms.FileField(
         label="Fichier CSV ou XLSX",
         help_text="5 Mo au plus ; colonnes : code de la collectivité (INSEE ou SIREN), "
@@ -195,5 +231,19 @@ class StatisticImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        uploads.validate_import_file(upload, accepted=(uploads.CSV, uploads.XLSX))
+        uploads.validate_import_file(upload, accepted=self.accepted)
         return upload
+
+
+class CafdataImportForm(StatisticImportForm):
+    accepted = (uploads.CSV,)
+
+    file = forms.FileField(
+        label="Fichier CSV Cafdata",
+        help_text="Le fichier CSV téléchargé sur le portail Cafdata (séparateur « ; »), "
+        "5 Mo au plus : filtrez-le sur votre département si besoin.",
+        error_messages={
+            "required": "Choisissez le fichier Cafdata à importer.",
+            "empty": "Le fichier est vide.",
+        },
+    )

@@ -196,34 +196,30 @@ def normalise_code(cell: Any) -> str:
 
 
 def _decode(content: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError(
-        "Le fichier CSV n'est pas lisible (encodage inconnu)."
-    )  # pragma: no cover
+    try:
+        return uploads.decode_csv(content).text
+    except uploads.CsvRefused as exc:
+        raise ImportFileError(str(exc)) from exc
+
+
+def sniff_delimiter(first_line: str) -> str:
+    """The separator of a CSV file from its first line: ';' (French spreadsheets), ',' or tab."""
+    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    if "\t" in first_line and first_line.count("\t") > first_line.count(delimiter):
+        delimiter = "\t"
+    return delimiter
 
 
 def read_csv(content: bytes) -> list[RawRow]:
     text = _decode(content)
-    if not text.strip():
-        raise ImportFileError("Le fichier est vide.")
-    first_line = text.splitlines()[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    if "\t" in first_line and first_line.count("\t") > first_line.count(delimiter):
-        delimiter = "\t"
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    delimiter = sniff_delimiter(text.splitlines()[0])
     try:
-        return [RawRow(line=reader.line_num, cells=tuple(cells)) for cells in reader]
-    except csv.Error as exc:
-        # A cell longer than the csv module's limit (131 072 characters), in practice a
-        # quote that is never closed and swallows the rest of the file.
-        raise ImportFileError(
-            "Le fichier CSV est mal formé : une cellule est démesurément longue "
-            "(guillemet ouvrant jamais refermé ?)."
-        ) from exc
+        return [
+            RawRow(line=line, cells=tuple(cells))
+            for line, cells in uploads.csv_lines(text, delimiter=delimiter)
+        ]
+    except uploads.CsvRefused as exc:
+        raise ImportFileError(str(exc)) from exc
 
 
 def _trimmed(cells: tuple) -> tuple:

@@ -1,12 +1,17 @@
 """The shared diagnostic: findings, territory statistics, facilities."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from conventions.models import Thematic
 from ctg.dates import validate_plausible_date
+
+#: The public portal the open-data values come from (the data sets: ``diagnostics.cafdata``).
+OPEN_DATA_PORTAL = "Cafdata"
 
 
 class Diagnostic(models.Model):
@@ -108,7 +113,58 @@ class StatisticDefinition(models.Model):
         return self.label
 
 
+class StatisticImport(models.Model):
+    """One confirmed import of an open-data file (Cafdata): what the values point to.
+
+    The data set's producer, vintage and method are copied here from the registry
+    (``diagnostics.cafdata``) at import time, so that a value keeps the words it was
+    imported with even if the registry changes later.
+    """
+
+    caf = models.ForeignKey(
+        "conventions.Caf",
+        verbose_name="Caf",
+        on_delete=models.PROTECT,
+        related_name="statistic_imports",
+    )
+    dataset = models.CharField("jeu de données", max_length=50)
+    dataset_label = models.CharField("libellé du jeu de données", max_length=200)
+    filename = models.CharField("fichier", max_length=255)
+    producer = models.CharField("producteur", max_length=200)
+    vintage = models.PositiveSmallIntegerField("millésime", null=True, blank=True)
+    method = models.TextField("méthode", blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="importé par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    imported_at = models.DateTimeField("importé le", default=timezone.now)
+    # The preview's token: a second confirmation finds this import instead of running again.
+    token = models.CharField("jeton", max_length=64, unique=True)
+    created_count = models.PositiveIntegerField("valeurs nouvelles", default=0)
+    updated_count = models.PositiveIntegerField("valeurs modifiées", default=0)
+    unchanged_count = models.PositiveIntegerField("valeurs inchangées", default=0)
+    kept_count = models.PositiveIntegerField("valeurs remplacées à la main conservées", default=0)
+    conventions_count = models.PositiveIntegerField("conventions concernées", default=0)
+
+    class Meta:
+        verbose_name = "import de données ouvertes"
+        verbose_name_plural = "imports de données ouvertes"
+        ordering = ["-imported_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.dataset_label} — {self.filename}"
+
+
 class TerritoryStatistic(models.Model):
+    class SourceKind(models.TextChoices):
+        MANUAL = "saisie", "Saisie"
+        SPREADSHEET = "tableur", "Import tableur"
+        OPEN_DATA = "donnees_ouvertes", "Données ouvertes"
+
     collectivity = models.ForeignKey(
         "conventions.Collectivity",
         verbose_name="collectivité",
@@ -121,6 +177,28 @@ class TerritoryStatistic(models.Model):
     year = models.PositiveSmallIntegerField("année")
     value = models.DecimalField("valeur", max_digits=14, decimal_places=2)
     source = models.CharField("source", max_length=200, blank=True)
+    source_kind = models.CharField(
+        "origine", max_length=20, choices=SourceKind.choices, default=SourceKind.MANUAL
+    )
+    source_import = models.ForeignKey(
+        StatisticImport,
+        verbose_name="import de données ouvertes",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="statistics",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="saisie ou importée par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    override_reason = models.TextField(
+        "raison du remplacement de la valeur des données ouvertes", blank=True
+    )
 
     history = HistoricalRecords()
 
@@ -141,10 +219,35 @@ class TerritoryStatistic(models.Model):
                 name="territory_statistic_plausible_year",
                 violation_error_message="L'année doit être comprise entre 1900 et 2100.",
             ),
+            models.CheckConstraint(
+                condition=~Q(source_kind="donnees_ouvertes") | Q(source_import__isnull=False),
+                name="territory_statistic_open_data_has_import",
+                violation_error_message=(
+                    "Une valeur des données ouvertes doit indiquer l'import dont elle vient."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.statistic} — {self.collectivity} ({self.year})"
+
+    @property
+    def is_open_data(self) -> bool:
+        return self.source_kind == self.SourceKind.OPEN_DATA
+
+    @property
+    def is_override(self) -> bool:
+        """Typed by hand over a value of the open data (with a reason)."""
+        return self.source_kind == self.SourceKind.MANUAL and bool(self.override_reason)
+
+    @property
+    def source_badge(self) -> str:
+        """The short French label of where the value comes from (« Données ouvertes Cafdata 2023 »)."""
+        if self.is_open_data:
+            return f"Données ouvertes {OPEN_DATA_PORTAL} {self.year}"
+        if self.is_override:
+            return "Saisie (remplace les données ouvertes)"
+        return self.get_source_kind_display()
 
 
 class Facility(models.Model):

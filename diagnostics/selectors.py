@@ -7,25 +7,39 @@ from decimal import Decimal
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from conventions.models import Collectivity, Convention, Signatory, Thematic
+from conventions.models import Caf, Collectivity, Convention, Signatory, Thematic
 
+from . import cafdata
 from .formatting import Evolution, evolution, is_rate
-from .models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic
+from .models import (
+    Diagnostic,
+    Finding,
+    StatisticDefinition,
+    StatisticImport,
+    TerritoryStatistic,
+)
 
 
 def diagnostic_of(*, convention: Convention) -> Diagnostic | None:
     return Diagnostic.objects.filter(convention=convention).first()
 
 
+def _direct_links(**conventions) -> tuple[QuerySet, QuerySet]:
+    """The rule of a convention's territory, one home: its territories and its signatory
+    collectivities (``conventions``: a filter on the convention), to which the member
+    communes of those that are EPCIs are added."""
+    prefixed = {f"convention__{k}" if k != "convention" else k: v for k, v in conventions.items()}
+    territories = Convention.territories.through.objects.filter(**prefixed)
+    signatories = Signatory.objects.filter(**prefixed, collectivity__isnull=False)
+    return territories, signatories
+
+
 def collectivities_of(*, convention: Convention) -> QuerySet[Collectivity]:
     """The convention's territories and signatory collectivities, with the member communes
     of those that are EPCIs: EPCIs first, then by name (one query)."""
-    territory_ids = Convention.territories.through.objects.filter(convention=convention).values(
-        "collectivity_id"
-    )
-    signatory_ids = Signatory.objects.filter(
-        convention=convention, collectivity__isnull=False
-    ).values("collectivity_id")
+    territories, signatories = _direct_links(convention=convention)
+    territory_ids = territories.values("collectivity_id")
+    signatory_ids = signatories.values("collectivity_id")
     return (
         Collectivity.objects.filter(
             Q(pk__in=territory_ids)
@@ -75,6 +89,8 @@ class StatisticTable:
     years: list[int]
     lines: list[StatisticLine]
     sources: list[str] = field(default_factory=list)
+    # (label, from the open data): (« Données ouvertes Cafdata 2023 », True)…
+    badges: list[tuple[str, bool]] = field(default_factory=list)
 
 
 def _tables(
@@ -91,11 +107,14 @@ def _tables(
         cells: dict[int, dict[int, Decimal]] = {}
         collectivities: dict[int, Collectivity] = {}
         sources: list[str] = []
+        badges: set[tuple[str, bool]] = set()
         for v in values:
             cells.setdefault(v.collectivity_id, {})[v.year] = v.value
             collectivities[v.collectivity_id] = v.collectivity
             if v.source and v.source not in sources:
                 sources.append(v.source)
+            if v.source_kind != TerritoryStatistic.SourceKind.MANUAL or v.is_override:
+                badges.add((v.source_badge, v.is_open_data))
         rate = is_rate(unit=definition.unit, code=definition.code)
         lines = []
         for collectivity_id in sorted(cells, key=lambda pk: collectivity_order.get(pk, 0)):
@@ -114,7 +133,13 @@ def _tables(
                 )
             )
         tables.append(
-            StatisticTable(definition=definition, years=years, lines=lines, sources=sources)
+            StatisticTable(
+                definition=definition,
+                years=years,
+                lines=lines,
+                sources=sources,
+                badges=sorted(badges),
+            )
         )
     return tables
 
@@ -187,7 +212,7 @@ def statistics_of(*, convention: Convention) -> QuerySet[TerritoryStatistic]:
         TerritoryStatistic.objects.filter(
             collectivity__in=collectivities_of(convention=convention).values("pk")
         )
-        .select_related("collectivity", "statistic")
+        .select_related("collectivity", "statistic", "source_import", "recorded_by")
         .order_by("collectivity__name", "statistic__label", "-year")
     )
 
@@ -214,3 +239,117 @@ def finding_of(*, convention: Convention, pk: int) -> Finding | None:
 
 def statistic_of(*, convention: Convention, pk: int) -> TerritoryStatistic | None:
     return statistics_of(convention=convention).filter(pk=pk).first()
+
+
+# --- open data (Cafdata) ------------------------------------------------------------
+
+
+def cafdata_lookups(*, caf: Caf) -> dict[str, dict[str, int]]:
+    """The Caf's communes (INSEE code) and EPCIs (SIREN), by level, to their ids (one query)."""
+    lookups: dict[str, dict[str, int]] = {cafdata.COMMUNE: {}, cafdata.EPCI: {}}
+    levels = {Collectivity.Kind.COMMUNE: cafdata.COMMUNE, Collectivity.Kind.EPCI: cafdata.EPCI}
+    for pk, kind, code in Collectivity.objects.filter(caf=caf, kind__in=list(levels)).values_list(
+        "pk", "kind", "code"
+    ):
+        lookups[levels[kind]][code.strip().upper()] = pk
+    return lookups
+
+
+def conventions_by_collectivity(*, caf: Caf) -> tuple[list[Convention], dict[int, set[int]]]:
+    """The Caf's conventions (by name) and, for each collectivity, the conventions whose
+    territory includes it (the rule of :func:`collectivities_of`), in four queries."""
+    conventions = list(Convention.objects.filter(caf=caf).order_by("name", "pk"))
+    territories, signatories = _direct_links(caf=caf)
+    links: dict[int, set[int]] = {}
+    for convention_id, collectivity_id in [
+        *territories.values_list("convention_id", "collectivity_id"),
+        *signatories.values_list("convention_id", "collectivity_id"),
+    ]:
+        links.setdefault(collectivity_id, set()).add(convention_id)
+    members = Collectivity.objects.filter(parent_epci_id__in=list(links)).values_list(
+        "pk", "parent_epci_id"
+    )
+    for commune_id, epci_id in list(members):
+        links.setdefault(commune_id, set()).update(links.get(epci_id, set()))
+    return conventions, links
+
+
+def open_data_current(
+    *, values: list[cafdata.Value]
+) -> dict[tuple[int, str, int], TerritoryStatistic]:
+    """The recorded values an import of ``values`` would meet, by (collectivity, code, year)."""
+    if not values:
+        return {}
+    rows = TerritoryStatistic.objects.filter(
+        collectivity_id__in={v.collectivity_id for v in values},
+        statistic__code__in={v.statistic for v in values},
+        year__in={v.year for v in values},
+    ).select_related("statistic", "collectivity")
+    return {(r.collectivity_id, r.statistic.code, r.year): r for r in rows}
+
+
+@dataclass
+class ConventionCounts:
+    convention: Convention
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(cafdata.STATUSES, 0))
+
+    @property
+    def changes(self) -> int:
+        return self.counts[cafdata.NEW] + self.counts[cafdata.CHANGED]
+
+
+@dataclass
+class CafdataPreview:
+    """What an import would do: for each convention of the Caf whose territory includes a
+    collectivity of the file, and in total (a value counts once, whatever the conventions)."""
+
+    conventions: list[ConventionCounts]
+    totals: dict[str, int]
+    outside_conventions: int  # values of the Caf's collectivities outside every convention
+    # The recorded values the import would replace, with their new figure.
+    changed: list[tuple[TerritoryStatistic, Decimal]] = field(default_factory=list)
+
+    @property
+    def changes(self) -> int:
+        return self.totals[cafdata.NEW] + self.totals[cafdata.CHANGED]
+
+    @property
+    def summary(self) -> str:
+        """« 3 conventions, 41 valeurs nouvelles, 2 modifiées »."""
+        return cafdata.summary(len(self.conventions), self.totals)
+
+
+def cafdata_preview(*, caf: Caf, values: list[cafdata.Value]) -> CafdataPreview:
+    """Counts of new / changed / unchanged / kept values, per convention, and the values
+    that would change (five queries whatever the file and the conventions)."""
+    conventions, links = conventions_by_collectivity(caf=caf)
+    current = open_data_current(values=values)
+    per_convention = {c.pk: ConventionCounts(convention=c) for c in conventions}
+    totals = dict.fromkeys(cafdata.STATUSES, 0)
+    outside = 0
+    changed = []
+    for value in values:
+        row = current.get((value.collectivity_id, value.statistic, value.year))
+        status = cafdata.status(row, value)
+        totals[status] += 1
+        if status == cafdata.CHANGED:
+            changed.append((row, value.value))
+        linked = links.get(value.collectivity_id, set())
+        if not linked:
+            outside += 1
+        for convention_id in linked:
+            if convention_id in per_convention:
+                per_convention[convention_id].counts[status] += 1
+    concerned = [c for c in per_convention.values() if any(c.counts.values())]
+    return CafdataPreview(
+        conventions=concerned, totals=totals, outside_conventions=outside, changed=changed
+    )
+
+
+def cafdata_imports(*, caf: Caf, limit: int = 10) -> list[StatisticImport]:
+    """The Caf's last open-data imports, newest first (one query)."""
+    return list(StatisticImport.objects.filter(caf=caf).select_related("imported_by")[:limit])
+
+
+def cafdata_import_of(*, caf: Caf, token: str) -> StatisticImport | None:
+    return StatisticImport.objects.filter(caf=caf, token=token).first() if token else None

@@ -42,4 +42,14 @@ urlpatterns = [
         views.statistics_template,
         name="statistics_template",
     ),
+    path(
+        "conventions/<int:pk>/diagnostic/statistiques/cafdata/",
+        views.cafdata_upload,
+        name="cafdata_upload",
+    ),
+    path(
+        "conventions/<int:pk>/diagnostic/statistiques/cafdata/confirmer/",
+        views.cafdata_confirm,
+        name="cafdata_confirm",
+    ),
 ]

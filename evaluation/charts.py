@@ -21,6 +21,8 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from actions.funding import GAP_LABEL
+from actions.funding import gap as funding_gap
 from ctg import formatting, palette
 from ctg.ratios import share_pct
 
@@ -354,8 +356,11 @@ def budget_text(item: Budget) -> str:
     )
 
 
-def budget_chart(items: Sequence[Budget], *, title: str, width: int = 440) -> Figure:
-    """Spent on planned, per funder. The scale rule: each bar is its own line's
+def budget_chart(
+    items: Sequence[Budget], *, title: str, width: int = 440, label_header: str = "Financeur"
+) -> Figure:
+    """Spent on planned, per funder (or per year: ``label_header``), with the gap spent −
+    planned in the table. The scale rule: each bar is its own line's
     planned amount (the whole track), filled by what was spent of it — the bar's
     length is the rate written beside it, whatever the other lines' amounts.
     Spending beyond the planned amount fills the track in a warning colour."""
@@ -390,13 +395,14 @@ def budget_chart(items: Sequence[Budget], *, title: str, width: int = 440) -> Fi
             formatting.amount(i.planned, 0),
             formatting.amount(i.spent, 0),
             formatting.percent(i.ratio_pct),
+            formatting.amount(funding_gap(i.planned, i.spent), 0),
         ]
         for i in items
     ]
     return Figure(
         svg="".join(parts),
         title=title,
-        headers=["Financeur", "Prévu", "Dépensé", "Taux de consommation"],
+        headers=[label_header, "Prévu", "Dépensé", "Taux de consommation", GAP_LABEL],
         rows=rows,
         phone_svg=_budget_phone(items, title, desc),
     )

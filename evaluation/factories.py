@@ -27,3 +27,5 @@ class MeasurementFactory(factory.django.DjangoModelFactory):
     indicator = factory.SubFactory(IndicatorFactory)
     date = datetime.date(2023, 12, 31)
     value = 14
+    # Counted at once, as before the validation by the Caf: the services follow the setting.
+    validation_state = Measurement.State.VALIDATED

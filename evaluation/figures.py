@@ -81,7 +81,7 @@ def sheet_status_figure(rows: Sequence[dict], *, title: str, width: int = 640) -
 
 
 def funding_figure(rows: Sequence[dict], *, title: str) -> charts.Figure:
-    """Spent on planned per funder (rows of :func:`evaluation.funding.funding_by_funder`):
+    """Spent on planned per funder (the ``per_funder`` rows of :func:`evaluation.funding.funding_of`):
     each bar is its own line's planned amount, filled by what was spent of it."""
     return charts.budget_chart(
         [

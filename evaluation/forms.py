@@ -8,7 +8,7 @@ from actions.models import Objective
 from conventions.models import Thematic
 from ctg import uploads
 from ctg.dates import validate_plausible_date
-from ctg.forms import DateInput
+from ctg.forms import DateInput, ReasonField
 
 from .models import Observation, ProgressMarker
 
@@ -82,3 +82,32 @@ class ObservationForm(forms.Form):
     )
     degree = forms.ChoiceField(label="Constat", choices=Observation.Degree.choices)
     text = forms.CharField(label="Observation", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MeasurementEditForm(MeasurementForm):
+    """A measurement's value and comment (its date stays: another date is another value)."""
+
+    date = None
+
+
+class UnlockForm(forms.Form):
+    reason = ReasonField(
+        label="Motif du déverrouillage",
+        noun="Le motif",
+        required=True,
+        error_messages={"required": "Indiquez le motif du déverrouillage."},
+        help_text="Il figurera dans le prochain rapport, avec la valeur avant et après.",
+    )
+
+
+class MeasurementReturnForm(forms.Form):
+    """The Caf sends a value back to its author: the reason is required."""
+
+    return_comment = ReasonField(
+        label="Motif du renvoi",
+        noun="Le motif",
+        rows=3,
+        required=True,
+        error_messages={"required": "Indiquez pourquoi la mesure est renvoyée."},
+        help_text="Il est envoyé par e-mail à l'auteur de la mesure, qui la corrige.",
+    )

@@ -17,14 +17,24 @@ from conventions.permissions import get_convention_or_404
 from ctg import formatting, palette, pending
 from ctg.forms import add_service_errors
 
-from . import charts, imports, progress, selectors, services, workbook
+from . import (
+    charts,
+    imports,
+    locks,
+    progress,
+    readmodel,
+    selectors,
+    services,
+    validation,
+    workbook,
+)
 from .forms import MeasurementForm, WorkbookUploadForm
 
 SESSION_KEY = "evaluation_workbook_imports"
 
 
 def _indicator_or_404(convention, pk):
-    indicator = progress.indicator_of(convention=convention, pk=pk)
+    indicator = readmodel.indicator_of(convention=convention, pk=pk)
     if indicator is None:
         raise Http404("Indicateur introuvable.")
     return indicator
@@ -80,6 +90,9 @@ def indicator_detail(request, pk: int, indicator_pk: int):
     elif request.method == "POST":
         access.require(False)
     measurements = list(selectors.measurements_of(indicator=indicator))
+    states = locks.lock_states(indicator=indicator, measurements=measurements)
+    for m in measurements:
+        m.lock_state = states[m.pk]  # a report's lock, or its unlock (evaluation.locks)
     return render(
         request,
         "evaluation/indicator_detail.html",
@@ -90,7 +103,10 @@ def indicator_detail(request, pk: int, indicator_pk: int):
             "crumb": indicator.name,
             "indicator": indicator,
             "measurements": measurements,
-            "figure": indicator_figure(indicator, measurements),
+            # The curve of the values that count (validated by the Caf: evaluation.validation).
+            "figure": indicator_figure(
+                indicator, [m for m in measurements if validation.is_counted(m)]
+            ),
             "progress_figure": charts.progress_bar(
                 indicator.progress_bar_pct,
                 expected=indicator.expected_pct,
@@ -153,6 +169,8 @@ def workbook_upload(request, pk: int):
                 _context(convention, access, form=form, errors=parsed.errors, filename=upload.name),
             )
         preview = workbook.import_preview(convention=convention, values=parsed.values)
+        # Values a report locked are listed as refused and never imported.
+        refused = {(line.indicator.pk, line.date) for line in preview.refused}
         token = pending.stash(
             request.session,
             SESSION_KEY,
@@ -162,13 +180,24 @@ def workbook_upload(request, pk: int):
                 "values": [
                     [v.indicator_id, v.date.isoformat(), str(v.value), v.row, v.column]
                     for v in parsed.values
+                    if (v.indicator_id, v.date) not in refused
                 ],
             },
         )
         return render(
             request,
             "evaluation/workbook_preview.html",
-            _context(convention, access, preview=preview, token=token, filename=upload.name),
+            _context(
+                convention,
+                access,
+                preview=preview,
+                token=token,
+                filename=upload.name,
+                # Whether the imported values wait for the Caf (evaluation.validation).
+                needs_validation=validation.needs_validation(
+                    convention=convention, user=request.user
+                ),
+            ),
         )
     return render(
         request, "evaluation/workbook_upload.html", _context(convention, access, form=form)

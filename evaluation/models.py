@@ -157,6 +157,13 @@ class Indicator(models.Model):
 
 
 class Measurement(models.Model):
+    class State(models.TextChoices):
+        """Where a value stands in its validation by the Caf (``evaluation.validation``)."""
+
+        PENDING = "a_valider", "À valider"
+        VALIDATED = "validee", "Validée"
+        RETURNED = "renvoyee", "Renvoyée"
+
     indicator = models.ForeignKey(
         Indicator, verbose_name="indicateur", on_delete=models.CASCADE, related_name="measurements"
     )
@@ -172,6 +179,21 @@ class Measurement(models.Model):
         related_name="+",
     )
     entered_at = models.DateTimeField("saisie le", auto_now=True)
+    # Validated unless a service says otherwise: the services set it from the convention's
+    # setting and the author's side (evaluation.validation).
+    validation_state = models.CharField(
+        "validation", max_length=20, choices=State.choices, default=State.VALIDATED
+    )
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="examinée par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    validated_at = models.DateTimeField("examinée le", null=True, blank=True)
+    return_comment = models.TextField("motif du renvoi", blank=True)
 
     history = HistoricalRecords()
 
@@ -186,9 +208,21 @@ class Measurement(models.Model):
                 violation_error_message="Une mesure existe déjà pour cet indicateur à cette date.",
             ),
         ]
+        indexes = [
+            # The Caf's « Mesures à valider » list and its count.
+            models.Index(
+                fields=["validation_state", "indicator"],
+                condition=~Q(validation_state="validee"),
+                name="measurement_awaiting_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.indicator} — {formatting.date_short(self.date)} : {self.value}"
+
+    def clean(self) -> None:
+        if self.validation_state == self.State.RETURNED and not self.return_comment.strip():
+            raise ValidationError({"return_comment": "Indiquez pourquoi la mesure est renvoyée."})
 
 
 class MeasurementImport(models.Model):
@@ -323,3 +357,164 @@ class Observation(models.Model):
 
     def __str__(self) -> str:
         return f"{formatting.date_short(self.date)} — {self.get_degree_display()}"
+
+
+class PeriodLock(models.Model):
+    """The measurements of a period that a report presented: they cannot be changed any more,
+    unless Caf staff unlock one value with a reason (:class:`MeasurementUnlock`).
+
+    Created by the layer that produces the report (evaluation does not know reports): ``label``
+    names it for the users, ``reference`` identifies it (« rapport:12 ») so that building the
+    same report again creates no second lock. The rule lives in :mod:`evaluation.locks`.
+    """
+
+    convention = models.ForeignKey(
+        "conventions.Convention",
+        verbose_name="convention",
+        on_delete=models.CASCADE,
+        related_name="period_locks",
+    )
+    start = models.DateField("début de la période verrouillée")
+    end = models.DateField("fin de la période verrouillée")
+    label = models.CharField("verrouillée par", max_length=255)
+    reference = models.CharField("référence", max_length=100)
+    created_at = models.DateTimeField("verrouillée le", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="verrouillée par (personne)",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "période verrouillée"
+        verbose_name_plural = "périodes verrouillées"
+        ordering = ["convention", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "reference"], name="period_lock_once_per_reference"
+            ),
+            models.CheckConstraint(
+                condition=Q(end__gte=models.F("start")),
+                name="period_lock_order",
+                violation_error_message="La fin de période ne peut pas précéder son début.",
+            ),
+        ]
+        indexes = [models.Index(fields=["convention", "start", "end"])]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class MeasurementUnlock(models.Model):
+    """Caf staff unlocked one locked value (indicator and date) with a reason; the value may be
+    changed until the next report locks again. Kept when the measurement is deleted."""
+
+    lock = models.ForeignKey(
+        PeriodLock, verbose_name="verrou", on_delete=models.CASCADE, related_name="unlocks"
+    )
+    indicator = models.ForeignKey(
+        Indicator, verbose_name="indicateur", on_delete=models.CASCADE, related_name="+"
+    )
+    date = models.DateField("date de la mesure")
+    measurement = models.ForeignKey(
+        Measurement,
+        verbose_name="mesure",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="unlocks",
+    )
+    value_before = models.DecimalField("valeur au déverrouillage", max_digits=14, decimal_places=2)
+    reason = models.TextField("motif")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="déverrouillée par",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField("déverrouillée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "déverrouillage de mesure"
+        verbose_name_plural = "déverrouillages de mesures"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["indicator", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} — {formatting.date_short(self.date)} ({self.lock})"
+
+
+# ------------------------------------------------- the progress read model
+
+
+class IndicatorProgress(models.Model):
+    """An indicator's progress as the progress rule (:mod:`evaluation.progress`) computed
+    it on ``computed_on``: the stored columns of ``with_progress``. Written only by
+    :mod:`evaluation.readmodel`, read by the pages instead of computing the rule again."""
+
+    indicator = models.OneToOneField(
+        Indicator,
+        verbose_name="indicateur",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="progress_row",
+    )
+    convention = models.ForeignKey(
+        "conventions.Convention",
+        verbose_name="convention",
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    last_value = models.DecimalField(
+        "dernière valeur", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    last_date = models.DateField("date de la dernière mesure", null=True, blank=True)
+    progress_pct = models.FloatField("progression", null=True, blank=True)
+    progress_bar_pct = models.FloatField("progression bornée", null=True, blank=True)
+    expected_pct = models.FloatField("progression attendue", null=True, blank=True)
+    schedule_gap = models.FloatField("écart au calendrier", null=True, blank=True)
+    status = models.CharField("état", max_length=20)
+    late = models.BooleanField("en retard", default=False)
+    computed_on = models.DateField("calculé pour le")
+
+    class Meta:
+        verbose_name = "progression d'un indicateur"
+        verbose_name_plural = "progressions des indicateurs"
+        indexes = [models.Index(fields=["convention", "status", "schedule_gap"])]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} : {self.status} ({formatting.date_short(self.computed_on)})"
+
+
+class ConventionProgress(models.Model):
+    """A convention's progress figures as the folds of :mod:`evaluation.progress` computed
+    them, and what they were computed for: the day, the convention's dates and its data
+    version. A reader finding another day, other dates or another version computes them
+    again (:func:`evaluation.readmodel.fresh`)."""
+
+    convention = models.OneToOneField(
+        "conventions.Convention",
+        verbose_name="convention",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="progress_row",
+    )
+    computed_on = models.DateField("calculé pour le")
+    data_version = models.PositiveBigIntegerField("version des données")
+    start_date = models.DateField("début de la convention")
+    end_date = models.DateField("fin de la convention")
+    indicator_count = models.PositiveIntegerField("indicateurs", default=0)
+    late_count = models.PositiveIntegerField("indicateurs en retard", default=0)
+    # The (thematic, status) rows of the progress rule's grouped query: folded on read.
+    thematic_rows = models.JSONField("lignes par thématique et état", default=list)
+
+    class Meta:
+        verbose_name = "progression d'une convention"
+        verbose_name_plural = "progressions des conventions"
+
+    def __str__(self) -> str:
+        return f"{self.convention_id} ({formatting.date_short(self.computed_on)})"

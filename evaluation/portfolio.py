@@ -13,14 +13,12 @@ from django.db.models import (
     Func,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Value,
     When,
 )
 from django.db.models.functions import Cast, Coalesce
-from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from actions.models import ActionSheet
@@ -29,8 +27,7 @@ from conventions import calendar, lifecycle
 from conventions.models import Committee, CommitteeMember, Convention, Side, User
 from ctg.ratios import share_pct
 
-from .models import Indicator
-from .progress import LATE, conventions_indicators, with_progress
+from . import readmodel
 
 FLOAT = FloatField()
 
@@ -112,7 +109,7 @@ def portfolio(
         ),
     )
     if sort == "retard":
-        qs = qs.alias(late_pct=_late_share(today))
+        qs = qs.alias(late_pct=_late_share(portfolio_scope(user=user), today))
     # Ended conventions still open come first, whatever the sort: their end calls for
     # the Caf's decision (evaluation, renewal).
     qs = calendar.ended_first(qs, today)
@@ -123,25 +120,17 @@ def portfolio(
     return qs.order_by("-ended_open", nulls.asc(nulls_last=True), "name", "pk")
 
 
-def _late_share(today: datetime.date):
-    """The share of a convention's indicators that are late, as a correlated
-    expression: only to sort the whole portfolio by it (building it costs most of
-    the portfolio's query construction)."""
-    # Indicators held by a fiche and by an objective are counted apart: an OR across
-    # the two outer joins could use no index (every indicator of the country was
-    # read for each convention; performance at scale, see bench/).
-    holders = (
-        Indicator.objects.filter(action_sheet__convention=OuterRef("pk")),
-        Indicator.objects.filter(objective__convention=OuterRef("pk")),
-    )
-    indicators = _count_subquery(holders[0]) + _count_subquery(holders[1])
-    late = _count_subquery(
-        with_progress(holders[0], today=today).filter(status=LATE)
-    ) + _count_subquery(with_progress(holders[1], today=today).filter(status=LATE))
+def _late_share(scope: QuerySet[Convention], today: datetime.date):
+    """The share of a convention's indicators that are late, from the read model: only to
+    sort the whole portfolio by it, so every convention of the scope is made fresh first
+    (one query when all are, as after the daily refresh)."""
+    readmodel.fresh(list(scope.only("pk", "start_date", "end_date", "data_version")), today=today)
     return Case(
         When(
-            GreaterThan(indicators, 0),
-            then=Cast(late, FLOAT) * Value(100.0) / Cast(indicators, FLOAT),
+            progress_row__indicator_count__gt=0,
+            then=Cast("progress_row__late_count", FLOAT)
+            * Value(100.0)
+            / Cast("progress_row__indicator_count", FLOAT),
         ),
         default=Value(None, output_field=FLOAT),
         output_field=FLOAT,
@@ -149,28 +138,15 @@ def _late_share(today: datetime.date):
 
 
 def portfolio_page(rows, *, today: datetime.date | None = None) -> list[Convention]:
-    """The rows of a portfolio page with their indicators, how many are late (one
-    grouped query for the whole page) and the shares, in %, of fiches validated and
-    of indicators late (None when there is nothing to count)."""
-    today = today or timezone.localdate()
+    """The rows of a portfolio page with their indicators, how many are late (the read
+    model's rows of the page, one query when fresh) and the shares, in %, of fiches
+    validated and of indicators late (None when there is nothing to count)."""
     rows = list(rows)
-    ids = [row.pk for row in rows]
-    counts: dict[int, tuple[int, int]] = {}
-    if ids:
-        grouped = (
-            with_progress(conventions_indicators(ids), today=today, conventions=rows)
-            .annotate(
-                holder_convention=Coalesce(
-                    "action_sheet__convention_id", "objective__convention_id"
-                )
-            )
-            .order_by()
-            .values("holder_convention")
-            .annotate(n=Count("pk"), late=Count("pk", filter=Q(status=LATE)))
-        )
-        counts = {g["holder_convention"]: (g["n"], g["late"]) for g in grouped}
+    stored = readmodel.fresh(rows, today=today) if rows else {}
     for row in rows:
-        row.indicator_count, row.late_count = counts.get(row.pk, (0, 0))
+        state = stored.get(row.pk)
+        row.indicator_count = state.indicator_count if state else 0
+        row.late_count = state.late_count if state else 0
         row.validated_pct = share_pct(row.validated_count, row.sheet_count)
         row.late_pct = share_pct(row.late_count, row.indicator_count)
     return rows

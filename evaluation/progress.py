@@ -85,6 +85,7 @@ from conventions import calendar
 from conventions.models import Convention
 
 from .models import Indicator, Measurement
+from .validation import counted
 
 SCHEDULE_TOLERANCE = 10.0  # points of % between progress and the expected share
 MAINTAIN_TOLERANCE = 0.05  # share of the target a "maintien" indicator may drift
@@ -106,6 +107,17 @@ STATUS_LABELS = {
 }
 
 FLOAT = FloatField()
+
+#: What :func:`with_progress` computes for an indicator (the read model stores these).
+PROGRESS_FIELDS = (
+    "last_value",
+    "last_date",
+    "expected_pct",
+    "progress_pct",
+    "progress_bar_pct",
+    "schedule_gap",
+    "status",
+)
 
 
 def _int(expr):
@@ -186,7 +198,8 @@ def with_progress(
     slow again); without it the query reads each indicator's convention.
     """
     today = today or timezone.localdate()
-    measurements = Measurement.objects.filter(indicator=OuterRef("pk"))
+    # Only the measurements that count (validated by the Caf: evaluation.validation).
+    measurements = counted(Measurement.objects.filter(indicator=OuterRef("pk")))
     if as_of is not None:
         measurements = measurements.filter(date__lte=as_of)
     # The latest measurement is JOINed once (a filtered relation on its id), so that
@@ -324,13 +337,17 @@ def indicators_of(
     as_of: datetime.date | None = None,
 ):
     """Indicators on the convention's fiches and objectives, with their progress."""
-    return with_progress(
-        convention_indicators(convention).select_related(
-            "action_sheet", "objective", "action_sheet__thematic", "objective__thematic"
-        ),
-        today=today,
-        as_of=as_of,
-        conventions=[convention],
+    return in_page_order(
+        with_progress(
+            convention_indicators(convention), today=today, as_of=as_of, conventions=[convention]
+        )
+    )
+
+
+def in_page_order(qs: QuerySet[Indicator]) -> QuerySet[Indicator]:
+    """Indicators as the pages list them (by fiche number, then objective), with their holders."""
+    return qs.select_related(
+        "action_sheet", "objective", "action_sheet__thematic", "objective__thematic"
     ).order_by(F("action_sheet__number").asc(nulls_last=True), "objective__title", "id")
 
 
@@ -414,14 +431,19 @@ EMPTY_SUMMARY = {
 
 def progress_by_sheet(*, convention: Convention, today: datetime.date | None = None) -> list[dict]:
     """Per fiche: number of indicators, average capped progress, counts per status."""
-    rows = _summaries(
+    return sheet_summaries(
         with_progress(
             Indicator.objects.filter(action_sheet__convention=convention),
             today=today,
             conventions=[convention],
-        ),
-        ["action_sheet_id", "action_sheet__number", "action_sheet__title"],
+        )
     )
+
+
+def sheet_summaries(annotated: QuerySet[Indicator]) -> list[dict]:
+    """The per-fiche fold of indicators annotated with their progress (by
+    :func:`with_progress`, or read from the read model), in the fiches' order."""
+    rows = _summaries(annotated, ["action_sheet_id", "action_sheet__number", "action_sheet__title"])
     return sorted(rows, key=lambda r: r["action_sheet__number"])
 
 
@@ -445,6 +467,17 @@ THEMATIC_KEYS = ["group_id", "group_title", "group_order"]
 NO_THEMATIC = "Sans thématique"
 
 
+def _with_thematic(qs: QuerySet, prefix: str = "") -> QuerySet:
+    """Each indicator's thematic group: its fiche's main thematic, or its objective's
+    (``prefix``: the path to the indicator, e.g. ``"indicator__"`` from a row about it)."""
+    sheet, objective = f"{prefix}action_sheet__thematic", f"{prefix}objective__thematic"
+    return qs.annotate(
+        group_id=Coalesce(f"{sheet}_id", f"{objective}_id"),
+        group_title=Coalesce(f"{sheet}__label", f"{objective}__label"),
+        group_order=Coalesce(f"{sheet}__order", f"{objective}__order"),
+    )
+
+
 def _thematic_status_rows(
     *,
     convention: Convention,
@@ -452,15 +485,53 @@ def _thematic_status_rows(
     as_of: datetime.date | None = None,
 ) -> list[dict]:
     return _status_rows(
-        with_progress(
-            convention_indicators(convention), today=today, as_of=as_of, conventions=[convention]
-        ).annotate(
-            group_id=Coalesce("action_sheet__thematic_id", "objective__thematic_id"),
-            group_title=Coalesce("action_sheet__thematic__label", "objective__thematic__label"),
-            group_order=Coalesce("action_sheet__thematic__order", "objective__thematic__order"),
+        _with_thematic(
+            with_progress(
+                convention_indicators(convention),
+                today=today,
+                as_of=as_of,
+                conventions=[convention],
+            )
         ),
         THEMATIC_KEYS,
     )
+
+
+HOLDER = "holder_convention"  # the id of the convention holding an indicator
+
+
+def conventions_progress(
+    *, conventions: Sequence[Convention], today: datetime.date | None = None
+) -> QuerySet[Indicator]:
+    """:func:`with_progress` on the indicators of several conventions at once, each row
+    with the id of its convention (``holder_convention``): what the read model
+    (:mod:`evaluation.readmodel`) stores, computed for a batch of conventions in one query."""
+    return with_progress(
+        conventions_indicators([c.pk for c in conventions]), today=today, conventions=conventions
+    ).annotate(
+        holder_convention=Coalesce("action_sheet__convention_id", "objective__convention_id")
+    )
+
+
+def thematic_status_rows_of(
+    annotated: QuerySet, *, convention_ids: Sequence[int], prefix: str = ""
+) -> dict[int, list[dict]]:
+    """The (thematic, status) rows of :func:`progress_by_thematic_and_total` for several
+    conventions from one grouped query, per convention id. ``annotated``: their indicators
+    with the columns of :func:`with_progress` and ``holder_convention`` (or the read model's
+    rows about them, ``prefix="indicator__"``). The read model stores these rows and folds
+    them on read with :func:`fold_thematic_rows`."""
+    rows = _status_rows(_with_thematic(annotated, prefix), [HOLDER, *THEMATIC_KEYS])
+    by_convention: dict[int, list[dict]] = {pk: [] for pk in convention_ids}
+    for row in rows:
+        by_convention[row.pop(HOLDER)].append(row)
+    return by_convention
+
+
+def fold_thematic_rows(rows: list[dict]) -> tuple[list[dict], dict]:
+    """Per thematic and for the whole convention from its (thematic, status) rows: the
+    folds of :func:`progress_by_thematic_and_total`, on rows stored by the read model."""
+    return _by_thematic(rows), _total(rows)
 
 
 def _by_thematic(rows: list[dict]) -> list[dict]:
@@ -506,8 +577,9 @@ def progress_by_thematic_and_total(
     """Per thematic and for the whole convention, from one grouped query: every
     indicator falls in exactly one thematic group (possibly none), so the total is
     the fold of the groups' rows."""
-    rows = _thematic_status_rows(convention=convention, today=today, as_of=as_of)
-    return _by_thematic(rows), _total(rows)
+    return fold_thematic_rows(
+        _thematic_status_rows(convention=convention, today=today, as_of=as_of)
+    )
 
 
 # ------------------------------------------------------------- the late rule

@@ -29,7 +29,12 @@ from .models import (
 
 
 def measurements_of(*, indicator: Indicator) -> QuerySet[Measurement]:
-    return indicator.measurements.select_related("entered_by").order_by("date")
+    # Their pieces of evidence (evidence app, read by the relation's name), one query.
+    return (
+        indicator.measurements.select_related("entered_by", "validated_by")
+        .prefetch_related("evidence_files")
+        .order_by("date")
+    )
 
 
 def changes_of(*, convention: Convention) -> list[ChangeSought]:
@@ -42,9 +47,9 @@ def changes_of(*, convention: Convention) -> list[ChangeSought]:
                 queryset=ProgressMarker.objects.order_by("order", "id").prefetch_related(
                     Prefetch(
                         "observations",
-                        queryset=Observation.objects.select_related("observed_by").order_by(
-                            "-date", "-id"
-                        ),
+                        queryset=Observation.objects.select_related("observed_by")
+                        .prefetch_related("evidence_files")  # evidence app, by name
+                        .order_by("-date", "-id"),
                     )
                 ),
             )

@@ -7,29 +7,43 @@ Keyword-only, atomic, validated (``full_clean``), French messages.
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from conventions.models import Convention, User
+from conventions.permissions import convention_access
 from conventions.services.data_version import convention_data_changed
 from ctg import formatting
 
+from . import locks, validation
 from .imports import CellValue
 from .models import (
     ChangeSought,
     Indicator,
     Measurement,
     MeasurementImport,
+    MeasurementUnlock,
     Observation,
+    PeriodLock,
     ProgressMarker,
 )
 from .progress import convention_indicators
+from .readmodel import progress_refresh
 from .selectors import ImportResult, result_of
+
+logger = logging.getLogger(__name__)
+
+VALIDATION_FIELDS = ["validation_state", "validated_by", "validated_at", "return_comment"]
 
 
 def indicator_convention(indicator: Indicator) -> Convention:
@@ -58,16 +72,22 @@ def record_measurement(
     comment: str = "",
     user: User | None = None,
 ) -> Measurement:
-    """A new measurement; refused outside the convention's period or on a date
-    already measured."""
+    """A new measurement; refused outside the convention's period, on a date
+    already measured, or in a period a report locked."""
     convention = indicator_convention(indicator)
     convention_data_changed(convention_id=convention.pk)
     check_in_period(convention, date)
+    if (lock := locks.measurement_lock_for(indicator=indicator, date=date)) is not None:
+        raise ValidationError({"date": locks.refusal(lock)})
     measurement = Measurement(
         indicator=indicator, date=date, value=value, comment=comment.strip(), entered_by=user
     )
+    # À valider or validated, by the convention's setting and the author's side.
+    validation.entry_state(convention=convention, user=user, now=timezone.now()).apply(measurement)
     measurement.full_clean()
+    measurement._history_user = user
     measurement.save()
+    progress_refresh(convention_id=convention.pk)
     return measurement
 
 
@@ -118,25 +138,43 @@ def import_measurements(
         )
         .order_by("pk")
     }
+    # Values a report locked since the preview are refused, all or nothing.
+    writes = [
+        v
+        for v in values
+        if (current := existing.get((v.indicator_id, v.date))) is None or current.value != v.value
+    ]
+    refused = locks.ConventionLocks(convention.pk).locked((v.indicator_id, v.date) for v in writes)
+    if refused:
+        raise ValidationError(
+            [
+                f"Cellule {v.column}{v.row} : {locks.refusal(refused[(v.indicator_id, v.date)])}"
+                for v in writes
+                if (v.indicator_id, v.date) in refused
+            ]
+        )
     now = timezone.now()
+    # The values imported are the importer's: à valider or validated like a value typed.
+    entry = validation.entry_state(convention=convention, user=user, now=now)
     to_create, to_update, unchanged = [], [], 0
     for v in values:
         current = existing.get((v.indicator_id, v.date))
         if current is None:
-            to_create.append(
-                Measurement(
-                    indicator_id=v.indicator_id,
-                    date=v.date,
-                    value=v.value,
-                    entered_by=user,
-                    entered_at=now,
-                    comment="Import du classeur de mesures",
-                )
+            measurement = Measurement(
+                indicator_id=v.indicator_id,
+                date=v.date,
+                value=v.value,
+                entered_by=user,
+                entered_at=now,
+                comment="Import du classeur de mesures",
             )
+            entry.apply(measurement)
+            to_create.append(measurement)
         elif current.value != v.value:
             current.value = v.value
             current.entered_by = user
             current.entered_at = now
+            entry.apply(current)
             to_update.append(current)
         else:
             unchanged += 1
@@ -144,7 +182,10 @@ def import_measurements(
         bulk_create_with_history(to_create, Measurement, default_user=user)
     if to_update:
         bulk_update_with_history(
-            to_update, Measurement, ["value", "entered_by", "entered_at"], default_user=user
+            to_update,
+            Measurement,
+            ["value", "entered_by", "entered_at", *VALIDATION_FIELDS],
+            default_user=user,
         )
     result = ImportResult(created=len(to_create), updated=len(to_update), unchanged=unchanged)
     if token:
@@ -156,7 +197,124 @@ def import_measurements(
             updated=result.updated,
             unchanged=result.unchanged,
         )
+    progress_refresh(convention_id=convention.pk)
     return result
+
+
+def _measurement_for_update(measurement: Measurement) -> Measurement:
+    """The measurement read again under a row lock (two writers at once run one after the
+    other), with what finds its convention."""
+    found = (
+        Measurement.objects.select_for_update(of=("self",))
+        .select_related("indicator__action_sheet", "indicator__objective")
+        .filter(pk=measurement.pk)
+        .first()
+    )
+    if found is None:  # deleted meanwhile (another tab, a double click)
+        raise ValidationError("Cette mesure a été supprimée entre-temps.")
+    return found
+
+
+def _refuse_if_locked(measurement: Measurement) -> None:
+    if (lock := locks.measurement_lock_for(measurement)) is not None:
+        raise ValidationError(locks.refusal(lock))
+
+
+@transaction.atomic
+def measurement_update(
+    *, measurement: Measurement, value: Decimal, comment: str = "", user: User | None = None
+) -> Measurement:
+    """Change a measurement's value and comment; refused when a report locked it."""
+    measurement = _measurement_for_update(measurement)
+    convention_data_changed(convention_id=locks.convention_id_of(measurement.indicator))
+    _refuse_if_locked(measurement)
+    measurement.value = value
+    measurement.comment = comment.strip()
+    measurement.entered_by = user
+    # A corrected value is submitted again; a change from the territory side waits again.
+    validation.entry_state(
+        convention=indicator_convention(measurement.indicator), user=user, now=timezone.now()
+    ).apply(measurement)
+    measurement.full_clean()
+    measurement._history_user = user
+    measurement.save()
+    progress_refresh(convention_id=locks.convention_id_of(measurement.indicator))
+    return measurement
+
+
+@transaction.atomic
+def measurement_delete(*, measurement: Measurement, user: User | None = None) -> None:
+    """Delete a measurement (kept in history); refused when a report locked it."""
+    measurement = _measurement_for_update(measurement)
+    convention_data_changed(convention_id=locks.convention_id_of(measurement.indicator))
+    _refuse_if_locked(measurement)
+    measurement._history_user = user
+    measurement.delete()
+    progress_refresh(convention_id=locks.convention_id_of(measurement.indicator))
+
+
+@transaction.atomic
+def period_lock_create(
+    *,
+    convention: Convention,
+    start: datetime.date,
+    end: datetime.date,
+    label: str,
+    reference: str,
+    by: User | None = None,
+) -> PeriodLock:
+    """Lock the measurements dated from ``start`` to ``end`` (a report presented them).
+    The same ``reference`` (« rapport:12 ») locks once: building a report again changes
+    nothing."""
+    convention_data_changed(convention_id=convention.pk)
+    lock = PeriodLock.objects.filter(convention=convention, reference=reference).first()
+    if lock is not None:
+        return lock
+    lock = PeriodLock(
+        convention=convention,
+        start=start,
+        end=end,
+        label=label.strip()[:255],
+        reference=reference,
+        created_by=by,
+    )
+    lock.full_clean()
+    lock.save()
+    return lock
+
+
+UNLOCK_REASON_REQUIRED = "Indiquez le motif du déverrouillage."
+
+
+@transaction.atomic
+def measurement_unlock(*, measurement: Measurement, by: User, reason: str) -> MeasurementUnlock:
+    """Caf staff unlock one locked value, with a reason, until the next report."""
+    measurement = _measurement_for_update(measurement)
+    convention_id = locks.convention_id_of(measurement.indicator)
+    convention_data_changed(convention_id=convention_id)
+    convention = Convention.objects.get(pk=convention_id)
+    if not convention_access(by, convention).can_edit_convention:
+        raise ValidationError(
+            "Seule la Caf peut déverrouiller une valeur présentée dans un rapport."
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": UNLOCK_REASON_REQUIRED})
+    lock = locks.measurement_lock_for(measurement)
+    if lock is None:
+        raise ValidationError("Cette valeur n'est pas verrouillée : elle peut déjà être modifiée.")
+    unlock = MeasurementUnlock(
+        lock=lock,
+        indicator=measurement.indicator,
+        date=measurement.date,
+        measurement=measurement,
+        value_before=measurement.value,
+        reason=reason,
+        by=by,
+    )
+    unlock.full_clean()
+    unlock.save()
+    return unlock
 
 
 # ------------------------------------------------------- qualitative side
@@ -213,3 +371,137 @@ def add_observation(
     observation.full_clean()
     observation.save()
     return observation
+
+
+# ----------------------------------------------- validation of measurements
+
+
+def _measurement_for_review(measurement: Measurement) -> tuple[Measurement, Convention]:
+    """The measurement locked for the change, with its convention (its data version bumped)."""
+    locked = (
+        # Only the measurement's row: PostgreSQL locks no nullable side of an outer join.
+        Measurement.objects.select_for_update(of=("self",))
+        .select_related("indicator__action_sheet__convention", "indicator__objective__convention")
+        .get(pk=measurement.pk)
+    )
+    convention = indicator_convention(locked.indicator)
+    convention_data_changed(convention_id=convention.pk)
+    return locked, convention
+
+
+@transaction.atomic
+def measurement_validate(*, measurement: Measurement, user: User) -> Measurement:
+    """The Caf validates a value « à valider »: from now on it counts."""
+    measurement, convention = _measurement_for_review(measurement)
+    validation.require_validator(convention=convention, user=user)
+    validation.validate(measurement, user=user, now=timezone.now())
+    measurement.full_clean()
+    measurement._history_user = user
+    measurement._change_reason = "Mesure validée"
+    measurement.save()
+    progress_refresh(convention_id=convention.pk)
+    return measurement
+
+
+@transaction.atomic
+def measurement_return(*, measurement: Measurement, comment: str, user: User) -> Measurement:
+    """The Caf sends a value « à valider » back to its author with a comment; the author is
+    told by e-mail once the transaction commits."""
+    measurement, convention = _measurement_for_review(measurement)
+    validation.require_validator(convention=convention, user=user)
+    validation.send_back(measurement, user=user, comment=comment, now=timezone.now())
+    measurement.full_clean()
+    measurement._history_user = user
+    measurement._change_reason = f"Mesure renvoyée : {measurement.return_comment}"
+    measurement.save()
+    if measurement.entered_by_id:
+        _queue_returned_email(measurement.pk)
+    progress_refresh(convention_id=convention.pk)
+    return measurement
+
+
+@transaction.atomic
+def sheet_measurements_validate(*, sheet, user: User) -> int:
+    """The Caf validates every value « à valider » of a fiche at once (its indicators');
+    returns how many."""
+    convention = Convention.objects.select_for_update().get(pk=sheet.convention_id)
+    convention_data_changed(convention_id=convention.pk)
+    validation.require_validator(convention=convention, user=user)
+    pending = list(
+        Measurement.objects.select_for_update()
+        .filter(indicator__action_sheet=sheet, validation_state=Measurement.State.PENDING)
+        .order_by("pk")
+    )
+    now = timezone.now()
+    for measurement in pending:
+        validation.validate(measurement, user=user, now=now)
+    if pending:
+        bulk_update_with_history(
+            pending,
+            Measurement,
+            VALIDATION_FIELDS,
+            default_user=user,
+            default_change_reason="Mesure validée (toute la fiche)",
+        )
+    progress_refresh(convention_id=convention.pk)
+    return len(pending)
+
+
+def _queue_returned_email(measurement_id: int) -> None:
+    """Send the e-mail through Celery once the transaction commits; a broker failure is
+    logged and never undoes the return (the author also sees it in « À faire »)."""
+    from evaluation import tasks
+
+    def _send() -> None:
+        try:
+            tasks.send_measurement_returned.delay(measurement_id)
+        except Exception:  # broker down, or an eager task that failed all its retries
+            logger.exception(
+                "E-mail de mesure renvoyée n° %s non envoyé (file de tâches indisponible)",
+                measurement_id,
+            )
+
+    transaction.on_commit(_send)
+
+
+def measurement_returned_messages(measurement_id: int) -> list[EmailMultiAlternatives]:
+    """The e-mail to the author of a returned value, built when the task runs (none when the
+    value was corrected, validated or deleted meanwhile, or the author has no address)."""
+    measurement = (
+        Measurement.objects.select_related(
+            "entered_by",
+            "validated_by",
+            "indicator__action_sheet__convention",
+            "indicator__objective__convention",
+        )
+        .filter(pk=measurement_id, validation_state=Measurement.State.RETURNED)
+        .first()
+    )
+    if measurement is None or measurement.entered_by is None:
+        return []
+    author = measurement.entered_by
+    if not author.is_active or not author.email:
+        return []
+    indicator = measurement.indicator
+    convention = indicator_convention(indicator)
+    link = settings.SITE_URL.rstrip("/") + reverse(
+        "evaluation:indicator", kwargs={"pk": convention.pk, "indicator_pk": indicator.pk}
+    )
+    context = {
+        "measurement": measurement,
+        "indicator": indicator,
+        "convention": convention,
+        "author": author,
+        "reviewer": measurement.validated_by,
+        "link": f"{link}#mesure-{measurement.pk}",
+    }
+    base = "emails/evaluation/measurement_returned"
+    subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject,
+        render_to_string(f"{base}.txt", context),
+        settings.DEFAULT_FROM_EMAIL,
+        [author.email],
+    )
+    message.attach_alternative(render_to_string(f"{base}.html", context), "text/html")
+    return [message]

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .urls_follow import urlpatterns as follow_urlpatterns
+from .urls_validation import urlpatterns as validation_urlpatterns
 
 app_name = "evaluation"
 
@@ -11,3 +12,5 @@ urlpatterns = [
 
 # Follow-up pages: indicators, measurements, qualitative follow-up, portfolio.
 urlpatterns += follow_urlpatterns
+# Validation of measurements by the Caf.
+urlpatterns += validation_urlpatterns

@@ -3,7 +3,7 @@ follow-up, territory comparison, portfolio); included by :mod:`evaluation.urls`.
 
 from django.urls import path
 
-from . import follow_views, indicator_views
+from . import follow_views, indicator_views, lock_views
 
 urlpatterns = [
     path(
@@ -25,6 +25,21 @@ urlpatterns = [
         "conventions/<int:pk>/evaluation/import/confirmer/",
         indicator_views.workbook_confirm,
         name="workbook_confirm",
+    ),
+    path(
+        "conventions/<int:pk>/evaluation/mesures/<int:measurement_pk>/modifier/",
+        lock_views.measurement_edit,
+        name="measurement_edit",
+    ),
+    path(
+        "conventions/<int:pk>/evaluation/mesures/<int:measurement_pk>/supprimer/",
+        lock_views.measurement_delete,
+        name="measurement_delete",
+    ),
+    path(
+        "conventions/<int:pk>/evaluation/mesures/<int:measurement_pk>/deverrouiller/",
+        lock_views.measurement_unlock,
+        name="measurement_unlock",
     ),
     path("conventions/<int:pk>/evaluation/changements/", follow_views.changes, name="changes"),
     path(

@@ -3,14 +3,15 @@ from django.shortcuts import render
 
 from conventions.permissions import get_convention_or_404
 
-from . import charts, figures, progress, selectors
+from . import charts, figures, readmodel, selectors
 
 
 @login_required
 def overview(request, pk: int):
     convention, access = get_convention_or_404(request.user, pk)
-    # A fixed number of queries, whatever the number of indicators and measurements.
-    by_thematic, summary = progress.progress_by_thematic_and_total(convention=convention)
+    # A fixed number of queries, whatever the number of indicators and measurements: the
+    # progress rule's figures as stored by the read model.
+    by_thematic, summary = readmodel.thematic_and_total(convention=convention)
     return render(
         request,
         "evaluation/overview.html",
@@ -20,7 +21,7 @@ def overview(request, pk: int):
             "active_tab": "evaluation",
             "crumb": "Évaluation",
             "subnav": "indicators",
-            "indicators": list(progress.indicators_of(convention=convention)),
+            "indicators": list(readmodel.indicators_of(convention=convention)),
             "summary": summary,
             "status_figure": charts.stacked_bar(
                 figures.status_segments(summary), title="Indicateurs par état d'avancement"

@@ -4,13 +4,14 @@ uploaded workbook against the database."""
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import F
 
 from conventions.models import Convention
 
+from . import locks
 from .imports import IndicatorLine
 from .models import Indicator, Measurement
 from .progress import convention_indicators
@@ -55,6 +56,7 @@ class PreviewLine:
     new: Decimal
     row: int
     column: str
+    refusal: str = ""  # why the value is not imported (a report locked it)
 
 
 @dataclass
@@ -62,6 +64,7 @@ class ImportPreview:
     new: list[PreviewLine]
     changed: list[PreviewLine]
     unchanged: list[PreviewLine]
+    refused: list[PreviewLine] = field(default_factory=list)  # a report locked them
 
     @property
     def has_changes(self) -> bool:
@@ -69,7 +72,8 @@ class ImportPreview:
 
 
 def import_preview(*, convention: Convention, values) -> ImportPreview:
-    """Compare parsed values with the measurements in the database (2 queries)."""
+    """Compare parsed values with the measurements in the database; a new or changed value in
+    a period a report locked is refused (4 queries)."""
     indicators = {
         i.pk: i
         for i in convention_indicators(convention).select_related("action_sheet", "objective")
@@ -81,10 +85,15 @@ def import_preview(*, convention: Convention, values) -> ImportPreview:
         ).values_list("indicator_id", "date", "value")
     }
     preview = ImportPreview([], [], [])
+    book = locks.ConventionLocks(convention.pk)
     for v in values:
         old = existing.get((v.indicator_id, v.date))
         line = PreviewLine(indicators[v.indicator_id], v.date, old, v.value, v.row, v.column)
-        if old is None:
+        state = book.state(v.indicator_id, v.date)
+        if old != v.value and state.locked:
+            line.refusal = state.refusal
+            preview.refused.append(line)
+        elif old is None:
             preview.new.append(line)
         elif old != v.value:
             preview.changed.append(line)

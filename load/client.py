@@ -6,7 +6,9 @@ user, never retried, so login throttling is never triggered). The measured windo
 of ``--run-time`` starts when every user has logged in (at most ``--ramp-limit``
 after the start): the logins (PBKDF2, about half a CPU second each) are reported
 apart, as the ramp-up. In the window each user follows the journey of its role,
-with 1 to 3 seconds of think time between requests. Traffic goes to 127.0.0.1 only; every request has a
+with a think time between requests drawn uniformly in ``--think`` (5 to 15 seconds by default:
+a person reads a dashboard, a fiche or a form before the next click; ``--think 1-3`` is a
+stress test, not a user). Traffic goes to 127.0.0.1 only; every request has a
 timeout, every user a request cap, and the whole run a deadline.
 
 Journeys (accounts and targets come from the manifest written by setup_load.py):
@@ -91,8 +93,11 @@ class Run:
     rate, within ``ramp_limit`` seconds), then the measured window of ``run_time`` seconds
     that starts when the last user has logged in (like locust's --reset-stats)."""
 
-    def __init__(self, users: int, run_time: float, ramp_limit: float):
+    def __init__(
+        self, users: int, run_time: float, ramp_limit: float, think: tuple[float, float] = (5, 15)
+    ):
         self.users = users
+        self.think = think
         self.run_time = run_time
         self.phase = "ramp"
         self.deadline = time.monotonic() + ramp_limit
@@ -238,13 +243,15 @@ class Writes:
 
 class MeasurementSlots:
     """Unique (indicator, date) pairs: days 1 to 27 of each month (scale data measures
-    on period ends), never twice in a run (one per indicator and date in the model)."""
+    on period ends), never twice in a run (one per indicator and date in the model), after
+    the period of the load report (``open_from``: a built report locks its measurements)."""
 
     def __init__(self, conventions: list[dict]):
         self.lock = threading.Lock()
         self.iters = {}
         for c in conventions:
-            start, end = date.fromisoformat(c["start"]), date.fromisoformat(c["end"])
+            start = date.fromisoformat(c.get("open_from") or c["start"])
+            end = date.fromisoformat(c["end"])
             days = [
                 start + timedelta(days=n)
                 for n in range((end - start).days + 1)
@@ -277,7 +284,7 @@ class VirtualUser:
         self.rng = rng
 
     def think(self) -> None:
-        pause = self.rng.uniform(1.0, 3.0)
+        pause = self.rng.uniform(*self.run_clock.think)
         if time.monotonic() + pause >= self.run_clock.deadline:
             raise StopUser("deadline")
         time.sleep(pause)
@@ -483,7 +490,13 @@ def report(stats: Stats, run: Run, ramp_seconds: float) -> dict:
         shown[(s.name, s.detail)] += 1
     for (name, detail), n in sorted(shown.items(), key=lambda kv: -kv[1])[:15]:
         print(f"  error x{n}: {name}: {detail}")
-    return {"errors": len(errors), "p95_ms": p95, "requests": len(all_ms), "rps": rps}
+    return {
+        "errors": len(errors),
+        "p95_ms": p95,
+        "requests": len(all_ms),
+        "rps": rps,
+        "think_s": list(run.think),
+    }
 
 
 def parse_duration(text: str) -> float:
@@ -492,6 +505,13 @@ def parse_duration(text: str) -> float:
         raise argparse.ArgumentTypeError(f"bad duration {text!r} (e.g. 60s, 5m)")
     value, unit = float(match.group(1)), match.group(2) or "s"
     return value * (60 if unit in ("m", "min") else 1)
+
+
+def parse_think(text: str) -> tuple[float, float]:
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)", text.strip())
+    if not match or not 0 < float(match.group(1)) <= float(match.group(2)) <= 120:
+        raise argparse.ArgumentTypeError(f"bad think time {text!r} (seconds, e.g. 5-15)")
+    return float(match.group(1)), float(match.group(2))
 
 
 def main() -> int:
@@ -504,6 +524,9 @@ def main() -> int:
     parser.add_argument("--run-time", type=parse_duration, default=60.0)
     parser.add_argument("--ramp-limit", type=parse_duration, default=120.0)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--think", type=parse_think, default=(5.0, 15.0), help="seconds between requests, MIN-MAX"
+    )
     parser.add_argument("--summary", help="write the figures as JSON here")
     args = parser.parse_args()
     if not 1 <= args.users <= 500 or not 1 <= args.run_time <= 3600 or args.ramp_limit > 600:
@@ -519,10 +542,11 @@ def main() -> int:
     order = [a for group in itertools.zip_longest(*(by_role[r] for r in roles)) for a in group if a]
     stats, writes = Stats(), Writes(args.writes)
     slots = MeasurementSlots(manifest["conventions"])
-    run = Run(args.users, args.run_time, args.ramp_limit)
+    run = Run(args.users, args.run_time, args.ramp_limit, args.think)
     print(
         f"Load: {args.users} users ({', '.join(roles)}), logging in at {args.spawn_rate:g}/s, "
-        f"then {args.run_time:.0f} s measured, against http://{HOST}:{args.port}",
+        f"then {args.run_time:.0f} s measured, {args.think[0]:g} to {args.think[1]:g} s of "
+        f"think time between requests, against http://{HOST}:{args.port}",
         flush=True,
     )
     started = time.monotonic()

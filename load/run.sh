@@ -2,9 +2,11 @@
 # make load: the application under gunicorn with production settings against the
 # PostgreSQL database ctg_load, driven from a second process on 127.0.0.1 for a
 # bounded time, then a check that every acknowledged write is in the database.
-# By hand, not in CI. Variables: LOAD_USERS (50), LOAD_DURATION (60s), LOAD_PORT
-# (8765), LOAD_SCALE (scale data set size, 130 conventions), LOAD_WORKERS (3),
-# LOAD_THREADS (4), LOAD_DATABASE_URL, LOAD_REDIS_URL.
+# By hand, not in CI. Variables: LOAD_USERS (200 from make, 50 here), LOAD_DURATION (60s), LOAD_PORT
+# (8765), LOAD_SCALE (scale data set size, 130 conventions), LOAD_WORKERS (cores + 1),
+# LOAD_THREADS (4), LOAD_THINK (seconds between a user's requests, 5-15), LOAD_SPAWN_RATE
+# (logins per second, 1),
+# LOAD_DATABASE_URL, LOAD_REDIS_URL. The client runs on the same machine as the server.
 # Exit code: 0 when 0 errors and 0 lost writes (a p95 over 500 ms is a WARNING
 # line, not a failure), 1 otherwise.
 set -euo pipefail
@@ -15,8 +17,16 @@ USERS=${LOAD_USERS:-50}
 DURATION=${LOAD_DURATION:-60s}
 PORT=${LOAD_PORT:-8765}
 SCALE=${LOAD_SCALE:-130}
-WORKERS=${LOAD_WORKERS:-3}
+# Gunicorn sized for the cores: one process per core plus one (a process computes on one
+# core at a time; the spare one works while another waits), threads for the waits on
+# PostgreSQL. Each thread keeps its own database connection (CONN_MAX_AGE): workers x
+# threads connections, checked against max_connections below.
+WORKERS=${LOAD_WORKERS:-$(( $(nproc) + 1 ))}
 THREADS=${LOAD_THREADS:-4}
+THINK=${LOAD_THINK:-5-15}
+# Logins per second during the ramp-up: a login costs about half a CPU second (PBKDF2); 2
+# cores absorb 2 to 3 a second when quiet, fewer when shared: 200 people arriving in 3 minutes.
+SPAWN_RATE=${LOAD_SPAWN_RATE:-1}
 RUN_DIR=load/.run
 mkdir -p "$RUN_DIR"
 
@@ -41,19 +51,7 @@ case "$REDIS_URL" in
 esac
 
 echo "== database ${DATABASE_URL##*/}"
-$PY - <<'EOF'
-import os, psycopg2, urllib.parse as u
-url = u.urlsplit(os.environ["DATABASE_URL"])
-name = url.path.lstrip("/")
-conn = psycopg2.connect(host=url.hostname, port=url.port or 5432, user=url.username or "postgres",
-                        password=url.password, dbname="postgres")
-conn.autocommit = True
-with conn.cursor() as cur:
-    cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-    if not cur.fetchone():
-        cur.execute(f'CREATE DATABASE "{name}"')
-        print(f"created {name}")
-EOF
+$PY -c "from bench.scales import ensure_database; ensure_database() and print('created')"
 $PY manage.py migrate --noinput -v0
 # The e-mails queued by the opinions go to this Redis database (no worker: emptied at the end).
 $PY -c "import os, redis; redis.Redis.from_url(os.environ['REDIS_URL'], socket_timeout=3).flushdb()" \
@@ -113,11 +111,23 @@ worker_cpu() {
 echo "== load: $USERS users for $DURATION"
 cpu_before=$(worker_cpu); t_before=$(date +%s)
 client_rc=0
-$PY load/client.py --port "$PORT" --users "$USERS" --spawn-rate 10 --run-time "$DURATION" \
+$PY load/client.py --port "$PORT" --users "$USERS" --spawn-rate "$SPAWN_RATE" --run-time "$DURATION" --think "$THINK" --ramp-limit 300s \
   --manifest "$RUN_DIR/manifest.json" --writes "$RUN_DIR/writes.jsonl" \
   --summary "$RUN_DIR/summary.json" || client_rc=$?
 cpu_used=$(( $(worker_cpu) - cpu_before )); wall=$(( $(date +%s) - t_before ))
 echo "gunicorn workers used $((cpu_used / 100)).$(printf %02d $((cpu_used % 100))) CPU seconds in ${wall} s of load (ramp-up included; PostgreSQL not counted)"
+$PY - <<'EOF' || true
+import os, psycopg2, urllib.parse as u
+url = u.urlsplit(os.environ["DATABASE_URL"])
+conn = psycopg2.connect(host=url.hostname, port=url.port or 5432, user=url.username or "postgres",
+                        password=url.password, dbname=url.path.lstrip("/"))
+with conn.cursor() as cur:
+    cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+    held = cur.fetchone()[0] - 1
+    cur.execute("SHOW max_connections")
+    print(f"PostgreSQL connections held by the application at the end: {held} "
+          f"(persistent, CONN_MAX_AGE; max_connections {cur.fetchone()[0]}, shared by the machine)")
+EOF
 stop_server
 trap - EXIT INT TERM
 if grep -q -E "Traceback|Error" "$RUN_DIR/gunicorn.log"; then
@@ -135,7 +145,8 @@ import json, sys
 s, c = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 ok = s["errors"] == 0 and c["lost"] == 0 and c["inconsistent"] == 0
 fast = s["p95_ms"] < 500
-print(f"\nVERDICT ({sys.argv[3]} users, {s['rps']:.1f} requests/s): "
+think = "-".join(f"{t:g}" for t in s.get("think_s", []))
+print(f"\nVERDICT ({sys.argv[3]} users, think time {think} s, {s['rps']:.1f} requests/s): "
       f"{s['errors']} errors (target 0), {c['lost']} lost writes (target 0): "
       f"{'PASS' if ok else 'FAIL'}; p95 {s['p95_ms']:.0f} ms (target < 500 ms): "
       f"{'PASS' if fast else 'MISSED'}")

@@ -38,6 +38,7 @@ django.setup()
 
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import transaction  # noqa: E402
+from django.db.models import Max  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from actions import workflow  # noqa: E402
@@ -45,7 +46,7 @@ from actions.models import ActionSheet, ActionSheetTransition, Approval  # noqa:
 from actions.workflow import approving_committee  # noqa: E402
 from bench.scale import EMAIL_DOMAIN, SUFFIX  # noqa: E402
 from conventions.models import CommitteeMember, Convention, Side, Signatory, User  # noqa: E402
-from evaluation.models import Indicator, Measurement  # noqa: E402
+from evaluation.models import Indicator, Measurement, PeriodLock  # noqa: E402
 from reports import services as reporting  # noqa: E402
 from reports.models import ProgressReport  # noqa: E402
 
@@ -119,7 +120,10 @@ def reset_previous_run() -> dict[str, int]:
 
 
 def report_period(convention: Convention) -> tuple[datetime.date, datetime.date]:
-    end = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+    """The load report's period: up to the end of the month three months ago. A built report
+    locks the measurements of its period (evaluation.locks): the run measures after it."""
+    ago = timezone.localdate() - datetime.timedelta(days=90)
+    end = ago.replace(day=1) - datetime.timedelta(days=1)
     end = min(max(end, convention.start_date), convention.end_date)
     return convention.start_date, end
 
@@ -243,6 +247,13 @@ def main() -> None:
         report = reporting.report_build(report_id=entry["report"])
         if report.status != ProgressReport.Status.READY:
             raise SystemExit(f"Report {report.pk} not ready: {report.error}")
+        # A built report locks the measurements of its period (evaluation.locks): the run
+        # measures after the last locked period (this report's or an earlier run's).
+        last_locked = PeriodLock.objects.filter(convention_id=entry["id"]).aggregate(
+            end=Max("end")
+        )["end"]
+        if last_locked:
+            entry["open_from"] = (last_locked + datetime.timedelta(days=1)).isoformat()
 
     Path(args.manifest).write_text(
         json.dumps(

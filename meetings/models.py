@@ -300,6 +300,8 @@ class MeetingDecision(models.Model):
         related_name="+",
     )
     recorded_at = models.DateTimeField("saisie le", default=timezone.now)
+    # When the fiche's author and pilot were told of the decision (one e-mail each, once).
+    notified_at = models.DateTimeField("auteur informé le", null=True, blank=True)
 
     class Meta:
         verbose_name = "décision de réunion"
@@ -401,3 +403,26 @@ class ReleveDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sending} → {self.email}"
+
+
+class MeetingPack(models.Model):
+    """The dossier de séance of a meeting as last built (``meetings.pack``): its PDF and the
+    digest of the HTML it was rendered from, so that the PDF is built once per content and
+    built again as soon as what it says changes."""
+
+    meeting = models.OneToOneField(
+        "conventions.Meeting",
+        verbose_name="réunion",
+        on_delete=models.CASCADE,
+        related_name="meeting_pack",
+    )
+    digest = models.CharField("empreinte du contenu", max_length=64)
+    document = models.BinaryField("dossier de séance (PDF)", default=b"")
+    built_at = models.DateTimeField("produit le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "dossier de séance"
+        verbose_name_plural = "dossiers de séance"
+
+    def __str__(self) -> str:
+        return f"Dossier de séance — {self.meeting}"

@@ -20,6 +20,7 @@ DOCX_CONTENT_TYPE = word.CONTENT_TYPE
 def render_html(*, meeting: Meeting, convention: Convention, now=None) -> str:
     context = selectors.releve(meeting=meeting, convention=convention)
     context["generated_at"] = now or timezone.now()
+    context["releve"] = context  # the body (_releve_body.html) reads it as ``r``
     with translation.override("fr"):
         return render_to_string("meetings/releve.html", context)
 

@@ -28,12 +28,15 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from actions import history as fiche_history
 from actions import workflow
 from actions.models import ActionSheet
+from actions.selectors import funding_totals
 from conventions import selectors as convention_selectors
 from conventions.models import Committee, Convention, Meeting, Side
 from ctg import formatting
 from evaluation import progress
+from evaluation.models import Measurement
 from reports.models import ProgressReport
 
 from .models import (
@@ -406,3 +409,120 @@ def releve_sendings(meeting: Meeting) -> list[ReleveSending]:
         .defer("document")
         .order_by("-sequence")
     )
+
+
+# --------------------------------------------------------------------------- the pack
+
+
+def _sheets_to_decide(agenda: Agenda, convention: Convention, today) -> list[dict]:
+    """One entry per fiche on the agenda for the committee's opinion, in the agenda's
+    order: the fiche (its summary), its funding lines and totals (``funding_totals``, the
+    fiche page's), its indicators with their progress (``evaluation.progress``) and what
+    changed since its validated version (``actions.history.changes_since_approved``, the
+    fiche page's reading of the history)."""
+    items = [i for i in agenda.rows if i.kind in DECIDABLE_KINDS and i.fiche_id]
+    if not items:
+        return []
+    ids = [item.fiche_id for item in items]
+    sheets = {
+        sheet.pk: sheet
+        for sheet in ActionSheet.objects.filter(pk__in=ids, convention=convention)
+        .select_related("thematic", "objective", "lead_user", "submitted_by")
+        .prefetch_related("funding_lines", "other_thematics", "communes")
+    }
+    indicators: dict[int, list] = {}
+    for indicator in progress.indicators_of(convention=convention, today=today).filter(
+        action_sheet_id__in=ids
+    ):
+        indicator.status_label = progress.STATUS_LABELS.get(indicator.status, "")
+        indicators.setdefault(indicator.action_sheet_id, []).append(indicator)
+    fiches = []
+    for position, item in enumerate(agenda.rows, start=1):
+        sheet = sheets.get(item.fiche_id) if item.kind in DECIDABLE_KINDS else None
+        if sheet is None:
+            continue
+        lines = sorted(sheet.funding_lines.all(), key=lambda li: (li.year, li.funder.lower()))
+        fiches.append(
+            {
+                "item": item,
+                "position": position,
+                "sheet": sheet,
+                "thematics": [t for t in [sheet.thematic, *sheet.other_thematics.all()] if t],
+                "communes": list(sheet.communes.all()),
+                "pilot": sheet.lead_user.get_full_name() if sheet.lead_user else "",
+                "lines": lines,
+                "totals": funding_totals(lines),
+                "indicators": indicators.get(sheet.pk, []),
+                "changes": fiche_history.changes_since_approved(sheet=sheet),
+            }
+        )
+    return fiches
+
+
+def _figures(*, meeting: Meeting, convention: Convention, previous: Meeting | None, today) -> dict:
+    """The convention's figures now (progress per thematic and in all, the late
+    indicators: ``evaluation.progress``, the one rule) and the measurements entered since
+    the previous meeting (since the convention's start for a first meeting), before this
+    one."""
+    thematics, total = progress.progress_by_thematic_and_total(convention=convention, today=today)
+    late = list(progress.late_indicators(convention=convention, today=today))
+    for indicator in late:
+        indicator.holder = (
+            indicator.action_sheet.number
+            if indicator.action_sheet_id
+            else (indicator.objective.title if indicator.objective_id else "")
+        )
+    since = previous.date if previous is not None else None
+    measurements = Measurement.objects.filter(
+        indicator__in=progress.convention_indicators(convention), entered_at__lt=meeting.date
+    )
+    if since is not None:
+        measurements = measurements.filter(entered_at__gte=since)
+    else:
+        measurements = measurements.filter(date__gte=convention.start_date)
+    return {
+        "thematics": thematics,
+        "total": total,
+        "late": late,
+        "since": since,
+        "measurements": list(
+            measurements.select_related(
+                "indicator__action_sheet", "indicator__objective", "entered_by"
+            ).order_by("indicator__action_sheet__number", "indicator__name", "date", "pk")
+        ),
+    }
+
+
+def pack(*, meeting: Meeting, convention: Convention, today: datetime.date | None = None) -> dict:
+    """What the dossier de séance says (``meetings.pack``): the meeting (date, time,
+    place), its agenda as shown on the meeting page, the members convened with their
+    presence, one entry per fiche to decide, the figures since the previous meeting and
+    that meeting's relevé de décisions (:func:`releve`, the relevé's own reading).
+
+    A fixed number of queries, plus those of ``changes_since_approved`` for each new version
+    of a validated fiche on the agenda (a handful per fiche: a document, not a list)."""
+    today = today or timezone.localdate()
+    committee = convention_selectors.committee_of(
+        convention=convention, committee_pk=meeting.committee_id
+    )
+    committee.convention = convention
+    record = record_of(meeting)
+    agenda = agenda_rows(meeting=meeting, committee=committee, record=record, today=today)
+    rows = attendees(committee=committee, meeting=meeting)
+    previous = previous_meeting(meeting)
+    return {
+        "meeting": meeting,
+        "committee": committee,
+        "convention": convention,
+        "caf": convention.caf,
+        "end": meeting.date + MEETING_DURATION,
+        "agenda": agenda.rows,
+        "attendees": rows,
+        "attendance_counts": attendance_counts(rows),
+        "guests": record.guests if record else "",
+        "fiches": _sheets_to_decide(agenda, convention, today),
+        "figures": _figures(meeting=meeting, convention=convention, previous=previous, today=today),
+        "previous": previous,
+        "previous_releve": releve(meeting=previous, convention=convention) if previous else None,
+        "today": today,
+    }

@@ -27,15 +27,15 @@ from actions.models import ActionSheet, Approval
 from conventions import selectors as convention_selectors
 from conventions.models import CommitteeMember, Meeting, Side, User
 from ctg import formatting
-from reports.models import ProgressReport
 
 # Module imports, looked up at call time: the task calls these services back.
-from . import ical, releve, selectors, tasks
+from . import ical, pack, releve, selectors, tasks
 from .models import (
     AgendaItem,
     Attendance,
     Convocation,
     MeetingDecision,
+    MeetingPack,
     MeetingRecord,
     ReleveSending,
 )
@@ -316,10 +316,38 @@ def meeting_url(meeting: Meeting) -> str:
     )
 
 
-def pack_url(pack: ProgressReport | None) -> str:
-    if pack is None or pack.status != ProgressReport.Status.READY:
-        return ""
-    return _absolute(reverse("reports:report_detail", args=[pack.convention_id, pack.pk]))
+def pack_url(meeting: Meeting) -> str:
+    """The meeting's dossier de séance (PDF), built from the data when it is opened."""
+    return _absolute(
+        reverse(
+            "meetings:pack_pdf",
+            kwargs={
+                "pk": meeting.committee.convention_id,
+                "committee_pk": meeting.committee_id,
+                "meeting_pk": meeting.pk,
+            },
+        )
+    )
+
+
+def pack_build(*, meeting: Meeting, today: datetime.date | None = None) -> MeetingPack:
+    """The meeting's dossier de séance as a PDF, built once per content: the HTML is
+    composed from the data (:func:`meetings.pack.render_html`) and the PDF stored with
+    its digest is returned while the HTML has not changed; otherwise the PDF is rendered
+    and stored in its place."""
+    convention = meeting.committee.convention
+    html = pack.render_html(meeting=meeting, convention=convention, today=today)
+    digest = pack.digest(html)
+    stored = MeetingPack.objects.filter(meeting=meeting).first()
+    if stored is not None and stored.digest == digest:
+        return stored
+    document = pack.render_pdf(html)
+    with transaction.atomic():
+        stored, _ = MeetingPack.objects.update_or_create(
+            meeting=meeting,
+            defaults={"digest": digest, "document": document, "built_at": timezone.now()},
+        )
+    return stored
 
 
 def calendar_text(
@@ -404,7 +432,6 @@ def convocation_deliver(*, convocation_id: int) -> int:
     )
     meeting = convocation.meeting
     content = convocation.content
-    pack = selectors.meeting_pack(meeting)
     context = {
         "meeting": meeting,
         "committee": meeting.committee,
@@ -414,8 +441,7 @@ def convocation_deliver(*, convocation_id: int) -> int:
         "location": content["location"],
         "agenda": content["agenda"],
         "url": meeting_url(meeting),
-        "pack": pack,
-        "pack_url": pack_url(pack),
+        "pack_url": pack_url(meeting),
     }
     calendar = calendar_text(meeting=meeting, content=content, sequence=convocation.sequence - 1)
     return _mail_each_member(
@@ -531,7 +557,76 @@ def decision_record(
             raise ValidationError({"follow_up": "Indiquez les suites à donner à ce point."})
         decision.full_clean()
         decision.save()
+        if decision.is_fiche:
+            transaction.on_commit(lambda: _enqueue_decision_notice(decision.pk))
     return decision
+
+
+def _enqueue_decision_notice(decision_id: int) -> None:
+    try:
+        tasks.send_decision_notice.apply_async((decision_id,), ignore_result=True)
+    except Exception:  # noqa: BLE001 - the decision is recorded; the e-mail is a courtesy
+        logger.warning("Decision %s: the author was not told", decision_id, exc_info=True)
+
+
+def decision_recipients(sheet: ActionSheet) -> list[str]:
+    """The fiche's author (who submitted it) and pilot (its lead's account), once per
+    address, when an e-mail reaches them."""
+    addresses = []
+    for user in (sheet.submitted_by, sheet.lead_user):
+        if user is not None and user.is_active and user.email:
+            email = user.email.lower()
+            if email not in addresses:
+                addresses.append(email)
+    return addresses
+
+
+def decision_notify(*, decision_id: int) -> int:
+    """Tell the fiche's author and pilot what the meeting decided on it: one e-mail each
+    for the whole decision (the opinions recorded in the meeting send none,
+    :func:`actions.services.approval_give` with an ``occasion``). Safe to run twice: the
+    decision is claimed (``notified_at``) before anything is sent. Returns how many were
+    sent."""
+    now = timezone.now()
+    claimed = MeetingDecision.objects.filter(
+        pk=decision_id, notified_at__isnull=True, fiche__isnull=False
+    ).update(notified_at=now)
+    if not claimed:
+        return 0
+    decision = MeetingDecision.objects.select_related(
+        "fiche__submitted_by",
+        "fiche__lead_user",
+        "meeting__committee__convention__caf",
+    ).get(pk=decision_id)
+    sheet, meeting = decision.fiche, decision.meeting
+    context = {
+        "decision": decision,
+        "sheet": sheet,
+        "meeting": meeting,
+        "committee": meeting.committee,
+        "convention": meeting.committee.convention,
+        "occasion": occasion(meeting),
+        "url": _absolute(
+            reverse("actions:sheet", kwargs={"pk": sheet.convention_id, "sheet_id": sheet.pk})
+        ),
+        "meeting_url": meeting_url(meeting),
+    }
+    template = "emails/meetings/decision"
+    subject = render_to_string(f"{template}_subject.txt", context).strip()
+    sent = 0
+    try:
+        for email in decision_recipients(sheet):
+            message = EmailMultiAlternatives(
+                subject=subject, body=render_to_string(f"{template}.txt", context), to=[email]
+            )
+            message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+            message.send()
+            sent += 1
+    except Exception:
+        if not sent:  # nobody told yet: the retried task may try again
+            MeetingDecision.objects.filter(pk=decision_id).update(notified_at=None)
+        raise
+    return sent
 
 
 def _decide_fiche(decision: MeetingDecision, *, meeting: Meeting, votes: dict, by: User) -> None:

@@ -16,3 +16,8 @@ def send_convocation(convocation_id: int) -> int:
 @shared_task
 def send_releve(sending_id: int) -> int:
     return services.releve_deliver(sending_id=sending_id)
+
+
+@shared_task
+def send_decision_notice(decision_id: int) -> int:
+    return services.decision_notify(decision_id=decision_id)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from conventions.permissions import get_convention_or_404
 from ctg import formatting
 
+from . import pack as pack_document
 from . import releve as releve_document
 from . import selectors, services
 from .forms import DECISION_DRAFT, AgendaActionForm, AgendaItemForm, DecisionForm
@@ -254,6 +255,20 @@ def _document(request, pk: int, committee_pk: int, meeting_pk: int):
     convention, meeting = _meeting(request, pk, committee_pk, meeting_pk, edit=False)
     meeting.committee.convention = convention
     return convention, meeting
+
+
+@login_required
+@require_GET
+def pack_pdf(request, pk: int, committee_pk: int, meeting_pk: int):
+    """The dossier de séance (PDF), for anyone who sees the convention: built from the
+    data when it is opened, once per content (``services.pack_build``)."""
+    _convention, meeting = _document(request, pk, committee_pk, meeting_pk)
+    built = services.pack_build(meeting=meeting)
+    response = HttpResponse(bytes(built.document), content_type=pack_document.PDF_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(
+        True, pack_document.filename(meeting)
+    )
+    return response
 
 
 @login_required

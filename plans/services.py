@@ -37,6 +37,7 @@ from actions.models import ActionSheet, ActionSheetTransition, FundingLine, Obje
 from conventions.models import Collectivity, Convention, Thematic, User
 from conventions.services.data_version import convention_data_changed
 from evaluation.models import Indicator, code_for
+from evaluation.readmodel import progress_refresh
 
 from .models import PlanImport
 from .workbook import CellError, ParsedPlan, PlanRow, norm, parse_plan
@@ -709,6 +710,9 @@ def _funding(ctx, parsed, parsed_keys, preview: PlanPreview) -> None:
         values = {
             "funder": funder,
             "year": year,
+            # A blank nature keeps the line's own (an older workbook has no such column).
+            "nature": row.values.get("nature")
+            or (existing.nature if existing else FundingLine.Nature.OPERATING),
             "planned_amount": row.values.get("planned_amount", Decimal(0)),
             "spent_amount": row.values.get("spent_amount", Decimal(0)),
         }
@@ -920,10 +924,12 @@ def plan_import_confirm(
             sheet=op.sheet,
             revision=revision,
             change_reason=reason,
+            refresh_progress=False,  # once, below
         )
         _set_codes(sheet, before, op.new_codes, by=by, reason=reason)
         if op.sheet is None and op.status != Status.DRAFT:
             _historical_status(sheet, op.status, by, filename)
+    progress_refresh(convention_id=convention.pk)
     return PlanImport.objects.create(
         token=token,
         convention=convention,

@@ -97,6 +97,7 @@ LEVELS = _choices(Objective.Level.choices) | {
 KINDS = _choices(Indicator.Kind.choices)
 DIRECTIONS = _choices(Indicator.Direction.choices)
 FREQUENCIES = _choices(Indicator.Frequency.choices)
+NATURES = _choices(FundingLine.Nature.choices)
 CHOICE_FIELDS = {
     exports.FICHES_SHEET: {"status": (STATUSES, ActionSheet.Status)},
     exports.OBJECTIVES_SHEET: {"level": (LEVELS, Objective.Level)},
@@ -105,6 +106,7 @@ CHOICE_FIELDS = {
         "direction": (DIRECTIONS, Indicator.Direction),
         "frequency": (FREQUENCIES, Indicator.Frequency),
     },
+    exports.FUNDING_SHEET: {"nature": (NATURES, FundingLine.Nature)},
 }
 DATE_FIELDS = {"start_date", "end_date", "baseline_date", "target_date"}
 NUMBER_FIELDS = {"baseline_value", "target_value"}

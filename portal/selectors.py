@@ -20,9 +20,10 @@ from evaluation.figures import (
     sheet_status_figure,
     status_segments,
 )
-from evaluation.funding import funding_by_funder
+from evaluation.funding import funding_of, funding_year_figure
 from evaluation.models import Indicator
-from evaluation.progress import indicators_of, late_first, progress_by_thematic_and_total
+from evaluation.readmodel import late_indicators, thematic_and_total
+from evaluation.validation import Awaiting, awaiting
 from reports.models import ProgressReport
 from reports.selectors import reports_of
 
@@ -33,7 +34,8 @@ LATE_SHOWN = 8  # the late indicators listed on the Synthèse (their count is in
 class ConventionDashboard:
     """What the Synthèse shows, each part read when first used: a page whose figures come
     from the cache (ctg.fragments) reads only its live parts (next meeting, pending
-    opinions, latest reports). Every part read: a fixed number of queries (7)."""
+    opinions, latest reports). Every part read: a fixed number of queries (8, the values
+    awaiting validation included)."""
 
     convention: Convention
     today: datetime.date
@@ -46,7 +48,7 @@ class ConventionDashboard:
 
     @cached_property
     def _progress(self) -> tuple[list[dict], dict]:
-        return progress_by_thematic_and_total(convention=self.convention, today=self.today)
+        return thematic_and_total(convention=self.convention, today=self.today)
 
     @property
     def thematic_progress(self) -> list[dict]:
@@ -58,12 +60,21 @@ class ConventionDashboard:
 
     @cached_property
     def late_indicators(self) -> list[Indicator]:
-        indicators = indicators_of(convention=self.convention, today=self.today)
-        return list(late_first(indicators)[:LATE_SHOWN])
+        return list(late_indicators(convention=self.convention, today=self.today)[:LATE_SHOWN])
 
     @cached_property
+    def funding_totals(self) -> dict:
+        """Per funder and per year (evaluation.funding.funding_of, one query)."""
+        return funding_of(convention=self.convention)
+
+    @property
     def funding(self) -> list[dict]:
-        return funding_by_funder(convention=self.convention)
+        return self.funding_totals["per_funder"]
+
+    @cached_property
+    def awaiting_validation(self) -> Awaiting:
+        """The values typed but not validated by the Caf yet: not counted above (one query)."""
+        return awaiting(convention=self.convention)
 
     @cached_property
     def next_meeting(self) -> Meeting | None:
@@ -129,11 +140,15 @@ class ConventionDashboard:
     def funding_figure(self) -> charts.Figure:
         return funding_figure(self.funding, title="Financements : dépensé sur prévu, par financeur")
 
+    @cached_property
+    def funding_year_figure(self) -> charts.Figure:
+        return funding_year_figure(self.funding_totals["per_year"])
+
 
 def convention_dashboard(
     *, convention: Convention, today: datetime.date | None = None
 ) -> ConventionDashboard:
-    """Everything the Synthèse tab shows (read when used, 7 queries for all of it)."""
+    """Everything the Synthèse tab shows (read when used, 8 queries for all of it)."""
     return ConventionDashboard(convention=convention, today=today or timezone.localdate())
 
 

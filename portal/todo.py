@@ -9,11 +9,13 @@ Every item comes from the rule's own home; this module only gathers them:
   (``conventions.calendar``), phase moves the guards allow now
   (``conventions.lifecycle.transition_blockers``), reports failed or ready
   (``reports.models.ProgressReport``), committees without parity
-  (``conventions.selectors.Parity``, as on the Gouvernance page);
+  (``conventions.selectors.Parity``, as on the Gouvernance page), measurements à valider
+  (``evaluation.validation``);
 - **coordinator**: measurements due by each indicator's frequency
   (``reports.selectors.due_measurements``, the reminder e-mails' rule), fiches sent back
   (« à revoir »), fiches without indicator, drafts not ready to submit
   (``actions.workflow.submission_gaps``) or ready;
+- **the author of a measurement** (whatever the role): the values the Caf sent back;
 - **committee member**: fiches awaiting *my* opinion (``actions.selectors.inbox``), the next
   meeting of each of my committees and its dossier de séance;
 - **élu**: the Synthèse of each of my conventions and its last report.
@@ -49,6 +51,7 @@ from conventions.permissions import is_caf_staff
 from conventions.selectors import Parity
 from ctg import formatting, palette
 from evaluation.models import Indicator
+from evaluation.validation import conventions_with_pending, returned_to
 from reports.models import ProgressReport
 from reports.selectors import due_measurements
 
@@ -302,6 +305,27 @@ def parity_items(scope: QuerySet[Convention]) -> list[TodoItem]:
     return items
 
 
+def validation_items(scope: QuerySet[Convention]) -> list[TodoItem]:
+    """Conventions with measurements à valider (``evaluation.validation``): one item each,
+    to the « Mesures à valider » page (one query)."""
+    return [
+        TodoItem(
+            kind="measurements_to_validate",
+            urgency=DUE,
+            date=None,
+            label=(
+                f"{formatting.number(convention.pending, 0)} mesure"
+                f"{formatting.plural(convention.pending)} à valider"
+            ),
+            detail="Saisies par le territoire, elles ne comptent pas avant votre validation.",
+            url=reverse("evaluation:validation_list", args=[convention.pk]),
+            convention=convention,
+            group=CAF,
+        )
+        for convention in conventions_with_pending(scope, KIND_LIMIT)
+    ]
+
+
 # --- coordinator -------------------------------------------------------------------------
 
 
@@ -431,6 +455,35 @@ def sheet_items(scope: QuerySet[Convention]) -> list[TodoItem]:
     return items
 
 
+def returned_items(user: User) -> list[TodoItem]:
+    """The values I typed that the Caf sent back with a comment (``evaluation.validation``),
+    to the indicator page where I correct them."""
+    items = []
+    for measurement in returned_to(user=user, limit=KIND_LIMIT):
+        indicator = measurement.indicator
+        holder = indicator.action_sheet or indicator.objective
+        url = reverse(
+            "evaluation:indicator",
+            kwargs={"pk": holder.convention_id, "indicator_pk": indicator.pk},
+        )
+        items.append(
+            TodoItem(
+                kind="measurement_returned",
+                urgency=URGENT,
+                date=_local_date(measurement.validated_at),
+                label=f"Mesure renvoyée : {measurement.return_comment}",
+                detail=(
+                    f"{indicator.name} · valeur {formatting.number(measurement.value)} au "
+                    f"{formatting.date(measurement.date)} : corrigez-la pour la soumettre à nouveau."
+                ),
+                url=f"{url}#mesure-{measurement.pk}",
+                convention=holder.convention,
+                group=COORDINATION,
+            )
+        )
+    return items
+
+
 # --- committee member --------------------------------------------------------------------
 
 
@@ -506,7 +559,10 @@ def meeting_items(user: User, now: datetime.datetime) -> list[TodoItem]:
                     date=_local_date(meeting.date),
                     label=f"Dossier de séance à lire : {committee.name}",
                     detail=f"Pour la réunion du {formatting.date(_local_date(meeting.date))}",
-                    url=reverse("reports:report_detail", args=[committee.convention_id, pack.pk]),
+                    url=reverse(
+                        "meetings:pack_pdf",
+                        args=[committee.convention_id, committee.pk, meeting.pk],
+                    ),
                     convention=committee.convention,
                     group=COMMITTEE,
                 )
@@ -586,10 +642,12 @@ def todo_for(
         items += phase_move_items(scope)
         items += report_items(scope, now)
         items += parity_items(scope)
+        items += validation_items(scope)
     if user.role == User.Role.COORDINATOR and user.collectivity_id:
         scope = collectivity_conventions(user)
         items += measurement_items(scope, today)
         items += sheet_items(scope)
+    items += returned_items(user)
     if CommitteeMember.objects.filter(user=user).exists():
         items += opinion_items(user)
         items += meeting_items(user, now)

@@ -47,6 +47,7 @@ urlpatterns = [
     path("", include("diagnostics.urls")),
     path("", include("actions.urls")),
     path("", include("evaluation.urls")),
+    path("", include("evidence.urls")),
     path("", include("reports.urls")),
     path("", include("plans.urls")),
     path("", include("meetings.urls")),

@@ -28,6 +28,7 @@ from conventions.models import Collectivity, Convention, Thematic, User
 from conventions.permissions import conventions_visible_to
 from evaluation.models import Indicator, Measurement
 from evaluation.progress import indicators_of
+from evaluation.validation import counted
 from reports.models import ProgressReport
 from reports.selectors import reports_of
 
@@ -105,7 +106,7 @@ def public_plan(*, convention: Convention, today: datetime.date | None = None) -
         )
     )
     measurements = list(
-        Measurement.objects.filter(indicator__in=[i.pk for i in indicators])
+        counted(Measurement.objects.filter(indicator__in=[i.pk for i in indicators]))
         .select_related("indicator")
         .order_by("indicator_id", "date", "pk")
     )

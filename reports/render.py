@@ -11,6 +11,8 @@ from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from actions.funding import GAP_LABEL
+from actions.funding import gap as funding_gap
 from actions.models import ActionSheet
 from ctg import spreadsheets
 from ctg.ratios import share_fraction, share_pct
@@ -24,6 +26,7 @@ from ctg.spreadsheets import (
     style_header,
 )
 from evaluation.figures import funding_figure, progress_figure, sheet_status_figure
+from evaluation.funding import funding_year_figure
 from evaluation.progress import LATE, NO_MEASURE, average_progress
 
 from .models import ProgressReport
@@ -62,11 +65,17 @@ def thematic_rows(snapshot: dict) -> list[dict]:
     ]
 
 
-def funding_rows(snapshot: dict) -> list[dict]:
-    """The frozen funding per funder with its rate (spent ÷ planned of the line)."""
+def funding_rows(snapshot: dict, key: str = "funding") -> list[dict]:
+    """The frozen funding per funder (``key="funding_years"``: per year) with its rate
+    (spent ÷ planned of the line) and its gap (:func:`actions.funding.gap`). Reports
+    built before the yearly budget have no rows per year."""
     return [
-        {**row, "ratio_pct": share_pct(row["spent"] or 0, row["planned"])}
-        for row in snapshot["funding"]
+        {
+            **row,
+            "ratio_pct": share_pct(row["spent"] or 0, row["planned"]),
+            "gap": funding_gap(row["planned"], row["spent"]),
+        }
+        for row in snapshot.get(key, [])
     ]
 
 
@@ -78,12 +87,19 @@ def report_charts(snapshot: dict) -> dict:
         thematic = progress_figure(
             thematic_rows(snapshot), title="Progression moyenne des indicateurs par thématique"
         )
-    funding = None
+    funding = funding_years = None
     if snapshot["funding"]:
         funding = funding_figure(
             snapshot["funding"], title="Financements : dépensé sur prévu, par financeur"
         )
-    return {"status": status, "thematic": thematic, "funding": funding}
+    if snapshot.get("funding_years"):
+        funding_years = funding_year_figure(snapshot["funding_years"])
+    return {
+        "status": status,
+        "thematic": thematic,
+        "funding": funding,
+        "funding_years": funding_years,
+    }
 
 
 def _with_pct(rows: list[dict]) -> list[dict]:
@@ -119,9 +135,13 @@ def report_context(report: ProgressReport, snapshot: dict) -> dict:
         "charts": report_charts(snapshot),
         "thematics": thematic_rows(snapshot),
         "funding": funding_rows(snapshot),
+        "funding_years": funding_rows(snapshot, "funding_years"),
+        "gap_label": GAP_LABEL,
         "transitions": with_dates(snapshot["transitions"], "at"),
         "approvals": with_dates(snapshot["approvals"], "at"),
         "measurements": with_dates(snapshot["measurements"], "date"),
+        # Older snapshots were frozen without it.
+        "unlocked_changes": with_dates(snapshot.get("unlocked_changes", []), "date", "unlocked_at"),
         "observations": with_dates(snapshot["observations"], "date"),
         "upcoming": with_dates(snapshot["upcoming_meetings"], "date"),
         "decisions": with_dates(snapshot["decisions_log"], "date"),
@@ -226,6 +246,11 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
             PERCENT_FORMAT,
         ),
         ("Mesures saisies sur la période", s["summary"]["measurements_in_period"], None),
+        (
+            "Valeurs en attente de validation (non comptées)",
+            s["summary"].get("measurements_awaiting_validation", 0),
+            None,
+        ),
         ("Financements prévus", s["summary"]["planned_total"], EURO_FORMAT),
         ("Financements dépensés", s["summary"]["spent_total"], EURO_FORMAT),
         (
@@ -359,22 +384,27 @@ def render_xlsx(report: ProgressReport, snapshot: dict) -> bytes:
         [10, 45, 12, 12, 12, 40],
     )
     formats(measure_sheet, "C", DATE_FORMAT)
-    funding_sheet = sheet(
-        "Financements",
-        ["Financeur", "Prévu", "Dépensé", "Taux de consommation"],
-        [
+    for title, label, key, rows, width in (
+        ("Financements", "Financeur", "funder", "funding", 35),
+        ("Financements par année", "Année", "year", "funding_years", 12),
+    ):
+        funding_sheet = sheet(
+            title,
+            [label, "Prévu", "Dépensé", "Taux de consommation", GAP_LABEL],
             [
-                f["funder"],
-                f["planned"],
-                f["spent"],
-                share_fraction(f["spent"] or 0, f["planned"]),
-            ]
-            for f in s["funding"]
-        ],
-        [35, 15, 15, 20],
-    )
-    formats(funding_sheet, "BC", EURO_FORMAT)
-    formats(funding_sheet, "D", PERCENT_FORMAT)
+                [
+                    f[key],
+                    f["planned"],
+                    f["spent"],
+                    share_fraction(f["spent"] or 0, f["planned"]),
+                    float(f["gap"]),
+                ]
+                for f in funding_rows(s, rows)
+            ],
+            [width, 15, 15, 20, 22],
+        )
+        formats(funding_sheet, "BCE", EURO_FORMAT)
+        formats(funding_sheet, "D", PERCENT_FORMAT)
     observations_sheet = sheet(
         "Observations",
         ["Changement recherché", "Niveau", "Marqueur", "Date", "Constat", "Observation"],

@@ -31,7 +31,9 @@ from actions import workflow
 from conventions import calendar
 from conventions.models import CommitteeMember, Convention, Meeting
 from conventions.selectors import reachable_members
+from ctg import formatting
 from evaluation.models import Indicator
+from evaluation.services import period_lock_create
 
 # Module imports, looked up at call time: the tasks call these services back.
 from . import render, snapshot, tasks
@@ -146,12 +148,30 @@ def report_build(*, report_id: int) -> ProgressReport:
             locked.generated_at = timezone.now()
             locked.error = ""
             locked.save()
+            if locked.kind == ProgressReport.Kind.PERIODIC:
+                # The values it presents can no longer change silently (evaluation.locks).
+                period_lock_create(
+                    convention=locked.convention,
+                    start=locked.period_start,
+                    end=locked.period_end,
+                    label=report_label(locked),
+                    reference=f"rapport:{locked.pk}",
+                    by=locked.requested_by,
+                )
         return locked
     except Exception as exc:
         ProgressReport.objects.filter(pk=report.pk).exclude(
             status=ProgressReport.Status.READY
         ).update(status=ProgressReport.Status.FAILED, error=f"{type(exc).__name__} : {exc}")
         raise
+
+
+def report_label(report: ProgressReport) -> str:
+    """How users name a report: « Rapport d'avancement du 1er janvier au 30 juin 2026 »."""
+    return (
+        f"{report.get_kind_display()} du {formatting.date(report.period_start)} "
+        f"au {formatting.date(report.period_end)}"
+    )
 
 
 def report_recipients(convention: Convention) -> list[CommitteeMember]:
@@ -230,6 +250,14 @@ def report_deliver(*, report_id: int) -> int:
             )
             entry["due"] = rows
     time = calendar.time_status(report.convention)
+    meeting_url = ""
+    if report.kind == ProgressReport.Kind.MEETING_PACK and report.meeting_id:
+        # The meeting page offers the full dossier de séance (composed by ``meetings``).
+        meeting = report.meeting
+        meeting_url = settings.SITE_URL.rstrip("/") + reverse(
+            "conventions:meeting_detail",
+            args=[report.convention_id, meeting.committee_id, meeting.pk],
+        )
     sent = 0
     for email, entry in recipients.items():
         member = entry["member"]
@@ -249,6 +277,7 @@ def report_deliver(*, report_id: int) -> int:
             "name": entry["name"],
             "due": entry["due"],
             "url": report_url(report),
+            "meeting_url": meeting_url,
             "attached": attachment is not None and member is not None,
             "summary": (report.snapshot or {}).get("summary", {}),
             "time": time,

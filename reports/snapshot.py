@@ -16,7 +16,8 @@ from actions import workflow
 from actions.models import ActionSheet, ActionSheetTransition, Approval
 from conventions import calendar
 from conventions.models import Meeting
-from evaluation.funding import funding_by_funder
+from evaluation.funding import funding_of
+from evaluation.locks import changes_since_last_lock
 from evaluation.models import Measurement, Observation
 from evaluation.progress import (
     NO_MEASURE,
@@ -26,6 +27,8 @@ from evaluation.progress import (
     late_first,
     progress_by_thematic_and_total,
 )
+from evaluation.validation import awaiting, counted_q
+from evidence.selectors import evidence_for_report
 
 from .models import ProgressReport
 
@@ -219,6 +222,7 @@ def build_snapshot(report: ProgressReport) -> dict:
         for m in Measurement.objects.filter(
             Q(indicator__action_sheet__convention=convention)
             | Q(indicator__objective__convention=convention),
+            counted_q(),  # validated by the Caf (evaluation.validation)
             date__gte=start,
             date__lte=end,
         )
@@ -226,9 +230,40 @@ def build_snapshot(report: ProgressReport) -> dict:
         .order_by("date", "indicator__name")
     ]
 
+    funding_totals = funding_of(convention=convention)
     funding = [
-        {"funder": row["funder"], "planned": _num(row["planned"]), "spent": _num(row["spent"])}
-        for row in funding_by_funder(convention=convention)
+        {
+            "funder": row["funder"],
+            "planned": _num(row["planned"]),
+            "spent": _num(row["spent"]),
+        }
+        for row in funding_totals["per_funder"]
+    ]
+    funding_years = [
+        {
+            "year": row["year"],
+            "planned": _num(row["planned"]),
+            "spent": _num(row["spent"]),
+        }
+        for row in funding_totals["per_year"]
+    ]
+
+    # Values a previous report presented, changed since after Caf staff unlocked them.
+    unlocked_changes = [
+        {
+            "indicator": c.indicator,
+            "fiche": c.fiche,
+            "date": _day(c.date),
+            "before": _num(c.before),
+            "after": _num(c.after),
+            "unit": c.unit,
+            "unlocked_by": c.unlocked_by,
+            "unlocked_at": _moment(c.unlocked_at),
+            "reason": c.reason,
+            "changed_by": c.changed_by,
+            "report": c.lock_label,
+        }
+        for c in changes_since_last_lock(convention_id=convention.pk)
     ]
 
     observations = [
@@ -282,6 +317,10 @@ def build_snapshot(report: ProgressReport) -> dict:
         "progress_average": overall["progress"],
         "expected_average": overall["expected"],
         "measurements_in_period": len(measurements),
+        # Typed in the period but not validated by the Caf: left out of every figure above.
+        "measurements_awaiting_validation": awaiting(
+            convention=convention, start=start, end=end
+        ).total,
         "planned_total": sum(r["planned"] or 0 for r in funding),
         "spent_total": sum(r["spent"] or 0 for r in funding),
         "fiches_changed_since_previous": len(changed),
@@ -331,8 +370,12 @@ def build_snapshot(report: ProgressReport) -> dict:
         "late_indicators": late,
         "thematic_progress": thematic_progress,
         "measurements": measurements,
+        "unlocked_changes": unlocked_changes,
         "funding": funding,
+        "funding_years": funding_years,
         "observations": observations,
+        # The annex: the pieces of evidence, by name (evidence app).
+        "evidence": evidence_for_report(convention=convention, start=start, end=end),
         "upcoming_meetings": upcoming,
         "decisions_log": past_meetings,
     }

@@ -9,7 +9,9 @@ from decimal import Decimal
 
 from actions.models import ActionSheet, Approval, FundingLine, Objective
 from conventions.models import Convention, Meeting, Thematic
+from conventions.services.data_version import convention_data_changed
 from evaluation.models import ChangeSought, Indicator, Measurement, Observation, ProgressMarker
+from evaluation.readmodel import progress_refresh
 from reports.models import ProgressReport
 
 STATUSES = [
@@ -142,4 +144,7 @@ def populate(
         )
         for _ in range(2)
     )
+    # As a service leaves it: the data version bumped and the progress read model refreshed.
+    convention_data_changed(convention_id=convention.pk)
+    progress_refresh(convention_id=convention.pk)
     return indicators

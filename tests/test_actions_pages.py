@@ -901,17 +901,18 @@ def test_the_export_holds_every_field_of_the_filtered_fiches(world, login, sheet
         "Fiche",
         "Financeur",
         "Année",
+        "Nature",
         "Montant prévu",
         "Montant dépensé",
     ]
     lines = sorted(funding.iter_rows(min_row=2, values_only=True), key=lambda r: (r[3], r[2]))
     assert [r[2:] for r in lines] == [
-        ("Caf", 2023, 10000, 2500),
-        ("Département", 2023, 3000, 2500),
-        ("Caf", 2024, 5000, 0),
+        ("Caf", 2023, "Fonctionnement", 10000, 2500),
+        ("Département", 2023, "Fonctionnement", 3000, 2500),
+        ("Caf", 2024, "Fonctionnement", 5000, 0),
     ]
     assert all(
-        c.number_format == EURO_FORMAT for r in funding.iter_rows(min_row=2, min_col=5) for c in r
+        c.number_format == EURO_FORMAT for r in funding.iter_rows(min_row=2, min_col=6) for c in r
     )
     # No figure hidden in a text ("35.00 → 70.00", "12 500,00 €"), no internal id.
     texts = [

@@ -138,7 +138,12 @@ def test_each_substantive_indicator_field_asks_for_re_approval_and_shows_in_the_
     assert [d["field"] for d in child["details"]] == [verbose(Indicator, field)]
 
 
-FUNDING_CHANGES = {"funder": "Département", "year": 2024, "planned_amount": Decimal("12000")}
+FUNDING_CHANGES = {
+    "funder": "Département",
+    "year": 2024,
+    "nature": "investissement",
+    "planned_amount": Decimal("12000"),
+}
 
 
 @pytest.mark.parametrize("field", workflow.SUBSTANTIVE_FIELDS[FundingLine])

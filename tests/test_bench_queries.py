@@ -71,3 +71,15 @@ def test_the_bench_refuses_to_run_without_data(db, tmp_path):
 
     with pytest.raises(CommandError, match="jeu d'échelle"):
         _bench(tmp_path, "none", "--skip-generate")
+
+
+def test_the_bench_leaves_no_period_lock_behind_so_that_it_can_run_again(db, tmp_path, media):
+    # The reports it builds lock their periods (evaluation.locks); a lock left behind made
+    # the next run's measurement import refuse its workbook.
+    from evaluation.models import PeriodLock
+
+    first = _bench(tmp_path, "first", "--conventions", "2", "--largest-fiches", "6")
+    assert first["measures"]
+    assert not PeriodLock.objects.exists()
+    again = _bench(tmp_path, "again", "--skip-generate")
+    assert {m["key"] for m in again["measures"]} == {m["key"] for m in first["measures"]}

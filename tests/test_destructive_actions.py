@@ -64,6 +64,13 @@ def _statistic_delete(world):
     return reverse("diagnostics:statistic_delete", args=args), statistic
 
 
+def _measurement_delete(world):
+    sheet = ActionSheetFactory(convention=world.convention)
+    measurement = MeasurementFactory(indicator=IndicatorFactory(action_sheet=sheet))
+    args = [world.convention.pk, measurement.pk]
+    return reverse("evaluation:measurement_delete", args=args), measurement
+
+
 # (builder, model, the role that may delete, a role of the convention that may not)
 DESTRUCTIVE = [
     (_committee_delete, Committee, "caf_staff", "coordinator"),
@@ -73,6 +80,7 @@ DESTRUCTIVE = [
     (_objective_delete, Objective, "coordinator", "elected"),
     (_finding_delete, Finding, "caf_staff", "coordinator"),
     (_statistic_delete, TerritoryStatistic, "caf_staff", "member_territory"),
+    (_measurement_delete, Measurement, "coordinator", "elected"),
 ]
 IDS = [builder.__name__.strip("_") for builder, *_ in DESTRUCTIVE]
 

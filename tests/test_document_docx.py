@@ -317,7 +317,7 @@ def test_tables_repeat_their_header_row_and_align_figures_right(demo):
     funding = next(t for t in document.tables if t.rows[0].cells[0].text == "Financeur")
     header = funding.rows[0]._tr
     assert header.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
-    amount = funding.rows[1].cells[2].paragraphs[0]
+    amount = funding.rows[1].cells[3].paragraphs[0]  # after the nature
     assert amount.text.replace("\u202f", " ").replace("\xa0", " ") == "40 000,00 €"
     assert amount.alignment == 2  # right
     assert amount.style.name == "CTG – Tableau"  # a style of the document, 9 pt

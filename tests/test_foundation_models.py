@@ -603,6 +603,7 @@ def _convention_admin_post(caf, **overrides):
         "phase": Convention.Phase.PREPARATION,
         "reporting_frequency": Convention.Frequency.YEARLY,
         "meeting_pack_days": "10",
+        "measurements_need_validation": Convention.MeasurementValidation.TERRITORY,
         **_inline_management(["signatories", "committees", "amendments"]),
     }
     data.update(overrides)
@@ -684,6 +685,7 @@ def test_the_admin_saves_a_valid_fiche_with_its_funding(client):
             "funding_lines-TOTAL_FORMS": "1",
             "funding_lines-0-funder": "Caf",
             "funding_lines-0-year": "2024",
+            "funding_lines-0-nature": "investissement",
             "funding_lines-0-planned_amount": "100",
             "funding_lines-0-spent_amount": "0",
         }

@@ -27,7 +27,7 @@ from conventions.services.data_version import convention_data_changed
 from evaluation import services as evaluation_services
 from evaluation.factories import IndicatorFactory
 from evaluation.imports import CellValue
-from evaluation.models import Indicator
+from evaluation.models import Indicator, Measurement
 from portal.selectors import convention_dashboard
 
 TODAY = datetime.date(2026, 11, 28)
@@ -113,7 +113,24 @@ def measurement(world):
         indicator=Indicator.objects.get(action_sheet=world.sheet),
         date=datetime.date(2026, 6, 30),
         value=Decimal("60"),
+        # Typed by the Caf: it counts at once (a coordinator's waits for its validation).
+        user=world.caf_staff,
+    )
+
+
+def measurement_typed_by_the_territory(world):
+    evaluation_services.record_measurement(
+        indicator=Indicator.objects.get(action_sheet=world.sheet),
+        date=datetime.date(2026, 3, 31),
+        value=Decimal("55"),
         user=world.coordinator,
+    )
+
+
+def measurement_validated(world):
+    evaluation_services.measurement_validate(
+        measurement=Measurement.objects.get(validation_state=Measurement.State.PENDING),
+        user=world.caf_staff,
     )
 
 
@@ -193,6 +210,7 @@ def convention_dates(world):
 WRITES = {
     "measurement": (None, measurement),
     "measurement_import": (None, measurement_import),
+    "measurement_validated": (measurement_typed_by_the_territory, measurement_validated),
     "indicator_target": (measurement, indicator_target),
     "funding_spent": (None, funding_spent),
     "fiche_submitted": (None, fiche_submitted),

@@ -164,7 +164,11 @@ def _synthetic_forms(url: str) -> dict[str, Form]:
     from conventions.forms import SignForm
 
     token = Form("post", url, "", controls=[Control("token", "input", "hidden")])
-    return {"conventions:sign": form_of(SignForm, url), "evaluation:workbook_confirm": token}
+    return {
+        "conventions:sign": form_of(SignForm, url),
+        "evaluation:workbook_confirm": token,
+        "diagnostics:cafdata_confirm": token,
+    }
 
 
 def _value_strategy(foreign: list[str]):

@@ -353,12 +353,6 @@ def test_the_convocation_carries_the_agenda_the_links_and_a_valid_ics(
 ):
     settings.SITE_URL = "https://ctg.exemple.fr"
     meeting = cycle.meeting
-    pack = report(
-        cycle.world.convention,
-        at(2025, 3, 2, 6, 0),
-        kind=ProgressReport.Kind.MEETING_PACK,
-        meeting=meeting,
-    )
     services.agenda_item_add(
         meeting=meeting,
         title="Questions diverses",
@@ -371,9 +365,7 @@ def test_the_convocation_carries_the_agenda_the_links_and_a_valid_ics(
     message = mailoutbox[0]
     assert message.subject.startswith("Convocation — Comité de pilotage du 12 mars 2025 à 14:30")
     page = "https://ctg.exemple.fr" + meeting_url(meeting)
-    pack_link = "https://ctg.exemple.fr" + reverse(
-        "reports:report_detail", args=[pack.convention_id, pack.pk]
-    )
+    pack_link = "https://ctg.exemple.fr" + action_url("pack_pdf", meeting)
     html = message.alternatives[0][0]
     for body in (message.body, html):
         assert page in body and pack_link in body

@@ -484,3 +484,52 @@ def test_only_the_caf_staff_send_the_releve(held, login, role, status, mailoutbo
     response = login(getattr(held.world, role)).post(action_url("releve_send", held.meeting))
     assert response.status_code == status
     assert not ReleveSending.objects.exists() and not mailoutbox
+
+
+# --------------------------------------------------------------------------- the fiche's author
+
+
+def _authored(held, sheet, *, lead=None):
+    sheet.submitted_by = held.world.coordinator
+    sheet.lead_user = lead or held.world.coordinator
+    sheet.save()
+
+
+def test_a_fiche_decided_in_a_meeting_mails_its_author_once_naming_the_meeting(
+    held, mailoutbox, django_capture_on_commit_callbacks
+):
+    _authored(held, held.good)
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(held, held.good)
+    to_author = [m for m in mailoutbox if held.world.coordinator.email in m.to]
+    assert len(to_author) == 1
+    message = to_author[0]
+    assert "FA-01" in message.subject and "validée" in message.subject
+    for body in (message.body, message.alternatives[0][0]):
+        assert "en comité de pilotage du 12 mars 2027" in body
+        assert "Relais petite enfance" in body
+    # No opinion-by-opinion e-mail « Avis favorable sur la fiche » to anyone.
+    assert not [m for m in mailoutbox if m.subject.startswith("[CTG] Avis ")]
+
+
+def test_a_fiche_sent_back_in_a_meeting_mails_its_author_and_pilot_once_each_with_the_comment(
+    held, mailoutbox, django_capture_on_commit_callbacks
+):
+    _authored(held, held.weak, lead=held.world.elected)
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(held, held.weak, territory=TO_REVIEW, territory_comment="Préciser le public visé")
+    told = sorted(address for m in mailoutbox for address in m.to)
+    assert told == sorted([held.world.coordinator.email, held.world.elected.email])
+    for message in mailoutbox:
+        assert "à revoir" in message.subject
+        assert "Préciser le public visé" in message.body
+        assert "en comité de pilotage du 12 mars 2027" in message.body
+
+
+def test_the_meeting_decision_mail_is_sent_once_even_if_its_task_runs_twice(held, mailoutbox):
+    _authored(held, held.good)
+    decision = decide(held, held.good)
+    mailoutbox.clear()
+    assert services.decision_notify(decision_id=decision.pk) == 1
+    assert services.decision_notify(decision_id=decision.pk) == 0
+    assert len(mailoutbox) == 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import itertools
 import re
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -25,6 +26,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from actions.factories import ActionSheetFactory, FundingLineFactory, ObjectiveFactory
+from actions.funding import GAP_LABEL
 from actions.models import ActionSheet
 from ctg import formatting, palette, spreadsheets
 from diagnostics.factories import thematic
@@ -276,6 +278,25 @@ def plan(world):
     return world
 
 
+def built_report(client, convention):
+    """The progress report of the convention from its start to today, built: its page, the
+    text of its PDF and its workbook."""
+    report, _ = reporting.report_request(
+        convention=convention,
+        period_start=convention.start_date,
+        period_end=timezone.localdate(),
+    )
+    report = reporting.report_build(report_id=report.pk)
+    page = client.get(
+        reverse("reports:report_detail", args=[convention.pk, report.pk])
+    ).content.decode()
+    with report.pdf.open("rb") as handle:
+        report_pdf = pdf_text(handle.read())
+    with report.xlsx.open("rb") as handle:
+        report_xlsx = load_workbook(io.BytesIO(handle.read()))
+    return page, report_pdf, report_xlsx
+
+
 @pytest.fixture
 def outputs(plan, login, settings, tmp_path, django_capture_on_commit_callbacks):
     """Every output of the convention, read once."""
@@ -291,19 +312,7 @@ def outputs(plan, login, settings, tmp_path, django_capture_on_commit_callbacks)
         client.get(reverse("portal:document", args=[convention.pk])).streaming_content
     )
     export = client.get(reverse("actions:export", args=[convention.pk])).content
-    report, _ = reporting.report_request(
-        convention=convention,
-        period_start=convention.start_date,
-        period_end=timezone.localdate(),
-    )
-    report = reporting.report_build(report_id=report.pk)
-    page = client.get(
-        reverse("reports:report_detail", args=[convention.pk, report.pk])
-    ).content.decode()
-    with report.pdf.open("rb") as handle:
-        report_pdf = pdf_text(handle.read())
-    with report.xlsx.open("rb") as handle:
-        report_xlsx = load_workbook(io.BytesIO(handle.read()))
+    page, report_pdf, report_xlsx = built_report(client, convention)
     return {
         "synthese": synthese,
         "synthese_tables": Tables(synthese),
@@ -437,35 +446,37 @@ def test_every_output_lists_the_same_late_indicators(outputs):
 
 def synthese_funding(outputs) -> list[list[str]]:
     return outputs["synthese_tables"].find(
-        ["Financeur", "Prévu", "Dépensé", "Taux de consommation"]
+        ["Financeur", "Prévu", "Dépensé", "Taux de consommation", GAP_LABEL]
     )
 
 
 def test_every_output_gives_the_same_funding_ratios(outputs):
     synthese = synthese_funding(outputs)
-    assert synthese[0] == ["Communauté de communes", "81 000 €", "49 500 €", "61 %"]
-    assert ["Département", "10 000 €", "12 000 €", "120 %"] in synthese
+    assert synthese[0] == ["Communauté de communes", "81 000 €", "49 500 €", "61 %", "−31 500 €"]
+    assert ["Département", "10 000 €", "12 000 €", "120 %", "2 000 €"] in synthese
     expected = {
         funder: (parse_amount(planned), parse_amount(spent), ratio)
-        for funder, planned, spent, ratio in synthese
+        for funder, planned, spent, ratio, _gap in synthese
     }
     page = outputs["report_tables"].find(
-        ["Financeur", "Prévu", "Dépensé", "Taux de consommation"], cls="funding"
+        ["Financeur", "Prévu", "Dépensé", "Taux de consommation", GAP_LABEL], cls="funding"
     )
-    assert {f: (parse_amount(p), parse_amount(s), r) for f, p, s, r in page} == expected
+    assert {f: (parse_amount(p), parse_amount(s), r) for f, p, s, r, _ in page} == expected
     assert [row[0] for row in page] == list(expected)  # same order: largest planned first
     for funder, (planned, spent, ratio) in expected.items():
         line = funder + formatting.amount(planned) + formatting.amount(spent) + ratio
         assert nows(line) in outputs["report_pdf"], funder
         assert nows(line) not in outputs["document"], funder
     xlsx = sheet_rows(outputs["report_xlsx"]["Financements"])
-    assert {f: (parse_amount(p), parse_amount(s), r) for f, p, s, r in xlsx} == expected
+    assert {f: (parse_amount(p), parse_amount(s), r) for f, p, s, r, _ in xlsx} == expected
     plan = outputs["plan_xlsx"]["Synthèse"]
     header = next(
         i for i, row in enumerate(plan.iter_rows(values_only=True), 1) if row[0] == "Financeur"
     )
-    plan_rows = [r for r in sheet_rows(plan, min_row=header + 1) if r[0] != formatting.DASH]
-    assert {f: (parse_amount(p), parse_amount(s), r) for f, p, s, r in plan_rows} == expected
+    plan_rows = list(
+        itertools.takewhile(lambda r: r[0] != formatting.DASH, sheet_rows(plan, min_row=header + 1))
+    )  # the funders' table, up to the blank row before the years' table
+    assert {f: (parse_amount(p), parse_amount(s), r) for f, p, s, r, _ in plan_rows} == expected
 
 
 def bar_shares(root: ElementTree.Element) -> list[float]:

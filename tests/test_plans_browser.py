@@ -44,10 +44,12 @@ def test_a_caf_agent_imports_a_plan_from_the_template(
         row[0], row[1], row[2], row[5] = number, title, "Brouillon", "Petite enfance"
         row[7] = "Développer l'accueil du jeune enfant"
         fiches.append(row)
-    wb[exports.FUNDING_SHEET].append(["FA-01", None, "Caf", 2026, 12000, 0])
+    wb[exports.FUNDING_SHEET].append(["FA-01", None, "Caf", 2026, "Fonctionnement", 12000, 0])
     filled = tmp_path / "plan-rempli.xlsx"
     wb.save(filled)
-    wb[exports.FUNDING_SHEET].append(["FA-01", None, "Département", 2026, "beaucoup", 0])
+    wb[exports.FUNDING_SHEET].append(
+        ["FA-01", None, "Département", 2026, "Fonctionnement", "beaucoup", 0]
+    )
     wrong = tmp_path / "plan-errone.xlsx"
     wb.save(wrong)
 

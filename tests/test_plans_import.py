@@ -195,7 +195,7 @@ def test_the_demo_plan_exported_and_edited_imports_back_once_its_bad_cell_is_fix
     assert response.status_code == 200
     preview = response.context["preview"]
     assert [(e.sheet, e.row, e.column) for e in preview.errors] == [
-        (exports.FUNDING_SHEET, bad_row, "E")
+        (exports.FUNDING_SHEET, bad_row, "F")  # « Montant prévu », after « Nature »
     ]
     assert "« beaucoup » n'est pas un nombre" in preview.errors[0].message
     page = text(response)
@@ -246,6 +246,7 @@ def test_the_demo_plan_exported_and_edited_imports_back_once_its_bad_cell_is_fix
     # The plan exported again says what the edited workbook said.
     again = client.get(reverse("actions:export", args=[convention.pk])).content
     set_cell(indicators, new_indicator_row, "Code", "IND-01")  # given by the import
+    set_cell(wb[exports.FUNDING_SHEET], bad_row, "Nature", "Fonctionnement")  # the default
     got, wanted = imported_view(again), imported_view(workbook_bytes(wb))
     for sheet in wanted:
         assert got[sheet] - wanted[sheet] == set() and wanted[sheet] - got[sheet] == set(), (
@@ -535,7 +536,7 @@ def test_wrong_types_get_one_french_reason_per_cell(writable):
         (exports.INDICATORS_SHEET, "I"),
         (exports.INDICATORS_SHEET, "J"),
         (exports.FUNDING_SHEET, "D"),
-        (exports.FUNDING_SHEET, "E"),
+        (exports.FUNDING_SHEET, "F"),
     }
     assert not ActionSheet.objects.exists()
 

@@ -119,13 +119,14 @@ def test_the_report_workbook_has_one_sheet_per_part(plan):
         "Indicateurs",
         "Mesures",
         "Financements",
+        "Financements par année",
         "Observations",
         "Réunions",
     ]
     fiches = list(workbook["Fiches"].iter_rows(values_only=True))
     assert fiches[1][:4] == ("FA-01", "Ouvrir une micro-crèche", "Petite enfance", "En cours")
     funding = list(workbook["Financements"].iter_rows(values_only=True))
-    assert funding[1] == ("Caf", 20000, 5000, 0.25)
+    assert funding[1] == ("Caf", 20000, 5000, 0.25, -15000)
     indicators = {row[1]: row for row in workbook["Indicateurs"].iter_rows(values_only=True)}
     assert indicators["Places de micro-crèche ouvertes"][-1] == "En retard"
     assert indicators["Places de micro-crèche ouvertes"][7] == pytest.approx(0.1)
@@ -146,8 +147,10 @@ def test_the_report_workbook_writes_dates_amounts_and_shares_as_numbers_with_fre
         "Prévu",
         "Dépensé",
         "Taux de consommation",
+        "Écart (dépensé − prévu)",
     ]
     assert funding["B2"].number_format == funding["C2"].number_format == EURO_FORMAT
+    assert funding["E2"].number_format == EURO_FORMAT
     assert funding["D2"].number_format == PERCENT_FORMAT
     indicators = workbook["Indicateurs"]
     assert indicators["D2"].data_type == indicators["E2"].data_type == "n"  # baseline, target

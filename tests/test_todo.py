@@ -278,7 +278,7 @@ def test_a_member_sees_the_next_meeting_and_its_pack(world, login, frozen):
     assert "Mairie" in item.detail
     assert not items(world.member_territory, "meeting_pack")
     clickable(login(world.member_territory), item)
-    pack = ready_report(
+    ready_report(
         convention=world.convention,
         kind=ProgressReport.Kind.MEETING_PACK,
         meeting=meeting,
@@ -286,7 +286,9 @@ def test_a_member_sees_the_next_meeting_and_its_pack(world, login, frozen):
         period_end=D(2026, 11, 30),
     )
     [pack_item] = items(world.member_territory, "meeting_pack")
-    assert pack_item.url == reverse("reports:report_detail", args=[world.convention.pk, pack.pk])
+    assert pack_item.url == reverse(
+        "meetings:pack_pdf", args=[world.convention.pk, world.committee.pk, meeting.pk]
+    )
     clickable(login(world.member_territory), pack_item)
     frozen["now"] = NOW + datetime.timedelta(days=6)  # the meeting took place
     [item] = items(world.member_territory, "next_meeting")
@@ -428,7 +430,9 @@ def test_the_todo_page_runs_a_fixed_number_of_queries(
 ):
     _populate(world, size)
     client = login(getattr(world, role))
-    with django_assert_max_num_queries(20):
+    # 21: the measurements à valider (Caf) and the values sent back to their author, one
+    # query each (evaluation.validation).
+    with django_assert_max_num_queries(21):
         response = client.get(HOME)
     assert response.status_code == 200
     assert response.context["todo"].count > 0

@@ -31,6 +31,7 @@ from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from actions.factories import ActionSheetFactory, ObjectiveFactory
@@ -164,6 +165,7 @@ EXPECTED: dict[str, Rule] = {
     "meetings:convocation_send": post_only(EDIT),
     "meetings:calendar": Rule(content_type="text/calendar"),
     "meetings:decision": post_only(EDIT),
+    "meetings:pack_pdf": Rule(content_type=PDF),
     "meetings:releve_pdf": Rule(content_type=PDF),
     "meetings:releve_docx": Rule(content_type=DOCX),
     "meetings:releve_send": post_only(EDIT),
@@ -197,6 +199,9 @@ EXPECTED: dict[str, Rule] = {
     "diagnostics:statistic_delete": edit_form(objects={"statistic_pk": "spare_statistic"}),
     "diagnostics:statistics_import": edit_form(),
     "diagnostics:statistics_template": Rule(get=EDIT, content_type=CSV),
+    # the Cafdata open-data import: upload and preview, then confirm (POST only)
+    "diagnostics:cafdata_upload": edit_form(),
+    "diagnostics:cafdata_confirm": post_only(EDIT),
     # actions
     "actions:plan": Rule(),
     "actions:export": Rule(content_type=XLSX),
@@ -220,6 +225,28 @@ EXPECTED: dict[str, Rule] = {
     "evaluation:workbook": Rule(get=ACT, content_type=XLSX),
     "evaluation:workbook_upload": edit_form(ACT),
     "evaluation:workbook_confirm": post_only(ACT),
+    # a measurement changed or deleted (ACT); unlocked after a report locked it (EDIT: Caf)
+    "evaluation:measurement_edit": edit_form(ACT),
+    "evaluation:measurement_delete": edit_form(
+        ACT, objects={"measurement_pk": "spare_measurement"}
+    ),
+    "evaluation:measurement_unlock": edit_form(),
+    # the validation of measurements by the Caf (EDIT): the list, one value, all of a fiche
+    "evaluation:validation_list": Rule(get=EDIT),
+    "evaluation:measurement_validate": post_only(EDIT),
+    "evaluation:measurement_return": edit_form(),
+    "evaluation:sheet_validate": post_only(EDIT, objects={"sheet_pk": "sheet_id"}),
+    # evidence: pieces added to a measurement, an observation, a fiche (ACT); the file only
+    # through the download's scope check (its folder's media address: 404 to everyone); a
+    # piece removed by the Caf's staff or its uploader (world.coordinator: ACT)
+    "evidence:add_to_measurement": edit_form(
+        ACT, objects={"measurement_pk": "evidence_measurement"}
+    ),
+    "evidence:add_to_observation": edit_form(ACT),
+    "evidence:add_to_sheet": edit_form(ACT),
+    "evidence:download": Rule(content_type=PDF),
+    "evidence:delete": edit_form(ACT, objects={"evidence_pk": "spare_evidence"}),
+    "evidence:no_public_address": Rule(get=PUBLIC, ok=404, objects={"name": "evidence_file"}),
     "evaluation:changes": Rule(),
     "evaluation:change_create": edit_form(),
     "evaluation:marker_create": edit_form(),
@@ -358,6 +385,7 @@ def build_objects(convention, committee, collectivity) -> dict[str, int | str]:
     )
     indicator = IndicatorFactory(action_sheet=sheet)
     measurement = MeasurementFactory(indicator=indicator)
+    spare_measurement = MeasurementFactory(indicator=indicator, date=datetime.date(2024, 6, 30))
     change = ChangeSought.objects.create(
         convention=convention, title="Les familles connaissent l'offre", actor="Familles"
     )
@@ -392,10 +420,13 @@ def build_objects(convention, committee, collectivity) -> dict[str, int | str]:
         "submitted_sheet": submitted.pk,
         "action": "submit",
         "indicator_pk": indicator.pk,
+        "measurement_pk": measurement.pk,  # in the report's period: locked
+        "spare_measurement": spare_measurement.pk,
         "change_pk": change.pk,
         "marker_pk": marker.pk,
         "report_pk": report.pk,
         **api_objects(convention, diagnostic, measurement),
+        **evidence_objects(convention, sheet=sheet, measurement=measurement, marker=marker),
         **publication_objects(convention),
         **account_objects(convention, committee, collectivity),
     }
@@ -417,6 +448,46 @@ def api_objects(convention, diagnostic, measurement) -> dict[str, int]:
         "api_diagnostic": diagnostic.pk,
         "api_measurement": measurement.pk,
         "api_token": token.pk,
+    }
+
+
+def evidence_objects(convention, *, sheet, measurement, marker) -> dict[str, int | str]:
+    """A PDF on the measurement (downloaded), an observation, and a spare piece added by the
+    convention's coordinator (removed by a POST)."""
+    from conventions.models import User
+    from evaluation.models import Observation
+    from evidence.services import evidence_add
+
+    uploader = (
+        User.objects.filter(
+            role=User.Role.COORDINATOR,
+            collectivity__in=convention.signatories.values("collectivity"),
+        )
+        .order_by("pk")
+        .first()
+    )
+    observation = Observation.objects.create(
+        marker=marker, date=datetime.date(2023, 6, 1), degree="oui", text="Vu au relais"
+    )
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    piece = evidence_add(
+        title="Émargement",
+        upload=SimpleUploadedFile("emargement.pdf", pdf),
+        user=uploader,
+        measurement=measurement,
+    )
+    spare = evidence_add(
+        title="Compte rendu",
+        upload=SimpleUploadedFile("compte-rendu.pdf", pdf),
+        user=uploader,
+        action_sheet=sheet,
+    )
+    return {
+        "evidence_measurement": measurement.pk,
+        "observation_pk": observation.pk,
+        "evidence_pk": piece.pk,
+        "spare_evidence": spare.pk,
+        "evidence_file": piece.file.name,
     }
 
 

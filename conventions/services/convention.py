@@ -26,6 +26,7 @@ CONVENTION_FIELDS = (
     "previous",
     "reporting_frequency",
     "meeting_pack_days",
+    "measurements_need_validation",
 )
 CONVENTION_M2M_FIELDS = ("thematics", "territories")
 

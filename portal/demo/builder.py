@@ -264,11 +264,16 @@ class DemoBuilder:
                 {"sheet": sheet, "member": seat, "version": sheet.version},
                 {"decision": decision, "comment": comment},
             )
-        for funder, year, planned, spent in spec.get("funding", []):
+        # (funder, year, planned, spent[, nature]): operating unless a nature is given.
+        for funder, year, planned, spent, *nature in spec.get("funding", []):
             self.ensure(
                 FundingLine,
                 {"sheet": sheet, "funder": funder, "year": year},
-                {"planned_amount": Decimal(planned), "spent_amount": Decimal(spent)},
+                {
+                    "planned_amount": Decimal(planned),
+                    "spent_amount": Decimal(spent),
+                    "nature": nature[0] if nature else FundingLine.Nature.OPERATING,
+                },
             )
         for indicator_spec in spec.get("indicators", []):
             self.indicator(

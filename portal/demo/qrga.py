@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from actions.models import ActionSheet, Approval, Objective
+from actions.models import ActionSheet, Approval, FundingLine, Objective
 from conventions.models import (
     Caf,
     Collectivity,
@@ -27,6 +27,8 @@ from diagnostics.models import Diagnostic, Facility, Finding
 from evaluation.models import Indicator, Observation, ProgressMarker
 
 from .builder import DemoBuilder
+
+INVESTMENT = FundingLine.Nature.INVESTMENT
 
 QRGA_NAME = "CTG de la communauté de communes Quercy Rouergue Gorges de l'Aveyron"
 QRGA_SIREN = "248200107"
@@ -596,7 +598,7 @@ def _action_plan(
             "funding": [
                 ("Caf — bonus territoire", 2022, "18000", "18000"),
                 ("Caf — bonus territoire", 2023, "18000", "17250"),
-                ("Communauté de communes", 2023, "22000", "22000"),
+                ("Communauté de communes", 2023, "22000", "22000", INVESTMENT),
                 ("Communauté de communes", 2024, "22000", "9500"),
             ],
             "indicators": [
@@ -733,7 +735,7 @@ def _action_plan(
             "funding": [
                 ("État — France services", 2023, "30000", "30000"),
                 ("Caf", 2023, "8000", "8000"),
-                ("Communauté de communes", 2024, "15000", "6000"),
+                ("Communauté de communes", 2024, "15000", "6000", INVESTMENT),
             ],
             "indicators": [
                 {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from actions.models import ActionSheet, Approval
+from actions.models import ActionSheet, Approval, FundingLine
 from conventions.models import (
     Caf,
     Collectivity,
@@ -26,6 +26,8 @@ from diagnostics.models import Diagnostic, Facility, Finding
 from evaluation.models import Indicator
 
 from .builder import DemoBuilder
+
+INVESTMENT = FundingLine.Nature.INVESTMENT
 
 SORBIERS_NAME = "CTG de la commune de Sorbiers"
 SORBIERS_INSEE = "42302"
@@ -353,8 +355,8 @@ def _action_plan(
             "end": d(2028, 12, 31),
             "approvals": favorable,
             "funding": [
-                ("Caf — plan rebond petite enfance", 2027, "96000", "0"),
-                ("Commune de Sorbiers", 2027, "140000", "0"),
+                ("Caf — plan rebond petite enfance", 2027, "96000", "0", INVESTMENT),
+                ("Commune de Sorbiers", 2027, "140000", "0", INVESTMENT),
             ],
             "indicators": [
                 {
