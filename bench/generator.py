@@ -59,6 +59,9 @@ from .scale_data import (
     weighted,
 )
 
+PENDING = Measurement.State.PENDING.value
+VALIDATED = Measurement.State.VALIDATED.value
+
 INVESTMENT, OPERATING = FundingLine.Nature.INVESTMENT.value, FundingLine.Nature.OPERATING.value
 
 
@@ -162,7 +165,7 @@ class Generator:
                 "direction", "source", "frequency",
             ],
         )  # fmt: skip
-        self.t_measure = w.table(Measurement, ["indicator_id", "date", "value"])
+        self.t_measure = w.table(Measurement, ["indicator_id", "date", "value", "validation_state"])
         self.t_change = w.table(
             ChangeSought, ["id", "convention_id", "thematic_id", "actor", "title"]
         )
@@ -548,10 +551,14 @@ class Generator:
         span = max(1, (end - start).days)
         pace = rng.uniform(0.5, 1.3)
         delta = target - baseline
+        # One indicator in ten has its latest value typed by the territory and awaiting the
+        # Caf's validation (no random draw: the rest of the data set stays the same).
+        pending_last = indicator_id % 10 == 0
         for day in dates:
             share = (day - start).days / span
             value = baseline + delta * share * pace + baseline * rng.uniform(-0.03, 0.03)
-            self.t_measure.add((indicator_id, day, money(value)))
+            state = PENDING if pending_last and day == dates[-1] else VALIDATED
+            self.t_measure.add((indicator_id, day, money(value), state))
 
     def _at(self, day: datetime.date) -> datetime.datetime:
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time(14, 0)))
