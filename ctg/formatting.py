@@ -24,6 +24,7 @@ The template filters of ``{% load ctg_format %}`` delegate here.
 from __future__ import annotations
 
 import datetime
+import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils import timezone
@@ -134,6 +135,13 @@ def points(value, decimals: int = 1, *, default: str = DASH) -> str:
     unit = "point" if abs(result) < 2 else "points"
     text = number(result, decimals, sign=True)
     return f"{text}{NBSP}{unit}"
+
+
+def file_size(size: int) -> str:
+    """A file's size: « 850 Ko », « 5 Mo », « 2,5 Mo » (binary units, as file managers show)."""
+    if size < 1024 * 1024:
+        return f"{number(math.ceil(size / 1024), 0)} Ko"
+    return f"{number(size / (1024 * 1024), 1)} Mo"
 
 
 def year(value, *, default: str = DASH) -> str:

@@ -105,7 +105,7 @@ def _number(value: int) -> str:
 def _too_large() -> SpreadsheetRefused:
     return SpreadsheetRefused(
         "Ce fichier est trop volumineux une fois décompressé (plus de "
-        f"{_megabytes(max_unpacked_size())} Mo) : un classeur d'import n'a pas besoin d'être "
+        f"{formatting.file_size(max_unpacked_size())}) : un classeur d'import n'a pas besoin d'être "
         "aussi gros. Enregistrez-le à nouveau depuis votre tableur, ou scindez-le."
     )
 
@@ -237,11 +237,6 @@ def open_workbook(
         raise UnreadableSpreadsheet(unreadable) from exc
 
 
-def _megabytes(size: int) -> str:
-    value = size / (1024 * 1024)
-    return f"{value:.0f}" if value == int(value) else f"{value:.1f}".replace(".", ",")
-
-
 def type_error(accepted: tuple[str, ...]) -> ValidationError:
     labels = [_LABELS[kind] for kind in accepted]
     if len(labels) == 1:
@@ -255,8 +250,8 @@ def type_error(accepted: tuple[str, ...]) -> ValidationError:
 
 def size_error() -> ValidationError:
     return ValidationError(
-        "Fichier trop volumineux (max %(max)s Mo).",
-        params={"max": _megabytes(max_import_size())},
+        "Fichier trop volumineux (max %(max)s).",
+        params={"max": formatting.file_size(max_import_size())},
         code="file_size",
     )
 

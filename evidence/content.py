@@ -13,7 +13,6 @@ first bytes of its ``mimetype`` entry are read. The file is also refused beyond
 
 from __future__ import annotations
 
-import math
 import re
 import zipfile
 from dataclasses import dataclass
@@ -125,13 +124,6 @@ def max_evidence_size() -> int:
     return settings.MAX_EVIDENCE_SIZE
 
 
-def megabytes(size: int) -> str:
-    """« 10 Mo », « 2,5 Mo » (sizes of files, in the messages and the lists)."""
-    if size < 1024 * 1024:
-        return f"{formatting.number(math.ceil(size / 1024), 0)} Ko"
-    return f"{formatting.number(size / (1024 * 1024), 1)} Mo"
-
-
 def _refused(message: str, code: str) -> ValidationError:
     return ValidationError({"file": ValidationError(message, code=code)})
 
@@ -226,8 +218,8 @@ def detect(upload) -> Kind:
     size = upload.size if upload.size is not None else len(_read(upload))
     if size > max_evidence_size():
         raise _refused(
-            f"Fichier trop volumineux ({megabytes(size)}) : une pièce justificative pèse au plus "
-            f"{megabytes(max_evidence_size())}.",
+            f"Fichier trop volumineux ({formatting.file_size(size)}) : une pièce justificative pèse au plus "
+            f"{formatting.file_size(max_evidence_size())}.",
             "evidence_size",
         )
     if size == 0:

@@ -1,7 +1,9 @@
 from django import forms
 from django.core.validators import URLValidator
 
-from .content import ACCEPTED, KINDS, max_evidence_size, megabytes
+from ctg import formatting
+
+from .content import ACCEPTED, KINDS, max_evidence_size
 from .models import LINK_REFUSED
 
 
@@ -38,7 +40,7 @@ class EvidenceForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = (
-            f"{ACCEPTED} ; {megabytes(max_evidence_size())} au plus. Le contenu est vérifié : "
+            f"{ACCEPTED} ; {formatting.file_size(max_evidence_size())} au plus. Le contenu est vérifié : "
             "un fichier dont le contenu ne correspond pas à son extension est refusé."
         )
 

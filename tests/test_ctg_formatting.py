@@ -115,3 +115,12 @@ def test_french_plurals_keep_zero_and_one_singular(count, suffix, expected):
 def test_the_pluriel_filter_says_0_excuse_not_0_excuses():
     html = Template("{% load ctg_format %}{{ n }} excusé{{ n|pluriel }}").render(Context({"n": 0}))
     assert html == "0 excusé"
+
+
+@pytest.mark.parametrize(
+    "size, text",
+    [(0, "0 Ko"), (1, "1 Ko"), (850 * 1024, "850 Ko"), (5 * 1024 * 1024, "5 Mo"),
+     (int(2.5 * 1024 * 1024), "2,5 Mo"), (10 * 1024 * 1024 + 1, "10 Mo")],
+)  # fmt: skip
+def test_file_sizes_read_in_ko_below_one_mo_and_in_mo_above(size, text):
+    assert formatting.file_size(size) == text

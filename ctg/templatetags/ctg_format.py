@@ -61,6 +61,11 @@ def year(value):
 
 
 @register.filter
+def file_size(value):
+    return formatting.file_size(int(value or 0))
+
+
+@register.filter
 def pluriel(value, arg="s"):
     """``{{ n }} excusé{{ n|pluriel }}``: the French plural (0 and 1 singular)."""
     return formatting.plural(value, arg)

@@ -5,12 +5,11 @@
 - ``{% sheet_evidence sheet as pieces %}``: the pieces of a fiche, one query;
 - ``piece|deletable_by:access``: whether this person may remove it (the rule is
   :func:`evidence.models.may_delete`);
-- ``size|file_size``: « 2,5 Mo ».
 """
 
 from django import template
 
-from evidence import content, selectors
+from evidence import selectors
 from evidence.models import may_delete
 
 register = template.Library()
@@ -24,8 +23,3 @@ def sheet_evidence(sheet):
 @register.filter
 def deletable_by(piece, access) -> bool:
     return access is not None and may_delete(piece, access)
-
-
-@register.filter
-def file_size(size) -> str:
-    return content.megabytes(int(size or 0))
