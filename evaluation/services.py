@@ -205,8 +205,9 @@ def _measurement_for_update(measurement: Measurement) -> Measurement:
     """The measurement read again under a row lock (two writers at once run one after the
     other), with what finds its convention."""
     found = (
+        # Only the measurement's row: PostgreSQL locks no nullable side of an outer join.
         Measurement.objects.select_for_update(of=("self",))
-        .select_related("indicator__action_sheet", "indicator__objective")
+        .select_related("indicator__action_sheet__convention", "indicator__objective__convention")
         .filter(pk=measurement.pk)
         .first()
     )
@@ -228,13 +229,16 @@ def measurement_update(
     measurement = _measurement_for_update(measurement)
     convention_data_changed(convention_id=locks.convention_id_of(measurement.indicator))
     _refuse_if_locked(measurement)
+    # A changed value (or a returned one, corrected or explained) is submitted again by its
+    # new author: a change from the territory side waits again. A comment alone changes
+    # neither the value's author nor its state.
+    if value != measurement.value or measurement.validation_state == Measurement.State.RETURNED:
+        measurement.entered_by = user
+        validation.entry_state(
+            convention=indicator_convention(measurement.indicator), user=user, now=timezone.now()
+        ).apply(measurement)
     measurement.value = value
     measurement.comment = comment.strip()
-    measurement.entered_by = user
-    # A corrected value is submitted again; a change from the territory side waits again.
-    validation.entry_state(
-        convention=indicator_convention(measurement.indicator), user=user, now=timezone.now()
-    ).apply(measurement)
     measurement.full_clean()
     measurement._history_user = user
     measurement.save()
@@ -378,12 +382,7 @@ def add_observation(
 
 def _measurement_for_review(measurement: Measurement) -> tuple[Measurement, Convention]:
     """The measurement locked for the change, with its convention (its data version bumped)."""
-    locked = (
-        # Only the measurement's row: PostgreSQL locks no nullable side of an outer join.
-        Measurement.objects.select_for_update(of=("self",))
-        .select_related("indicator__action_sheet__convention", "indicator__objective__convention")
-        .get(pk=measurement.pk)
-    )
+    locked = _measurement_for_update(measurement)
     convention = indicator_convention(locked.indicator)
     convention_data_changed(convention_id=convention.pk)
     return locked, convention
@@ -398,7 +397,7 @@ def measurement_validate(*, measurement: Measurement, user: User) -> Measurement
     measurement.full_clean()
     measurement._history_user = user
     measurement._change_reason = "Mesure validée"
-    measurement.save()
+    measurement.save(update_fields=VALIDATION_FIELDS)
     progress_refresh(convention_id=convention.pk)
     return measurement
 
@@ -413,7 +412,7 @@ def measurement_return(*, measurement: Measurement, comment: str, user: User) ->
     measurement.full_clean()
     measurement._history_user = user
     measurement._change_reason = f"Mesure renvoyée : {measurement.return_comment}"
-    measurement.save()
+    measurement.save(update_fields=VALIDATION_FIELDS)
     if measurement.entered_by_id:
         _queue_returned_email(measurement.pk)
     progress_refresh(convention_id=convention.pk)

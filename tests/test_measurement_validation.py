@@ -501,3 +501,53 @@ def test_the_api_says_the_state_of_each_measurement(world, indicator):
     data = MeasurementSerializer(measurements_queryset().get(pk=measurement.pk)).data
     assert data["validation_state"] == "a_valider"
     assert validation.awaiting(convention=world.convention).pending == 1
+
+
+# ---------------------------------------------------------------- review fixes (test-first)
+
+
+def test_validating_or_returning_a_value_keeps_when_it_was_typed(world, login, indicator):
+    first = type_value(login(world.coordinator), world, indicator, day="2023-12-31")
+    second = type_value(login(world.coordinator), world, indicator, day="2023-06-30")
+    typed = {m.pk: m.entered_at for m in (first, second)}
+    services.measurement_validate(measurement=first, user=world.caf_staff)
+    services.measurement_return(measurement=second, comment="Source ?", user=world.caf_staff)
+    for measurement in (first, second):
+        measurement.refresh_from_db()
+        assert measurement.entered_at == typed[measurement.pk]
+
+
+def test_a_comment_change_keeps_a_validated_value_counted_and_its_author(world, indicator):
+    measurement = MeasurementFactory(
+        indicator=indicator, date=DAY, value=15, entered_by=world.coordinator
+    )
+    services.measurement_update(
+        measurement=measurement, value=Decimal("15"), comment="Source : CAF", user=world.coordinator
+    )
+    measurement.refresh_from_db()
+    assert measurement.validation_state == State.VALIDATED
+    assert measurement.comment == "Source : CAF"
+    assert last_value(world, indicator) == Decimal("15")
+    # The Caf touching the comment of a pending value neither validates it nor becomes its author.
+    waiting = MeasurementFactory(
+        indicator=indicator, date=datetime.date(2023, 6, 30), value=12,
+        validation_state=State.PENDING, entered_by=world.coordinator,
+    )  # fmt: skip
+    services.measurement_update(
+        measurement=waiting, value=Decimal("12"), comment="Vu", user=world.caf_staff
+    )
+    waiting.refresh_from_db()
+    assert waiting.validation_state == State.PENDING
+    assert waiting.entered_by == world.coordinator
+
+
+@pytest.mark.parametrize("action", ["validate", "return"])
+def test_reviewing_a_value_deleted_meanwhile_says_so(world, indicator, action):
+    measurement = MeasurementFactory(indicator=indicator, date=DAY, value=15,
+                                     validation_state=State.PENDING)  # fmt: skip
+    Measurement.objects.filter(pk=measurement.pk).delete()
+    with pytest.raises(ValidationError, match="supprimée entre-temps"):
+        if action == "validate":
+            services.measurement_validate(measurement=measurement, user=world.caf_staff)
+        else:
+            services.measurement_return(measurement=measurement, comment="?", user=world.caf_staff)
