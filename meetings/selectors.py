@@ -35,7 +35,7 @@ from actions.selectors import funding_totals
 from conventions import selectors as convention_selectors
 from conventions.models import Committee, Convention, Meeting, Side
 from ctg import formatting
-from evaluation import progress
+from evaluation import progress, validation
 from evaluation.models import Measurement
 from reports.models import ProgressReport
 
@@ -473,8 +473,11 @@ def _figures(*, meeting: Meeting, convention: Convention, previous: Meeting | No
             else (indicator.objective.title if indicator.objective_id else "")
         )
     since = previous.date if previous is not None else None
-    measurements = Measurement.objects.filter(
-        indicator__in=progress.convention_indicators(convention), entered_at__lt=meeting.date
+    # The values that count (validated), as in the progress report.
+    measurements = validation.counted(
+        Measurement.objects.filter(
+            indicator__in=progress.convention_indicators(convention), entered_at__lt=meeting.date
+        )
     )
     if since is not None:
         measurements = measurements.filter(entered_at__gte=since)

@@ -285,3 +285,15 @@ def test_the_pack_mailed_before_the_meeting_points_to_the_meeting_page(packed, m
         assert page in message.body
         assert "Le dossier de séance complet" in message.body
         assert page in message.alternatives[0][0]
+
+
+def test_the_pack_lists_only_the_measurements_that_count(packed, today):
+    """A value still « à valider » counts nowhere, in the pack as in the progress report."""
+    places = packed.first.indicators.get()
+    MeasurementFactory(
+        indicator=places, date=datetime.date(2025, 1, 31), value=99,
+        validation_state=Measurement.State.PENDING,
+    )  # fmt: skip
+    Measurement.objects.filter(indicator=places).update(entered_at=at(2025, 2, 1, 10, 0))
+    content = selectors.pack(meeting=packed.meeting, convention=packed.world.convention)
+    assert [m.value for m in content["figures"]["measurements"]] == [15]
