@@ -584,3 +584,16 @@ def test_a_hostile_name_in_the_file_is_shown_as_text(territory, login):
     page = upload(client, territory, content).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+@pytest.mark.parametrize("text", ["999999999999,995", "1e400", "1" * 40])
+def test_it_refuses_a_value_too_large_even_once_rounded(territory, text):
+    parsed = cafdata.parse(
+        csv_file(COMMUNE_HEADER, [(2022, "82090", "Laguépie", text, "41,0", "1,5", "61,7")]),
+        collectivities=lookups(territory),
+        department="82",
+    )
+    assert [error.message for error in parsed.errors] == [
+        f"Ligne 2 : txcouv_eaje_com : « {text[:40]} » "
+        + ("n'est pas un nombre" if "e" in text else "est trop grand")
+    ]
