@@ -230,14 +230,14 @@ def build_snapshot(report: ProgressReport) -> dict:
         .order_by("date", "indicator__name")
     ]
 
-    funding_totals = funding_of(convention=convention)
+    funding_sums = funding_of(convention=convention)
     funding = [
         {
             "funder": row["funder"],
             "planned": _num(row["planned"]),
             "spent": _num(row["spent"]),
         }
-        for row in funding_totals["per_funder"]
+        for row in funding_sums["per_funder"]
     ]
     funding_years = [
         {
@@ -245,7 +245,7 @@ def build_snapshot(report: ProgressReport) -> dict:
             "planned": _num(row["planned"]),
             "spent": _num(row["spent"]),
         }
-        for row in funding_totals["per_year"]
+        for row in funding_sums["per_year"]
     ]
 
     # Values a previous report presented, changed since after Caf staff unlocked them.
@@ -321,8 +321,8 @@ def build_snapshot(report: ProgressReport) -> dict:
         "measurements_awaiting_validation": awaiting(
             convention=convention, start=start, end=end
         ).total,
-        "planned_total": sum(r["planned"] or 0 for r in funding),
-        "spent_total": sum(r["spent"] or 0 for r in funding),
+        "planned_total": _num(funding_sums["planned"]),
+        "spent_total": _num(funding_sums["spent"]),
         "fiches_changed_since_previous": len(changed),
         "fiches_new_since_previous": sum(1 for f in fiches if f["is_new"]),
     }
