@@ -38,7 +38,6 @@ from diagnostics.models import Finding
 from evaluation.models import Indicator
 
 from . import workflow
-from .funding import funding_totals  # noqa: F401  (the one fold of funding totals)
 from .models import ActionSheet, ActionSheetTransition, Approval, FundingLine, Objective
 
 Status = ActionSheet.Status

@@ -30,7 +30,7 @@ from .forms import (
     ReasonForm,
     formset_rows,
 )
-from .funding import GAP_LABEL
+from .funding import GAP_LABEL, funding_totals
 from .models import ActionSheet, Approval, Objective
 from .services import FUNDING_FIELDS, INDICATOR_FIELDS, WorkflowError
 
@@ -261,7 +261,7 @@ def _render_sheet(request, convention, access, sheet, *, approval_form):
             other_thematics=list(sheet.other_thematics.all()),
             communes=list(sheet.communes.order_by("name")),
             funding_lines=funding_lines,
-            totals=selectors.funding_totals(funding_lines),
+            totals=funding_totals(funding_lines),
             gap_label=GAP_LABEL,
             indicators=list(sheet.indicators.order_by("id")),
             state=state,

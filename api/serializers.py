@@ -10,8 +10,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from actions import workflow
+from actions.funding import funding_totals
 from actions.models import ActionSheet, FundingLine, Objective
-from actions.selectors import funding_totals
 from conventions import calendar
 from conventions.models import Caf, Collectivity, Convention, Signatory, Thematic, User
 from diagnostics.models import Diagnostic, Finding, TerritoryStatistic

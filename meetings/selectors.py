@@ -30,8 +30,8 @@ from django.utils import timezone
 
 from actions import history as fiche_history
 from actions import workflow
+from actions.funding import funding_totals
 from actions.models import ActionSheet
-from actions.selectors import funding_totals
 from conventions import selectors as convention_selectors
 from conventions.models import Committee, Convention, Meeting, Side
 from ctg import formatting

@@ -41,8 +41,8 @@ from django.db.models import Count, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from actions.funding import funding_totals
 from actions.models import ActionSheet, FundingLine, Objective
-from actions.selectors import funding_totals
 from conventions.models import (
     Amendment,
     Collectivity,
@@ -341,7 +341,7 @@ class AnnexSheet:
     expected_results: str
     communes: list
     funding_lines: list  # funder, year, planned_amount
-    funder_totals: list[dict]  # funder, planned (actions.selectors.funding_totals)
+    funder_totals: list[dict]  # funder, planned (actions.funding.funding_totals)
     planned_total: Decimal
     indicators: list  # name, kind, unit, baseline, target, direction, source, frequency
 

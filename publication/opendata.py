@@ -14,7 +14,7 @@ definition come:
 Values are machine-readable: dates ISO 8601 (2024-12-31), numbers with a dot and no
 grouping (12500.00), booleans ``true``/``false``, an empty cell (``null`` in JSON) for a
 missing value. Progress figures come from ``evaluation.progress`` (the Synthèse's rule),
-budget totals from ``actions.selectors.funding_totals`` (through the plan), rounded by ``ctg.formatting.rounded``.
+budget totals from ``actions.funding.funding_totals`` (through the plan), rounded by ``ctg.formatting.rounded``.
 In the CSV only, a text cell starting like a formula (=, +, -, @) gets an apostrophe
 (``ctg.spreadsheets.safe_cell``), as in every spreadsheet the application produces.
 

@@ -22,8 +22,8 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from actions import workflow
+from actions.funding import funding_totals
 from actions.models import ActionSheet, FundingLine
-from actions.selectors import funding_totals
 from conventions.models import Collectivity, Convention, Thematic, User
 from conventions.permissions import conventions_visible_to
 from evaluation.models import Indicator, Measurement
@@ -77,7 +77,7 @@ class PublicPlan:
         return {s.pk: s for s in self.sheets}
 
     def sheets_with_budget(self) -> list[tuple[ActionSheet, dict]]:
-        """Each fiche with its funding totals (``actions.selectors.funding_totals``)."""
+        """Each fiche with its funding totals (``actions.funding.funding_totals``)."""
         return [(s, funding_totals(list(s.funding_lines.all()))) for s in self.sheets]
 
 

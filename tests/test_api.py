@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions.factories import ActionSheetFactory, FundingLineFactory, ObjectiveFactory
+from actions.funding import funding_totals
 from actions.models import ActionSheet
-from actions.selectors import funding_totals
 from api import services as token_services
 from api import tokens as token_rules
 from api.models import ApiToken

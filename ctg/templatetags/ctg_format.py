@@ -77,6 +77,11 @@ def date_long(value):
 
 
 @register.filter
+def date_short(value):
+    return formatting.date_short(value)
+
+
+@register.filter
 def date_time(value):
     return formatting.date_time(value, default="")
 
