@@ -19,23 +19,169 @@ def code_for(n: int) -> str:
     return f"IND-{n:02d}"
 
 
-class Indicator(models.Model):
-    class Kind(models.TextChoices):
-        OUTPUT = "realisation", "Réalisation"
-        OUTCOME = "resultat", "Résultat"
-        MEANS = "moyens", "Moyens"
-        CONTEXT = "contexte", "Contexte"
+class IndicatorKind(models.TextChoices):
+    OUTPUT = "realisation", "Réalisation"
+    OUTCOME = "resultat", "Résultat"
+    MEANS = "moyens", "Moyens"
+    CONTEXT = "contexte", "Contexte"
 
-    class Direction(models.TextChoices):
-        INCREASE = "hausse", "Hausse"
-        DECREASE = "baisse", "Baisse"
-        MAINTAIN = "maintien", "Maintien"
 
-    class Frequency(models.TextChoices):
-        MONTHLY = "monthly", "Mensuelle"
-        QUARTERLY = "quarterly", "Trimestrielle"
-        HALF_YEARLY = "half_yearly", "Semestrielle"
-        YEARLY = "yearly", "Annuelle"
+class IndicatorDirection(models.TextChoices):
+    INCREASE = "hausse", "Hausse"
+    DECREASE = "baisse", "Baisse"
+    MAINTAIN = "maintien", "Maintien"
+
+
+class IndicatorFrequency(models.TextChoices):
+    MONTHLY = "monthly", "Mensuelle"
+    QUARTERLY = "quarterly", "Trimestrielle"
+    HALF_YEARLY = "half_yearly", "Semestrielle"
+    YEARLY = "yearly", "Annuelle"
+
+
+class Aggregation(models.TextChoices):
+    """How the values of an indicator combine: across the communes of a breakdown
+    (:mod:`evaluation.breakdown`) and across conventions (the portfolio's departmental
+    figure of a shared indicator)."""
+
+    SUM = "somme", "Somme (un effectif, un nombre de places…)"
+    MEAN = "moyenne", "Moyenne (un taux, une part…)"
+    NONE = "aucune", "Aucune"
+
+
+class Breakdown(models.TextChoices):
+    NONE = "aucune", "Aucune"
+    COMMUNE = "commune", "Par commune"
+
+
+class ReferenceSheet(models.Model):
+    """The reference sheet of an indicator (TolaActivity's fields, in French) and its
+    binding to a series of the Caf's open data (``diagnostics.cafdata``): the fields an
+    indicator and a shared indicator of a département have in common."""
+
+    definition = models.TextField("définition", blank=True)
+    calculation_method = models.TextField("mode de calcul", blank=True)
+    verification_means = models.TextField("moyens de vérification", blank=True)
+    responsible = models.CharField("personne responsable", max_length=200, blank=True)
+    known_limits = models.TextField("limites connues", blank=True)
+    aggregation = models.CharField(
+        "agrégation des valeurs",
+        max_length=20,
+        choices=Aggregation.choices,
+        default=Aggregation.NONE,
+        help_text="Comment les valeurs s'additionnent entre communes ou entre conventions.",
+    )
+    breakdown = models.CharField(
+        "ventilation", max_length=20, choices=Breakdown.choices, default=Breakdown.NONE
+    )
+    open_data_dataset = models.CharField("jeu de données ouvertes", max_length=50, blank=True)
+    open_data_column = models.CharField("série des données ouvertes", max_length=50, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_bound(self) -> bool:
+        """Fed by a series of the Caf's open data."""
+        return bool(self.open_data_dataset and self.open_data_column)
+
+    def clean_reference_sheet(self) -> dict:
+        """The errors of the binding: both fields or neither, and a series the registry
+        knows (``diagnostics.cafdata``)."""
+        from diagnostics import cafdata
+
+        if not (self.open_data_dataset or self.open_data_column):
+            return {}
+        if cafdata.series(self.open_data_dataset, self.open_data_column) is None:
+            return {"open_data_column": "Cette série n'existe pas dans ce jeu de données ouvertes."}
+        return {}
+
+
+#: The fields of an indicator that come from its shared indicator when it is linked to one
+#: (written by ``evaluation.shared`` only; the indicator's form shows them read-only).
+SHARED_FIELDS = (
+    "name",
+    "kind",
+    "unit",
+    "direction",
+    "source",
+    "frequency",
+    "definition",
+    "calculation_method",
+    "verification_means",
+    "known_limits",
+    "aggregation",
+    "breakdown",
+    "open_data_dataset",
+    "open_data_column",
+)
+
+
+class SharedIndicator(ReferenceSheet):
+    """An indicator defined once by a Caf for its département (the *schéma départemental
+    des services aux familles*, SDSF) and reported by every CTG that links it: each
+    convention keeps its own baseline, targets and measurements on its linked
+    :class:`Indicator`."""
+
+    caf = models.ForeignKey(
+        "conventions.Caf",
+        verbose_name="Caf",
+        on_delete=models.PROTECT,
+        related_name="shared_indicators",
+    )
+    code = models.SlugField("code", max_length=30)
+    name = models.CharField("intitulé", max_length=255)
+    kind = models.CharField(
+        "type", max_length=20, choices=IndicatorKind.choices, default=IndicatorKind.OUTCOME
+    )
+    unit = models.CharField("unité", max_length=50, blank=True)
+    direction = models.CharField(
+        "sens attendu",
+        max_length=20,
+        choices=IndicatorDirection.choices,
+        default=IndicatorDirection.INCREASE,
+    )
+    source = models.CharField("source", max_length=200, blank=True)
+    frequency = models.CharField(
+        "fréquence de mesure",
+        max_length=20,
+        choices=IndicatorFrequency.choices,
+        default=IndicatorFrequency.YEARLY,
+    )
+    framework = models.CharField(
+        "cadre de référence",
+        max_length=200,
+        blank=True,
+        default="Schéma départemental des services aux familles",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "indicateur partagé"
+        verbose_name_plural = "indicateurs partagés"
+        ordering = ["caf", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["caf", "code"],
+                name="shared_indicator_unique_code_per_caf",
+                violation_error_message="Ce code d'indicateur partagé est déjà utilisé par la Caf.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+    def clean(self) -> None:
+        errors = self.clean_reference_sheet()
+        if errors:
+            raise ValidationError(errors)
+
+
+class Indicator(ReferenceSheet):
+    Kind = IndicatorKind
+    Direction = IndicatorDirection
+    Frequency = IndicatorFrequency
 
     action_sheet = models.ForeignKey(
         "actions.ActionSheet",
@@ -74,6 +220,14 @@ class Indicator(models.Model):
     frequency = models.CharField(
         "fréquence de mesure", max_length=20, choices=Frequency.choices, default=Frequency.YEARLY
     )
+    shared = models.ForeignKey(
+        SharedIndicator,
+        verbose_name="indicateur partagé",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="indicators",
+    )
 
     history = HistoricalRecords()
 
@@ -106,6 +260,7 @@ class Indicator(models.Model):
                 violation_error_message=CODE_TAKEN,
             ),
         ]
+        indexes = [models.Index(fields=["shared"], name="indicator_shared_idx")]
 
     def __str__(self) -> str:
         return self.name
@@ -131,7 +286,7 @@ class Indicator(models.Model):
         return next(code for n in range(1, len(used) + 2) if (code := code_for(n)) not in used)
 
     def clean(self) -> None:
-        errors = {}
+        errors = self.clean_reference_sheet()
         if bool(self.action_sheet_id) == bool(self.objective_id):
             errors["__all__"] = "Un indicateur porte soit sur une fiche, soit sur un objectif."
         if self.baseline_date and self.target_date and self.target_date <= self.baseline_date:
@@ -156,6 +311,43 @@ class Indicator(models.Model):
             raise ValidationError(errors)
 
 
+class IndicatorTarget(models.Model):
+    """The value an indicator should reach at the end of a year (its reference sheet's
+    yearly targets): the progress rule expects progress along them rather than along a
+    straight line to the final target (:mod:`evaluation.progress`)."""
+
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name="indicateur",
+        on_delete=models.CASCADE,
+        related_name="yearly_targets",
+    )
+    year = models.PositiveSmallIntegerField("année")
+    value = models.DecimalField("cible de l'année", max_digits=14, decimal_places=2)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "cible annuelle"
+        verbose_name_plural = "cibles annuelles"
+        ordering = ["indicator", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "year"],
+                name="indicator_target_one_per_year",
+                violation_error_message="Une cible existe déjà pour cette année.",
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=1900) & Q(year__lte=2100),
+                name="indicator_target_plausible_year",
+                violation_error_message="L'année doit être comprise entre 1900 et 2100.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} — {self.year} : {self.value}"
+
+
 class Measurement(models.Model):
     class State(models.TextChoices):
         """Where a value stands in its validation by the Caf (``evaluation.validation``)."""
@@ -163,6 +355,11 @@ class Measurement(models.Model):
         PENDING = "a_valider", "À valider"
         VALIDATED = "validee", "Validée"
         RETURNED = "renvoyee", "Renvoyée"
+
+    class SourceKind(models.TextChoices):
+        TYPED = "saisie", "Saisie"
+        SPREADSHEET = "tableur", "Import du classeur"
+        OPEN_DATA = "donnees_ouvertes", "Données ouvertes"
 
     indicator = models.ForeignKey(
         Indicator, verbose_name="indicateur", on_delete=models.CASCADE, related_name="measurements"
@@ -194,6 +391,31 @@ class Measurement(models.Model):
     )
     validated_at = models.DateTimeField("examinée le", null=True, blank=True)
     return_comment = models.TextField("motif du renvoi", blank=True)
+    # Where the value comes from (DOMAIN.md, data trust): typed, imported from the
+    # measurement workbook, or imported from the Caf's open data — which nobody edits by
+    # hand, except to replace it with a reason (``override_reason``, then typed).
+    source_kind = models.CharField(
+        "origine", max_length=20, choices=SourceKind.choices, default=SourceKind.TYPED
+    )
+    source_import = models.ForeignKey(
+        "diagnostics.StatisticImport",
+        verbose_name="import de données ouvertes",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="measurements",
+    )
+    spreadsheet_import = models.ForeignKey(
+        "MeasurementImport",
+        verbose_name="import du classeur",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="measurements",
+    )
+    override_reason = models.TextField(
+        "raison du remplacement de la valeur des données ouvertes", blank=True
+    )
 
     history = HistoricalRecords()
 
@@ -206,6 +428,13 @@ class Measurement(models.Model):
                 fields=["indicator", "date"],
                 name="measurement_one_per_date",
                 violation_error_message="Une mesure existe déjà pour cet indicateur à cette date.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source_kind="donnees_ouvertes") | Q(source_import__isnull=False),
+                name="measurement_open_data_has_import",
+                violation_error_message=(
+                    "Une valeur des données ouvertes doit indiquer l'import dont elle vient."
+                ),
             ),
         ]
         indexes = [
@@ -223,6 +452,39 @@ class Measurement(models.Model):
     def clean(self) -> None:
         if self.validation_state == self.State.RETURNED and not self.return_comment.strip():
             raise ValidationError({"return_comment": "Indiquez pourquoi la mesure est renvoyée."})
+
+
+class MeasurementPart(models.Model):
+    """The value of a broken-down measurement for one commune of the convention's
+    territory; the measurement's own value is the total (:mod:`evaluation.breakdown`)."""
+
+    measurement = models.ForeignKey(
+        Measurement, verbose_name="mesure", on_delete=models.CASCADE, related_name="parts"
+    )
+    collectivity = models.ForeignKey(
+        "conventions.Collectivity",
+        verbose_name="commune",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    value = models.DecimalField("valeur", max_digits=14, decimal_places=2)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "valeur par commune"
+        verbose_name_plural = "valeurs par commune"
+        ordering = ["measurement", "collectivity__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measurement", "collectivity"],
+                name="measurement_part_one_per_commune",
+                violation_error_message="Une valeur existe déjà pour cette commune.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measurement} — {self.collectivity_id} : {self.value}"
 
 
 class MeasurementImport(models.Model):
