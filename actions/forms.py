@@ -12,7 +12,7 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from conventions.models import Convention, Thematic
 from ctg.forms import DateInput, HiddenFieldErrorsMixin, ReasonField
 from diagnostics.models import Finding
-from evaluation.models import Indicator
+from evaluation.models import SHARED_FIELDS, Indicator
 
 from . import selectors, workflow
 from .models import NUMBER_TAKEN, ActionSheet, Approval, FundingLine, Objective
@@ -245,6 +245,19 @@ class IndicatorForm(forms.ModelForm):
         fields = list(INDICATOR_FIELDS)
         localized_fields = ["baseline_value", "target_value"]
         widgets = {"baseline_date": DateInput(), "target_date": DateInput()}
+
+    #: The help of a field an indicator takes from its shared indicator (read-only here).
+    SHARED_HELP = "Défini par la Caf (indicateur partagé) : modifiable par elle seule."
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A linked indicator's definition is its shared indicator's (evaluation.shared):
+        # shown, not edited; a disabled field keeps the value it has.
+        if self.instance.shared_id is not None:
+            for name in SHARED_FIELDS:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = self.SHARED_HELP
 
     def _post_clean(self):
         # A new fiche has no id yet: validate the indicator as attached to it.

@@ -29,7 +29,7 @@ from django.db.models import F
 from conventions.models import CommitteeMember, Convention, Side, User
 from conventions.permissions import convention_access
 from conventions.services.data_version import convention_data_changed
-from evaluation.models import Indicator
+from evaluation.models import SHARED_FIELDS, Indicator
 from evaluation.readmodel import progress_refresh
 
 from . import selectors, tasks, workflow
@@ -231,9 +231,19 @@ def _apply_children(
             continue
         obj = existing[pk] if pk is not None else model()
         before = workflow.substantive_values(model, obj) if pk is not None else None
+        # A linked indicator's definition is its shared indicator's (evaluation.shared).
+        locked = SHARED_FIELDS if getattr(obj, "shared_id", None) and pk is not None else ()
         for f in fields:
-            if f in row:
-                setattr(obj, f, row[f])
+            if f not in row:
+                continue
+            if f in locked and row[f] != getattr(obj, f):
+                label = model._meta.get_field(f).verbose_name
+                errors.append(
+                    f"« {obj} » suit un indicateur partagé de la Caf : son champ « {label} » "
+                    "se modifie dans l'indicateur partagé, pas sur la fiche."
+                )
+                continue
+            setattr(obj, f, row[f])
         if workflow.substantive_changes(before, workflow.substantive_values(model, obj)):
             changed = True
         # Validated as attached to the fiche, which may not be saved yet.

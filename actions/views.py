@@ -263,7 +263,7 @@ def _render_sheet(request, convention, access, sheet, *, approval_form):
             funding_lines=funding_lines,
             totals=funding_totals(funding_lines),
             gap_label=GAP_LABEL,
-            indicators=list(sheet.indicators.order_by("id")),
+            indicators=list(sheet.indicators.select_related("shared").order_by("id")),
             state=state,
             member=member,
             can_give_opinion=refusal is None,

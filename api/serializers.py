@@ -15,7 +15,7 @@ from actions.models import ActionSheet, FundingLine, Objective
 from conventions import calendar
 from conventions.models import Caf, Collectivity, Convention, Signatory, Thematic, User
 from diagnostics.models import Diagnostic, Finding, TerritoryStatistic
-from evaluation import progress
+from evaluation import progress, sources
 from evaluation.models import Indicator, Measurement
 from reports.models import ProgressReport
 
@@ -447,6 +447,16 @@ class MeasurementSerializer(serializers.ModelSerializer):
     indicator = serializers.PrimaryKeyRelatedField(read_only=True)
     value = serializers.DecimalField(**DECIMAL)
     source = serializers.CharField(source="indicator.source", read_only=True)
+    source_kind = serializers.ChoiceField(
+        choices=Measurement.SourceKind.choices,
+        read_only=True,
+        help_text="Origine de la valeur : saisie, import du classeur de mesures ou données "
+        "ouvertes de la Caf (une valeur des données ouvertes ne se modifie pas à la main).",
+    )
+    source_label = serializers.SerializerMethodField(
+        help_text="D'où vient la valeur, en toutes lettres : qui l'a saisie et quand, ou le "
+        "producteur, le jeu de données, le millésime et le fichier importé."
+    )
     entered_by = PersonSerializer(read_only=True, allow_null=True)
     validation_state = serializers.ChoiceField(
         choices=Measurement.State.choices,
@@ -465,10 +475,15 @@ class MeasurementSerializer(serializers.ModelSerializer):
             "value",
             "comment",
             "source",
+            "source_kind",
+            "source_label",
             "entered_by",
             "entered_at",
             "validation_state",
         ]
+
+    def get_source_label(self, measurement: Measurement) -> str:
+        return sources.source_label(measurement)
 
 
 # --------------------------------------------------------------------------- reports

@@ -31,7 +31,7 @@ from conventions.models import Collectivity, Convention, Signatory, Thematic
 from conventions.permissions import conventions_visible_to
 from diagnostics.models import Diagnostic, Finding
 from diagnostics.selectors import statistics_of
-from evaluation import progress, readmodel
+from evaluation import progress, readmodel, sources
 from evaluation.models import Indicator, Measurement
 from reports.models import ProgressReport
 from reports.views import _download as report_file_response
@@ -485,7 +485,8 @@ class IndicatorDetail(ScopedDetail):
 
 def measurements_queryset() -> QuerySet[Measurement]:
     return (
-        Measurement.objects.select_related("indicator", "entered_by")
+        # Where each value comes from (evaluation.sources.RELATED), joined.
+        Measurement.objects.select_related("indicator", *sources.RELATED)
         .annotate(
             convention_id=Coalesce(
                 F("indicator__action_sheet__convention_id"),
@@ -502,8 +503,8 @@ class MeasurementParams(filters.ListParams):
 
 @list_schema(
     "Mesures",
-    "Les mesures des indicateurs, avec leur source (celle de l'indicateur), qui les a "
-    "saisies et quand.",
+    "Les mesures des indicateurs, avec leur source (celle de l'indicateur), leur origine "
+    "(saisie, classeur, données ouvertes de la Caf), qui les a saisies et quand.",
     extra=[
         OpenApiParameter(
             "indicator",

@@ -22,18 +22,29 @@ from conventions.models import (
     User,
 )
 from ctg.dates import add_years
-from diagnostics.models import Diagnostic, Finding, StatisticDefinition, TerritoryStatistic
+from diagnostics import cafdata
+from diagnostics.models import (
+    Diagnostic,
+    Finding,
+    StatisticDefinition,
+    StatisticImport,
+    TerritoryStatistic,
+)
 from evaluation.models import (
     ChangeSought,
     Indicator,
+    IndicatorTarget,
     Measurement,
+    MeasurementPart,
     Observation,
     ProgressMarker,
+    SharedIndicator,
 )
 
 from .fastinsert import FastWriter
 from .scale_data import (
     BENCH_EMAILS,
+    BREAKDOWN_EVERY,
     EMAIL_DOMAIN,
     FAVORABLE,
     FIRST_NAMES,
@@ -46,9 +57,14 @@ from .scale_data import (
     PHASE_WEIGHTS,
     PLACE_ROOTS,
     PLACE_SUFFIXES,
+    SHARED_FICHE_EVERY,
+    SHARED_INDICATORS,
+    SHEET_COLUMNS,
     SHEET_STATUS_WEIGHTS,
     SHEET_TITLES,
+    SPREADSHEET_EVERY,
     SUFFIX,
+    TARGETS_EVERY,
     TO_REVIEW,
     S,
     luhn_siren,
@@ -63,6 +79,13 @@ PENDING = Measurement.State.PENDING.value
 VALIDATED = Measurement.State.VALIDATED.value
 
 INVESTMENT, OPERATING = FundingLine.Nature.INVESTMENT.value, FundingLine.Nature.OPERATING.value
+TYPED = Measurement.SourceKind.TYPED.value
+SPREADSHEET = Measurement.SourceKind.SPREADSHEET.value
+OPEN_DATA = Measurement.SourceKind.OPEN_DATA.value
+NO_SHEET = {column: "" for column in SHEET_COLUMNS} | {
+    "aggregation": "aucune",
+    "breakdown": "aucune",
+}
 
 
 class Generator:
@@ -75,6 +98,8 @@ class Generator:
         largest_fiches: int = 40,
     ):
         self.rng = random.Random(seed)
+        # The draws of the #16 parts (breakdowns, yearly targets): their own stream.
+        self.rng16 = random.Random(seed + 16)
         self.largest_fiches = largest_fiches
         self.n = conventions
         self.today = today or timezone.localdate()
@@ -92,6 +117,11 @@ class Generator:
         self.password_hash = ""
         self.member_user_id: int | None = None
         self.first_convention_of: dict[int, tuple[int, datetime.date]] = {}
+        # The Caf and convention being built: their shared indicators (by code), open-data
+        # imports (by data set) and communes.
+        self.shared_ids: dict[str, int] = {}
+        self.import_ids: dict[str, int] = {}
+        self.communes: list[int] = []
         w = self.w
         # Tables in parent-first order (flushed in this order at the end).
         self.t_caf = w.table(Caf, ["id", "name", "department_code"])
@@ -157,15 +187,37 @@ class Generator:
         self.t_approval = w.table(
             Approval, ["sheet_id", "member_id", "version", "decision", "comment", "decided_at"]
         )
+        self.t_shared = w.table(
+            SharedIndicator,
+            [
+                "id", "caf_id", "code", "name", "kind", "unit", "direction", "source",
+                "frequency", *SHEET_COLUMNS,
+            ],
+        )  # fmt: skip
+        self.t_import = w.table(
+            StatisticImport,
+            [
+                "id", "caf_id", "dataset", "dataset_label", "filename", "producer", "vintage",
+                "method", "imported_at", "token", "created_count", "conventions_count",
+            ],
+        )  # fmt: skip
         self.t_indicator = w.table(
             Indicator,
             [
                 "id", "action_sheet_id", "objective_id", "name", "kind", "unit",
                 "baseline_value", "baseline_date", "target_value", "target_date",
-                "direction", "source", "frequency",
+                "direction", "source", "frequency", "shared_id", *SHEET_COLUMNS,
             ],
         )  # fmt: skip
-        self.t_measure = w.table(Measurement, ["indicator_id", "date", "value", "validation_state"])
+        self.t_target = w.table(IndicatorTarget, ["indicator_id", "year", "value"])
+        self.t_measure = w.table(
+            Measurement,
+            [
+                "id", "indicator_id", "date", "value", "validation_state", "source_kind",
+                "source_import_id",
+            ],
+        )  # fmt: skip
+        self.t_part = w.table(MeasurementPart, ["measurement_id", "collectivity_id", "value"])
         self.t_change = w.table(
             ChangeSought, ["id", "convention_id", "thematic_id", "actor", "title"]
         )
@@ -206,6 +258,7 @@ class Generator:
                 )
             )  # fmt: skip
             epcis = self.build_territory(caf_id, code, dep_name, n_epcis)
+            self.build_shared(caf_id, code)
             # Extra conventions renew the earlier convention of the last EPCIs.
             renewed = [(len(epcis) - 1 - k) % len(epcis) for k in range(n_conv - len(epcis))]
             for i, (epci_id, communes) in enumerate(epcis):
@@ -265,6 +318,33 @@ class Generator:
             epcis.append((epci_id, communes))
         return epcis
 
+    def build_shared(self, caf_id: int, code: str) -> None:
+        """The Caf's shared indicators (SDSF) and one open-data import per data set they
+        are bound to (the values of the linked indicators point at it)."""
+        self.shared_ids, self.import_ids = {}, {}
+        for spec in SHARED_INDICATORS:
+            shared_id = self.w.next_id(SharedIndicator)
+            self.shared_ids[spec["code"]] = shared_id
+            self.t_shared.add(
+                (
+                    shared_id, caf_id, spec["code"], spec["name"], spec["kind"], spec["unit"],
+                    spec["direction"], spec["source"], spec["frequency"],
+                    *(spec[column] for column in SHEET_COLUMNS),
+                )
+            )  # fmt: skip
+            key = spec["open_data_dataset"]
+            if key and key not in self.import_ids:
+                dataset = cafdata.dataset(key)
+                import_id = self.w.next_id(StatisticImport)
+                self.import_ids[key] = import_id
+                self.t_import.add(
+                    (
+                        import_id, caf_id, key, dataset.label, f"{key}_{code}.csv",
+                        dataset.producer, self.today.year - 1, dataset.method,
+                        self.now, f"jeu-echelle-{import_id}", 0, 0,
+                    )
+                )  # fmt: skip
+
     def build_statistics(self, collectivity_id: int, years: list[int], scale: int) -> None:
         rng = self.rng
         for stat_id, code in self.statistics:
@@ -318,8 +398,11 @@ class Generator:
             self.largest_copil_member_id = seats[Committee.Kind.COPIL][Side.TERRITORY][0]
         general, operational = self.build_diagnostic_and_objectives(conv_id, start, thematics)
         self.build_sheets(conv_id, phase, start, end, operational, seats, largest=largest)
-        for objective_id, _ in general:
-            self.build_indicator(None, objective_id, start, end, phase in MEASURED_PHASES)
+        for k, (objective_id, _) in enumerate(general):
+            self.build_indicator(
+                None, objective_id, start, end, phase in MEASURED_PHASES,
+                shared=SHARED_INDICATORS[k % (len(SHARED_INDICATORS) - 1)],
+            )  # fmt: skip
         self.build_follow_up(conv_id, thematics, end, measured=phase in MEASURED_PHASES)
 
     def build_convention_row(
@@ -327,6 +410,7 @@ class Generator:
     ) -> tuple:
         rng, w = self.rng, self.w
         conv_id = w.next_id(Convention)
+        self.communes = communes
         if largest:
             phase = Convention.Phase.IMPLEMENTATION
             start = month_start(self.today.year - 2, 1)
@@ -520,12 +604,22 @@ class Generator:
                         (marker_id, min(self.today, end), "partiel", "Observé en réunion.")
                     )
 
-    def build_indicator(self, sheet_id, objective_id, start, end, measured: bool) -> None:
+    def build_indicator(
+        self, sheet_id, objective_id, start, end, measured: bool, *, shared: dict | None = None
+    ) -> None:
+        """One indicator and its measurements. ``shared``: linked to that shared indicator
+        of the Caf (its reference sheet repeated, its baseline drawn in its range); one fiche
+        indicator in ``SHARED_FICHE_EVERY`` links the last one; one in ``BREAKDOWN_EVERY``
+        not measured monthly is broken down by commune."""
         rng = self.rng
         indicator_id = self.w.next_id(Indicator)
+        if shared is None and sheet_id and indicator_id % SHARED_FICHE_EVERY == 7:
+            shared = SHARED_INDICATORS[-1]
         name, unit = rng.choice(INDICATOR_NAMES)
         direction = weighted(rng, [("hausse", 75), ("baisse", 15), ("maintien", 10)])
-        baseline = rng.uniform(10, 500)
+        baseline = rng.uniform(*(shared["baseline"] if shared else (10, 500)))
+        if shared:
+            direction = shared["direction"]
         if direction == "hausse":
             target = baseline * rng.uniform(1.2, 2.0)
         elif direction == "baisse":
@@ -533,13 +627,27 @@ class Generator:
         else:
             target = baseline
         frequency = weighted(rng, FREQUENCY_WEIGHTS)
+        kind = rng.choice(["realisation", "resultat", "moyens"])
+        source = "Suivi du pilote"
+        sheet = NO_SHEET
+        if shared:
+            name, kind, unit = shared["name"], shared["kind"], shared["unit"]
+            source, frequency = shared["source"], shared["frequency"]
+            sheet = shared
+        elif indicator_id % BREAKDOWN_EVERY == 0 and frequency != "monthly":
+            sheet = {**NO_SHEET, "aggregation": "somme", "breakdown": "commune"}
         self.t_indicator.add(
             (
-                indicator_id, sheet_id, objective_id, name,
-                rng.choice(["realisation", "resultat", "moyens"]), unit, money(baseline), start,
-                money(target), end, direction, "Suivi du pilote", frequency,
+                indicator_id, sheet_id, objective_id, name, kind, unit, money(baseline), start,
+                money(target), end, direction, source, frequency,
+                self.shared_ids[shared["code"]] if shared else None,
+                *(sheet[column] for column in SHEET_COLUMNS),
             )
         )  # fmt: skip
+        span = max(1, (end - start).days)
+        delta = target - baseline
+        if indicator_id % TARGETS_EVERY == 0:
+            self.build_yearly_targets(indicator_id, start, end, baseline, delta, span)
         if not measured:
             return
         last = min(end, self.today)
@@ -548,17 +656,51 @@ class Generator:
         dates = dates[-wanted:]
         if not dates:
             return
-        span = max(1, (end - start).days)
         pace = rng.uniform(0.5, 1.3)
-        delta = target - baseline
         # One indicator in ten has its latest value typed by the territory and awaiting the
         # Caf's validation (no random draw: the rest of the data set stays the same).
         pending_last = indicator_id % 10 == 0
-        for day in dates:
+        dataset = sheet["open_data_dataset"]
+        if dataset:
+            source_kind, import_id, pending_last = OPEN_DATA, self.import_ids[dataset], False
+        elif indicator_id % SPREADSHEET_EVERY == 1:
+            source_kind, import_id = SPREADSHEET, None
+        else:
+            source_kind, import_id = TYPED, None
+        broken_down = sheet["breakdown"] == "commune" and self.communes
+        if broken_down:
+            weights = [self.rng16.uniform(0.2, 1.0) for _ in self.communes]
+            scale = sum(weights)
+            weights = [x / scale for x in weights]
+        for measurement_id, day in zip(self.w.ids(Measurement, len(dates)), dates, strict=True):
             share = (day - start).days / span
             value = baseline + delta * share * pace + baseline * rng.uniform(-0.03, 0.03)
             state = PENDING if pending_last and day == dates[-1] else VALIDATED
-            self.t_measure.add((indicator_id, day, money(value), state))
+            value = money(value)
+            self.t_measure.add(
+                (measurement_id, indicator_id, day, value, state, source_kind, import_id)
+            )
+            if broken_down:
+                self.build_parts(measurement_id, value, weights)
+
+    def build_parts(self, measurement_id: int, value: str, weights: list[float]) -> None:
+        """The value of each commune: shares of the total (in cents) that add up to it."""
+        cents = round(float(value) * 100)
+        left = cents
+        for commune_id, weight in zip(self.communes[:-1], weights, strict=False):
+            part = min(left, int(cents * weight))
+            left -= part
+            self.t_part.add((measurement_id, commune_id, f"{part / 100:.2f}"))
+        self.t_part.add((measurement_id, self.communes[-1], f"{left / 100:.2f}"))
+
+    def build_yearly_targets(self, indicator_id, start, end, baseline, delta, span) -> None:
+        """A target per year, along the way to the final one (not quite a straight line)."""
+        for year in range(start.year, end.year + 1):
+            year_end = min(end, datetime.date(year, 12, 31))
+            share = min(1.0, (year_end - start).days / span)
+            if year < end.year:
+                share *= self.rng16.uniform(0.85, 1.0)
+            self.t_target.add((indicator_id, year, money(baseline + delta * share)))
 
     def _at(self, day: datetime.date) -> datetime.datetime:
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time(14, 0)))

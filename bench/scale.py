@@ -34,7 +34,9 @@ from diagnostics.models import TerritoryStatistic
 from evaluation import readmodel
 from evaluation.models import (
     Indicator,
+    IndicatorTarget,
     Measurement,
+    MeasurementPart,
 )
 
 from .fastinsert import bulk_load_session
@@ -93,8 +95,9 @@ def generate(
     )
     with transaction.atomic(), bulk_load_session() as triggers_off:
         generator.w.defer_indexes(
-            Measurement, TerritoryStatistic, Indicator, FundingLine, Approval, ActionSheet
-        )
+            Measurement, MeasurementPart, IndicatorTarget, TerritoryStatistic, Indicator,
+            FundingLine, Approval, ActionSheet,
+        )  # fmt: skip
         counts = generator.run()
         if triggers_off:
             generator.w.check_foreign_keys()

@@ -192,3 +192,100 @@ def make_plan(conventions: int) -> Plan:
     for i in range(conventions - n_epcis):
         per_caf[i % n_cafs] += 1
     return Plan(conventions, free[:n_cafs], epcis, per_caf)
+
+
+# ------------------------------------------------- issue #16: shared, broken down, yearly targets
+
+#: The shared indicators (SDSF) of every Caf: the values of ``SHARED_FIELDS`` that the
+#: indicators linked to them repeat, and the range their baselines are drawn from. The
+#: first three are linked by the indicators of the general objectives (one each), the
+#: last by one fiche indicator in twenty.
+SHARED_INDICATORS = [
+    {
+        "code": "sdsf-couverture",
+        "name": "Taux de couverture petite enfance",
+        "kind": "contexte",
+        "unit": "places pour 100 enfants de moins de 3 ans",
+        "direction": "hausse",
+        "source": "Cafdata (Cnaf)",
+        "frequency": "yearly",
+        "definition": "Places d'accueil formel pour 100 enfants de moins de 3 ans.",
+        "calculation_method": "Calculé par la Cnaf à partir des places et des naissances.",
+        "verification_means": "Publication annuelle Cafdata.",
+        "known_limits": "Publié avec un an de décalage.",
+        "aggregation": "moyenne",
+        "breakdown": "aucune",
+        "open_data_dataset": "txcouv_pe_epci",
+        "open_data_column": "txcouv_epci",
+        "baseline": (35, 75),
+    },
+    {
+        "code": "sdsf-places",
+        "name": "Places d'accueil des moins de 3 ans",
+        "kind": "resultat",
+        "unit": "places",
+        "direction": "hausse",
+        "source": "Cafdata (Cnaf)",
+        "frequency": "yearly",
+        "definition": "Places d'accueil des enfants de moins de 3 ans, par commune.",
+        "calculation_method": "Somme des places EAJE et d'assistants maternels.",
+        "verification_means": "Publication annuelle Cafdata.",
+        "known_limits": "Les places d'assistants maternels sont estimées.",
+        "aggregation": "somme",
+        "breakdown": "commune",
+        "open_data_dataset": "nbpla_pe_com",
+        "open_data_column": "tot_offre_com",
+        "baseline": (50, 600),
+    },
+    {
+        "code": "sdsf-rsa",
+        "name": "Foyers allocataires du RSA",
+        "kind": "contexte",
+        "unit": "foyers",
+        "direction": "baisse",
+        "source": "Cafdata (Cnaf)",
+        "frequency": "yearly",
+        "definition": "Foyers allocataires percevant le RSA au 31 décembre, par commune.",
+        "calculation_method": "Fichier statistique des allocataires.",
+        "verification_means": "Publication annuelle Cafdata.",
+        "known_limits": "Les petits effectifs sont masqués.",
+        "aggregation": "somme",
+        "breakdown": "commune",
+        "open_data_dataset": "s_ben_com_f",
+        "open_data_column": "indfoy_rsa",
+        "baseline": (80, 900),
+    },
+    {
+        "code": "sdsf-familles",
+        "name": "Familles accompagnées par les services",
+        "kind": "resultat",
+        "unit": "familles",
+        "direction": "hausse",
+        "source": "Suivi des gestionnaires",
+        "frequency": "quarterly",
+        "definition": "Familles ayant bénéficié d'un accompagnement dans le trimestre.",
+        "calculation_method": "Comptage par les gestionnaires, sans doublon.",
+        "verification_means": "Tableaux de bord des gestionnaires.",
+        "known_limits": "Déclaratif.",
+        "aggregation": "somme",
+        "breakdown": "aucune",
+        "open_data_dataset": "",
+        "open_data_column": "",
+        "baseline": (20, 300),
+    },
+]
+#: The reference-sheet columns an indicator repeats from its shared indicator (besides the
+#: columns the generator always writes: name, kind, unit, direction, source, frequency).
+SHEET_COLUMNS = (
+    "definition", "calculation_method", "verification_means", "known_limits",
+    "aggregation", "breakdown", "open_data_dataset", "open_data_column",
+)  # fmt: skip
+#: One fiche indicator in SHARED_FICHE_EVERY links the last shared indicator.
+SHARED_FICHE_EVERY = 20
+#: One fiche indicator in BREAKDOWN_EVERY, when not measured monthly, is broken down by
+#: commune (a count: its total is the sum of the communes).
+BREAKDOWN_EVERY = 12
+#: One indicator in TARGETS_EVERY has yearly targets.
+TARGETS_EVERY = 5
+#: One indicator in SPREADSHEET_EVERY has its values imported from the workbook.
+SPREADSHEET_EVERY = 6

@@ -14,7 +14,15 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 
 from ctg import formatting
@@ -213,9 +221,35 @@ def conventions_to_renew(caf: Caf, today: datetime.date | None = None) -> QueryS
     )
 
 
+def with_first_renewal(queryset: QuerySet[Convention]) -> QuerySet[Convention]:
+    """The conventions with their first renewal's id, name and phase (``renewal_status``
+    then reads no more)."""
+    first = Convention.objects.filter(previous=OuterRef("pk")).order_by("pk")
+    return queryset.annotate(
+        first_renewal_id=Subquery(first.values("pk")[:1]),
+        first_renewal_name=Subquery(first.values("name")[:1]),
+        first_renewal_phase=Subquery(first.values("phase")[:1]),
+    )
+
+
+def first_renewal(convention: Convention) -> Convention | None:
+    """The convention's first renewal: from :func:`with_first_renewal` when it was read
+    so (its id, name and phase), else one query."""
+    if not hasattr(convention, "first_renewal_id"):
+        return convention.renewals.order_by("pk").first()
+    if convention.first_renewal_id is None:
+        return None
+    return Convention(
+        pk=convention.first_renewal_id,
+        name=convention.first_renewal_name,
+        phase=convention.first_renewal_phase,
+        previous_id=convention.pk,
+    )
+
+
 def renewal_status(convention: Convention, today: datetime.date | None = None) -> dict:
     """For the header: is the convention due for renewal, and is a renewal in preparation?"""
-    renewal = convention.renewals.order_by("pk").first()
+    renewal = first_renewal(convention)
     today = today or timezone.localdate()
     due = (
         renewal is None

@@ -27,6 +27,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from .lifecycle import with_first_renewal
 from .models import CommitteeMember, Convention, Signatory, User
 
 
@@ -103,8 +104,11 @@ def convention_access(user: User, convention: Convention) -> ConventionAccess:
     if not user.is_authenticated or not user.is_active:
         return ConventionAccess(user=user, convention=convention)
     signs = False
-    if user.collectivity_id and user.role in (User.Role.COORDINATOR, User.Role.ELECTED):
-        signs = convention.signatories.filter(collectivity_id=user.collectivity_id).exists()
+    if _may_sign(user):
+        # Read with the convention by get_convention_or_404 (``user_signs``), else here.
+        signs = getattr(convention, "user_signs", None)
+        if signs is None:
+            signs = convention.signatories.filter(collectivity_id=user.collectivity_id).exists()
     memberships = tuple(
         CommitteeMember.objects.filter(committee__convention=convention, user=user).select_related(
             "committee"
@@ -120,12 +124,27 @@ def convention_access(user: User, convention: Convention) -> ConventionAccess:
     )
 
 
+def _may_sign(user: User) -> bool:
+    return bool(user.collectivity_id) and user.role in (User.Role.COORDINATOR, User.Role.ELECTED)
+
+
 def get_convention_or_404(user: User, pk: int) -> tuple[Convention, ConventionAccess]:
     """The convention if the user may see it, with what they may do; 404 otherwise.
 
     Out of scope is a 404, not a 403, so that nobody learns which conventions exist.
+    Read in one query with what every convention page asks next: whether the user's
+    collectivity signs it, and its first renewal (``conventions.lifecycle.renewal_status``).
     """
-    convention = Convention.objects.select_related("caf", "previous").filter(pk=pk).first()
+    queryset = with_first_renewal(Convention.objects.select_related("caf", "previous"))
+    if user.is_authenticated and _may_sign(user):
+        queryset = queryset.annotate(
+            user_signs=Exists(
+                Signatory.objects.filter(
+                    convention=OuterRef("pk"), collectivity_id=user.collectivity_id
+                )
+            )
+        )
+    convention = queryset.filter(pk=pk).first()
     if convention is None:
         raise Http404("Convention introuvable.")
     access = convention_access(user, convention)

@@ -46,3 +46,15 @@ def cached_fragment(name: str, parts: Iterable[object], render: Callable[[], str
         except Exception:  # noqa: BLE001
             logger.warning("Cache indisponible : le fragment %s n'est pas conservé.", name)
     return mark_safe(html)
+
+
+def convention_version(convention) -> tuple:
+    """What every cached fragment of a convention's data depends on: its own fields
+    (``version``, ``updated_at``) and the data of its plan (``data_version``, bumped by
+    every write on it, see ``conventions.services.data_version``)."""
+    return (
+        convention.pk,
+        convention.version,
+        convention.data_version,
+        convention.updated_at.isoformat(),
+    )

@@ -452,9 +452,20 @@ def status(current, value: Value) -> str:
     """
     if current is None:
         return NEW
-    if current.is_override:
+    return outcome(
+        overridden=current.is_override,
+        open_data=current.is_open_data,
+        same=current.value == value.value,
+    )
+
+
+def outcome(*, overridden: bool, open_data: bool, same: bool) -> str:
+    """:func:`status` for a recorded value described by its flags: the same rule for the
+    territory statistics and for the measurements of the indicators bound to a series
+    (``evaluation.opendata``). ``same``: the recorded figure(s) equal the file's."""
+    if overridden:
         return KEPT
-    if current.is_open_data and current.value == value.value:
+    if open_data and same:
         return UNCHANGED
     return CHANGED
 

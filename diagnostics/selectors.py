@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from conventions.models import Caf, Collectivity, Convention, Signatory, Thematic
 
@@ -38,15 +38,18 @@ def collectivities_of(*, convention: Convention) -> QuerySet[Collectivity]:
     """The convention's territories and signatory collectivities, with the member communes
     of those that are EPCIs: EPCIs first, then by name (one query)."""
     territories, signatories = _direct_links(convention=convention)
-    territory_ids = territories.values("collectivity_id")
-    signatory_ids = signatories.values("collectivity_id")
+    territory_ids = territories.order_by().values("collectivity_id")
+    signatory_ids = signatories.order_by().values("collectivity_id")
+    # One UNION of the four parts, each read down its index: an OR of the four made
+    # PostgreSQL read every collectivity of the country (130 ms at ×10 size, 0.3 ms so).
+    members = Collectivity.objects.order_by()
+    ids = territory_ids.union(
+        signatory_ids,
+        members.filter(parent_epci_id__in=territory_ids).values("pk"),
+        members.filter(parent_epci_id__in=signatory_ids).values("pk"),
+    )
     return (
-        Collectivity.objects.filter(
-            Q(pk__in=territory_ids)
-            | Q(pk__in=signatory_ids)
-            | Q(parent_epci_id__in=territory_ids)
-            | Q(parent_epci_id__in=signatory_ids)
-        )
+        Collectivity.objects.filter(pk__in=ids)
         .annotate(
             kind_order=Case(
                 When(kind=Collectivity.Kind.EPCI, then=Value(0)),
@@ -319,10 +322,16 @@ class CafdataPreview:
         return cafdata.summary(len(self.conventions), self.totals)
 
 
-def cafdata_preview(*, caf: Caf, values: list[cafdata.Value]) -> CafdataPreview:
+def cafdata_preview(
+    *,
+    caf: Caf,
+    values: list[cafdata.Value],
+    territory: tuple[list[Convention], dict[int, set[int]]] | None = None,
+) -> CafdataPreview:
     """Counts of new / changed / unchanged / kept values, per convention, and the values
-    that would change (five queries whatever the file and the conventions)."""
-    conventions, links = conventions_by_collectivity(caf=caf)
+    that would change (five queries whatever the file and the conventions; one when the
+    caller gives ``territory``, what :func:`conventions_by_collectivity` returned)."""
+    conventions, links = territory or conventions_by_collectivity(caf=caf)
     current = open_data_current(values=values)
     per_convention = {c.pk: ConventionCounts(convention=c) for c in conventions}
     totals = dict.fromkeys(cafdata.STATUSES, 0)

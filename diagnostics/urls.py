@@ -42,14 +42,7 @@ urlpatterns = [
         views.statistics_template,
         name="statistics_template",
     ),
-    path(
-        "conventions/<int:pk>/diagnostic/statistiques/cafdata/",
-        views.cafdata_upload,
-        name="cafdata_upload",
-    ),
-    path(
-        "conventions/<int:pk>/diagnostic/statistiques/cafdata/confirmer/",
-        views.cafdata_confirm,
-        name="cafdata_confirm",
-    ),
+    # The Cafdata import (cafdata_upload, cafdata_confirm) feeds the indicators too: its
+    # pages are evaluation's (evaluation/urls_opendata.py), added to this namespace by the
+    # project's URL conf (portal/urls.py).
 ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,15 +9,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from conventions.permissions import get_convention_or_404
-from ctg import pending
 from ctg.forms import add_service_errors, parse_id
 
-from . import cafdata, imports, selectors, services
+from . import imports, selectors, services
 from .forms import (
-    CafdataImportForm,
     DiagnosticForm,
     FindingForm,
     StatisticImportForm,
@@ -301,136 +297,3 @@ def statistics_template(request, pk: int):
     response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="modele-statistiques.csv"'
     return response
-
-
-# --- open data (Cafdata) ------------------------------------------------------------
-
-CAFDATA_SESSION_KEY = "cafdata_previews"
-#: Lines listed on the preview for each kind of notice (the counts say how many in all).
-NOTICES_SHOWN = 50
-
-
-def _cafdata_context(convention, access, **extra) -> dict:
-    return _context(
-        convention,
-        access,
-        "Importer un fichier Cafdata",
-        datasets=cafdata.DATASETS,
-        definitions=cafdata.DEFINITIONS,
-        recent=selectors.cafdata_imports(caf=convention.caf),
-        notices_shown=NOTICES_SHOWN,
-        **extra,
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def cafdata_upload(request, pk: int):
-    """Upload a Cafdata CSV: recognise it, read it, show what it would do (nothing saved)."""
-    convention, access = _editable(request, pk)
-    form = CafdataImportForm(_posted(request), request.FILES if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        caf = convention.caf
-        try:
-            parsed = cafdata.parse(
-                upload.read(),
-                collectivities=selectors.cafdata_lookups(caf=caf),
-                department=caf.department_code,
-            )
-        except cafdata.CafdataFileError as exc:
-            form.add_error("file", str(exc))
-        else:
-            preview = selectors.cafdata_preview(caf=caf, values=parsed.values)
-            token = ""
-            if not parsed.errors and preview.changes:
-                token = pending.stash(
-                    request.session,
-                    CAFDATA_SESSION_KEY,
-                    {
-                        "convention": convention.pk,
-                        "caf": caf.pk,
-                        "dataset": parsed.dataset.key,
-                        "filename": upload.name[:255],
-                        "values": [
-                            [v.line, v.collectivity_id, v.statistic, v.year, str(v.value)]
-                            for v in parsed.values
-                        ],
-                    },
-                )
-            return render(
-                request,
-                "diagnostics/cafdata_preview.html",
-                _cafdata_context(
-                    convention,
-                    access,
-                    parsed=parsed,
-                    preview=preview,
-                    token=token,
-                    filename=upload.name,
-                    more={
-                        "changed": max(len(preview.changed) - NOTICES_SHOWN, 0),
-                        **{
-                            kind: max(len(getattr(parsed, kind)) - NOTICES_SHOWN, 0)
-                            for kind in ("errors", "unknown", "placeholders")
-                        },
-                    },
-                ),
-            )
-    return render(
-        request, "diagnostics/cafdata_upload.html", _cafdata_context(convention, access, form=form)
-    )
-
-
-@login_required
-@require_POST
-def cafdata_confirm(request, pk: int):
-    """Import the previewed values, once: a second confirmation finds the first import."""
-    convention, access = _editable(request, pk)
-    token = request.POST.get("token", "")[:64]
-    kept = pending.pending(request.session, CAFDATA_SESSION_KEY, token, convention=convention.pk)
-    if kept is not None and kept.get("caf") == convention.caf_id:
-        values = [
-            cafdata.Value(
-                line=int(line),
-                collectivity_id=int(collectivity_id),
-                statistic=str(statistic),
-                year=int(year),
-                value=Decimal(value),
-            )
-            for line, collectivity_id, statistic, year, value in kept["values"]
-        ]
-        try:
-            record = services.cafdata_import(
-                caf=convention.caf,
-                dataset=kept["dataset"],
-                filename=kept["filename"],
-                values=values,
-                user=request.user,
-                token=token,
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-            return redirect("diagnostics:cafdata_upload", pk=convention.pk)
-        pending.discard(request.session, CAFDATA_SESSION_KEY, token)
-    else:
-        record = selectors.cafdata_import_of(caf=convention.caf, token=token)
-        if record is None:
-            messages.error(
-                request,
-                "Cet aperçu a expiré ou a déjà été importé. Déposez à nouveau le fichier Cafdata.",
-            )
-            return redirect("diagnostics:cafdata_upload", pk=convention.pk)
-    totals = {
-        cafdata.NEW: record.created_count,
-        cafdata.CHANGED: record.updated_count,
-        cafdata.UNCHANGED: record.unchanged_count,
-        cafdata.KEPT: record.kept_count,
-    }
-    messages.success(
-        request,
-        f"Import Cafdata terminé — {record.dataset_label} : "
-        f"{cafdata.summary(record.conventions_count, totals)}.",
-    )
-    return redirect("diagnostics:cafdata_upload", pk=convention.pk)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 
 from actions.models import Objective
@@ -10,6 +12,7 @@ from ctg import uploads
 from ctg.dates import validate_plausible_date
 from ctg.forms import DateInput, ReasonField
 
+from . import sources
 from .models import Observation, ProgressMarker
 
 
@@ -34,6 +37,36 @@ class MeasurementForm(forms.Form):
     comment = forms.CharField(
         label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args, communes=(), adds_up: bool = False, **kwargs):
+        """``communes``: those of an indicator broken down by commune, a value field each
+        (``commune_<id>``) beside the total; ``adds_up``: the total may be left empty, the
+        communes' sum (:mod:`evaluation.breakdown`)."""
+        super().__init__(*args, **kwargs)
+        self.communes = list(communes)
+        if not self.communes:
+            return
+        total = self.fields["value"]
+        for commune in self.communes:
+            field = copy.deepcopy(total)
+            field.label, field.required, field.help_text = commune.name, False, ""
+            self.fields[f"commune_{commune.pk}"] = field
+        total.label = "Total du territoire"
+        if adds_up:
+            total.required = False
+            total.help_text = "Laissé vide, il est la somme des communes ; saisi, il doit l'égaler."
+        self.order_fields(["date", "value", *(f"commune_{c.pk}" for c in self.communes)])
+
+    def parts(self):
+        """The communes' values entered (commune id → value), ``None`` for an indicator
+        not broken down."""
+        if not self.communes:
+            return None
+        return {
+            c.pk: value
+            for c in self.communes
+            if (value := self.cleaned_data.get(f"commune_{c.pk}")) is not None
+        }
 
 
 class WorkbookUploadForm(forms.Form):
@@ -85,9 +118,27 @@ class ObservationForm(forms.Form):
 
 
 class MeasurementEditForm(MeasurementForm):
-    """A measurement's value and comment (its date stays: another date is another value)."""
+    """A measurement's value and comment (its date stays: another date is another value);
+    for a value of the Caf's open data, the reason that replaces it (``open_data``: the
+    field is offered for those only; :mod:`evaluation.sources` says when it is needed)."""
 
     date = None
+    override_reason = ReasonField(
+        label=sources.OVERRIDE_LABEL, noun="La raison", help_text=sources.OVERRIDE_HELP
+    )
+
+    def __init__(self, *args, open_data: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not open_data:
+            del self.fields["override_reason"]
+
+
+class MeasurementDeleteForm(forms.Form):
+    """Deleting a value of the Caf's open data needs the reason that replaces it."""
+
+    override_reason = ReasonField(
+        label=sources.OVERRIDE_LABEL, noun="La raison", help_text=sources.OVERRIDE_HELP
+    )
 
 
 class UnlockForm(forms.Form):

@@ -9,7 +9,12 @@ Layout of the sheet « Mesures » (row 1 holds the headers):
 
 Column A is the indicator's key, the only way back from a row to its indicator: it is
 hidden, as a person names an indicator by its fiche and its name, never by an internal
-number. Workbooks downloaded before (key header « N° indicateur », ISO dates such as
+number. An indicator broken down by commune (:mod:`evaluation.breakdown`) has its row (the
+total of the territory) followed by one row per commune of the territory, keyed
+« indicateur:commune » (« 12:345 ») and named « Indicateur — Commune » in column C.
+
+The sheet « Sources » says where each value already entered comes from (a « Source »
+column, :func:`evaluation.sources.source_label`); it is never read back. Workbooks downloaded before (key header « N° indicateur », ISO dates such as
 « 2023-12-31 » as column titles) are read all the same.
 
 The periods are calendar periods (month, quarter, half-year, year) clipped to the
@@ -45,6 +50,11 @@ from ctg.spreadsheets import header_date, safe_cell, style_header
 
 SHEET_NAME = "Mesures"
 HELP_SHEET_NAME = "Mode d'emploi"
+SOURCES_SHEET_NAME = "Sources"
+SOURCES_HEADERS = ("Fiche / objectif", "Indicateur", "Commune", "Date", "Valeur", "Source")
+#: The name of a broken-down indicator's row of the total, and of its commune rows.
+TOTAL_SUFFIX = "total du territoire"
+KEY_RE = re.compile(r"^\s*(\d+)\s*:\s*(\d+)\s*$")
 KEY_HEADER = "Clé (ne pas modifier)"
 #: Column A's title in the workbooks downloaded before the key was hidden.
 LEGACY_KEY_HEADER = "N° indicateur"
@@ -92,6 +102,14 @@ class IndicatorLine:
     target: Decimal
     frequency: str
     values: dict = field(default_factory=dict)  # date → Decimal
+    # Broken down by commune: (commune id, name, {date: value}) for each commune.
+    communes: Sequence[tuple[int, str, dict]] | None = None
+    sources: dict = field(default_factory=dict)  # date → where the value comes from
+
+
+def commune_key(indicator_id: int, collectivity_id: int) -> str:
+    """The key of a commune's row (column A): « indicateur:commune »."""
+    return f"{indicator_id}:{collectivity_id}"
 
 
 GREY = PatternFill("solid", fgColor="E9ECEF")
@@ -115,16 +133,18 @@ def build_workbook(
     style_header(ws[1])
     for line in lines:
         # Written text that a spreadsheet would run as a formula (=, +, -, @) is neutralised.
-        row = [line.id, safe_cell(line.holder), safe_cell(line.name), safe_cell(line.unit)]
+        name = line.name if line.communes is None else f"{line.name} — {TOTAL_SUFFIX}"
+        row = [line.id, safe_cell(line.holder), safe_cell(name), safe_cell(line.unit)]
         row += [line.baseline, line.target]
         row += [line.values.get(d) for d in columns]
         ws.append(row)
-        r = ws.max_row
-        for c in range(1, FIRST_PERIOD_COLUMN):
-            ws.cell(row=r, column=c).fill = GREY
-        for offset, day in enumerate(columns):
-            if day not in due[line.id]:
-                ws.cell(row=r, column=FIRST_PERIOD_COLUMN + offset).fill = GREY
+        _grey(ws, columns, due[line.id])
+        for collectivity_id, commune, values in line.communes or ():
+            row = [commune_key(line.id, collectivity_id), safe_cell(line.holder)]
+            row += [safe_cell(f"{line.name} — {commune}"), safe_cell(line.unit), None, None]
+            row += [values.get(d) for d in columns]
+            ws.append(row)
+            _grey(ws, columns, due[line.id])
     spreadsheets.widths(ws, [14, 28, 48, 12, 12, 12] + [13] * len(columns))
     ws.column_dimensions["A"].hidden = True  # the key: internal, never shown
     ws.freeze_panes = ws.cell(row=2, column=FIRST_PERIOD_COLUMN)
@@ -141,14 +161,47 @@ def build_workbook(
         "(masquée : elle relie chaque ligne à son indicateur).",
         "Nombres décimaux : virgule ou point (ex. 12,5). Deux décimales au plus sont gardées.",
         "Vous pouvez ajouter une colonne datée (JJ/MM/AAAA) comprise dans la période.",
+        "Un indicateur ventilé par commune a une ligne pour le total du territoire, suivie "
+        "d'une ligne par commune. Pour un effectif (agrégation « somme »), le total doit "
+        "être égal à la somme des communes : laissé vide ou inchangé, il est recalculé.",
+        f"La feuille « {SOURCES_SHEET_NAME} » indique l'origine de chaque valeur déjà "
+        "saisie ; elle n'est pas relue à l'import.",
     ):
         help_ws.append([text])
     help_ws.column_dimensions["A"].width = 110
     help_ws["A1"].font = Font(bold=True, size=13)
 
+    sources_ws = wb.create_sheet(SOURCES_SHEET_NAME)
+    sources_ws.append(list(SOURCES_HEADERS))
+    style_header(sources_ws[1])
+    for line in lines:
+        for day in sorted(line.values):
+            sources_ws.append(
+                [
+                    safe_cell(line.holder),
+                    safe_cell(line.name),
+                    None if line.communes is None else TOTAL_SUFFIX,
+                    day,
+                    line.values[day],
+                    safe_cell(line.sources.get(day, "")),
+                ]
+            )
+            sources_ws.cell(row=sources_ws.max_row, column=4).number_format = "DD/MM/YYYY"
+    spreadsheets.widths(sources_ws, [28, 40, 22, 12, 12, 70])
+
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _grey(ws, columns, due) -> None:
+    """Grey the fixed cells of the last row, and its periods outside the frequency."""
+    r = ws.max_row
+    for c in range(1, FIRST_PERIOD_COLUMN):
+        ws.cell(row=r, column=c).fill = GREY
+    for offset, day in enumerate(columns):
+        if day not in due:
+            ws.cell(row=r, column=FIRST_PERIOD_COLUMN + offset).fill = GREY
 
 
 # ------------------------------------------------------------------ parse
@@ -178,6 +231,7 @@ class CellValue:
     value: Decimal
     row: int
     column: str
+    collectivity_id: int | None = None  # a commune's value of a broken-down indicator
 
 
 @dataclass
@@ -306,7 +360,7 @@ def parse_workbook(
             return result
         period_columns = _check_header(header, start, end, result)
         width = max(len(header), len(FIXED_HEADERS))
-        seen_ids: dict[int, int] = {}
+        seen_ids: dict[tuple[int, int | None], int] = {}
         rows = ws.iter_rows(min_row=2, max_col=width, values_only=True)
         for row_number, row in enumerate(rows, start=2):
             if row_number > MAX_ROWS:
@@ -421,10 +475,14 @@ def _parse_row(row, row_number, period_columns, known, seen_ids, result: ParsedW
             )
         )
         return
+    collectivity_id = None
     try:
-        indicator_id = int(parse_number(raw_id))
-        if Decimal(indicator_id) != parse_number(raw_id):
-            raise ValueError
+        if isinstance(raw_id, str) and (match := KEY_RE.match(raw_id)):
+            indicator_id, collectivity_id = int(match[1]), int(match[2])
+        else:
+            indicator_id = int(parse_number(raw_id))
+            if Decimal(indicator_id) != parse_number(raw_id):
+                raise ValueError
     except ValueError:
         result.errors.append(
             CellError(
@@ -447,18 +505,20 @@ def _parse_row(row, row_number, period_columns, known, seen_ids, result: ParsedW
             )
         )
         return
-    if indicator_id in seen_ids:
+    key = (indicator_id, collectivity_id)
+    if key in seen_ids:
+        what = "l'indicateur" if collectivity_id is None else "la commune de l'indicateur"
         result.errors.append(
             CellError(
                 SHEET_NAME,
                 row_number,
                 "A",
-                f"l'indicateur {name or f'de clé {indicator_id}'} figure déjà "
-                f"ligne {seen_ids[indicator_id]}.",
+                f"{what} {name or f'de clé {raw_id if collectivity_id else indicator_id}'} "
+                f"figure déjà ligne {seen_ids[key]}.",
             )
         )
         return
-    seen_ids[indicator_id] = row_number
+    seen_ids[key] = row_number
     for (index, day), raw in zip(period_columns, cells, strict=True):
         if _is_blank(raw):
             continue
@@ -468,4 +528,6 @@ def _parse_row(row, row_number, period_columns, known, seen_ids, result: ParsedW
         except ValueError as exc:
             result.errors.append(CellError(SHEET_NAME, row_number, letter, str(exc)))
             continue
-        result.values.append(CellValue(indicator_id, day, value, row_number, letter))
+        result.values.append(
+            CellValue(indicator_id, day, value, row_number, letter, collectivity_id)
+        )

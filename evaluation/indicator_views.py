@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from conventions.permissions import get_convention_or_404
-from ctg import formatting, palette, pending
+from ctg import formatting, fragments, palette, pending
 from ctg.forms import add_service_errors
+from ctg.fragments import cached_fragment
 
 from . import (
+    breakdown,
     charts,
     imports,
     locks,
@@ -70,9 +77,15 @@ def indicator_figure(indicator, measurements) -> charts.Figure:
 def indicator_detail(request, pk: int, indicator_pk: int):
     convention, access = get_convention_or_404(request.user, pk)
     indicator = _indicator_or_404(convention, indicator_pk)
+    # Broken down by commune: the communes' table and a field each (evaluation.breakdown).
+    commune_table = breakdown.indicator_table(indicator=indicator, convention=convention)
     form = None
     if access.can_edit_actions:
-        form = MeasurementForm(request.POST or None)
+        form = MeasurementForm(
+            request.POST or None,
+            communes=[row.commune for row in commune_table.rows] if commune_table else (),
+            adds_up=breakdown.adds_up(indicator),
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 services.record_measurement(
@@ -81,6 +94,7 @@ def indicator_detail(request, pk: int, indicator_pk: int):
                     value=form.cleaned_data["value"],
                     comment=form.cleaned_data["comment"],
                     user=request.user,
+                    parts=form.parts(),
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -89,10 +103,46 @@ def indicator_detail(request, pk: int, indicator_pk: int):
                 return redirect("evaluation:indicator", pk=convention.pk, indicator_pk=indicator.pk)
     elif request.method == "POST":
         access.require(False)
-    measurements = list(selectors.measurements_of(indicator=indicator))
-    states = locks.lock_states(indicator=indicator, measurements=measurements)
-    for m in measurements:
-        m.lock_state = states[m.pk]  # a report's lock, or its unlock (evaluation.locks)
+
+    @functools.cache
+    def measurements() -> list:
+        rows = list(selectors.measurements_of(indicator=indicator))
+        states = locks.lock_states(indicator=indicator, measurements=rows)
+        for m in rows:
+            m.lock_state = states[m.pk]  # a report's lock, or its unlock (evaluation.locks)
+        return rows
+
+    def draw_figure() -> str:
+        # The curve of the values that count (validated by the Caf: evaluation.validation).
+        counted = [m for m in measurements() if validation.is_counted(m)]
+        return str(indicator_figure(indicator, counted))
+
+    def draw_measurements() -> str:
+        return render_to_string(
+            "evaluation/_indicator_measurements.html",
+            {
+                "convention": convention,
+                "access": access,
+                "measurements": measurements(),
+                "csrf_token": get_token(request),
+            },
+        )
+
+    if access.can_edit_convention:
+        # Those who validate get forms (a CSRF token of their own): drawn each time.
+        figure, measurements_section = mark_safe(draw_figure()), mark_safe(draw_measurements())
+    else:
+        # Drawn once per data version (measurements, their evidence, locks and validation
+        # all bump it), day, person and right to edit (ctg.fragments).
+        key = (
+            *fragments.convention_version(convention),
+            timezone.localdate().isoformat(),
+            indicator.pk,
+            request.user.pk,
+            access.can_edit_actions,
+        )
+        figure = cached_fragment("indicateur-graphique", key, draw_figure)
+        measurements_section = cached_fragment("indicateur-mesures", key, draw_measurements)
     return render(
         request,
         "evaluation/indicator_detail.html",
@@ -102,11 +152,8 @@ def indicator_detail(request, pk: int, indicator_pk: int):
             "active_tab": "evaluation",
             "crumb": indicator.name,
             "indicator": indicator,
-            "measurements": measurements,
-            # The curve of the values that count (validated by the Caf: evaluation.validation).
-            "figure": indicator_figure(
-                indicator, [m for m in measurements if validation.is_counted(m)]
-            ),
+            "measurements_section": measurements_section,
+            "figure": figure,
             "progress_figure": charts.progress_bar(
                 indicator.progress_bar_pct,
                 expected=indicator.expected_pct,
@@ -115,6 +162,7 @@ def indicator_detail(request, pk: int, indicator_pk: int):
             "status_label": progress.STATUS_LABELS[indicator.status],
             "status_badge": palette.badge_class(indicator.status),
             "form": form,
+            "commune_table": commune_table,
         },
     )
 
@@ -169,6 +217,14 @@ def workbook_upload(request, pk: int):
                 _context(convention, access, form=form, errors=parsed.errors, filename=upload.name),
             )
         preview = workbook.import_preview(convention=convention, values=parsed.values)
+        if preview.errors:  # communes and totals that disagree (evaluation.breakdown)
+            return render(
+                request,
+                "evaluation/workbook_upload.html",
+                _context(
+                    convention, access, form=form, errors=preview.errors, filename=upload.name
+                ),
+            )
         # Values a report locked are listed as refused and never imported.
         refused = {(line.indicator.pk, line.date) for line in preview.refused}
         token = pending.stash(
@@ -178,7 +234,14 @@ def workbook_upload(request, pk: int):
                 "convention": convention.pk,
                 "filename": upload.name,
                 "values": [
-                    [v.indicator_id, v.date.isoformat(), str(v.value), v.row, v.column]
+                    [
+                        v.indicator_id,
+                        v.date.isoformat(),
+                        str(v.value),
+                        v.row,
+                        v.column,
+                        v.collectivity_id,
+                    ]
                     for v in parsed.values
                     if (v.indicator_id, v.date) not in refused
                 ],
@@ -218,8 +281,11 @@ def workbook_confirm(request, pk: int):
     kept = pending.pending(request.session, SESSION_KEY, token, convention=convention.pk)
     if kept is not None:
         values = [
-            imports.CellValue(int(i), datetime.date.fromisoformat(d), Decimal(v), int(r), c)
-            for i, d, v, r, c in kept["values"]
+            # A commune's value carries its commune (evaluation.breakdown).
+            imports.CellValue(
+                int(i), datetime.date.fromisoformat(d), Decimal(v), int(r), c, *commune
+            )
+            for i, d, v, r, c, *commune in kept["values"]
         ]
         try:
             result = services.import_measurements(

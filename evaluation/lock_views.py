@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from conventions.permissions import get_convention_or_404
 from ctg.forms import add_service_errors
 
-from . import locks, services
-from .forms import MeasurementEditForm, UnlockForm
+from . import breakdown, locks, services, sources
+from .forms import MeasurementDeleteForm, MeasurementEditForm, UnlockForm
 from .models import Measurement
 from .progress import convention_indicators
 
@@ -22,7 +22,7 @@ from .progress import convention_indicators
 def _measurement_or_404(convention, pk: int) -> Measurement:
     measurement = (
         Measurement.objects.filter(pk=pk, indicator__in=convention_indicators(convention))
-        .select_related("indicator__action_sheet", "indicator__objective", "entered_by")
+        .select_related("indicator__action_sheet", "indicator__objective", *sources.RELATED)
         .first()
     )
     if measurement is None:
@@ -59,9 +59,20 @@ def measurement_edit(request, pk: int, measurement_pk: int):
     convention, access = get_convention_or_404(request.user, pk)
     access.require(access.can_edit_actions)
     measurement = _measurement_or_404(convention, measurement_pk)
+    # Broken down by commune: a field per commune, with its value (evaluation.breakdown).
+    broken_down = breakdown.is_broken_down(measurement.indicator)
+    parts = breakdown.parts_of(measurement) if broken_down else {}
     form = MeasurementEditForm(
         request.POST or None,
-        initial={"value": measurement.value, "comment": measurement.comment},
+        initial={
+            "value": measurement.value,
+            "comment": measurement.comment,
+            **{f"commune_{pk}": value for pk, value in parts.items()},
+        },
+        # A value of the open data is replaced with a reason (evaluation.sources).
+        open_data=sources.is_open_data(measurement),
+        communes=breakdown.communes_of(convention=convention) if broken_down else (),
+        adds_up=breakdown.adds_up(measurement.indicator),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -70,6 +81,8 @@ def measurement_edit(request, pk: int, measurement_pk: int):
                 value=form.cleaned_data["value"],
                 comment=form.cleaned_data["comment"],
                 user=request.user,
+                override_reason=form.cleaned_data.get("override_reason", ""),
+                parts=form.parts(),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -88,11 +101,22 @@ def measurement_delete(request, pk: int, measurement_pk: int):
     access.require(access.can_edit_actions)
     measurement = _measurement_or_404(convention, measurement_pk)
     error = ""
-    if request.method == "POST":
+    # A value of the open data is deleted with a reason only (evaluation.sources).
+    form = (
+        MeasurementDeleteForm(request.POST or None) if sources.is_open_data(measurement) else None
+    )
+    if request.method == "POST" and (form is None or form.is_valid()):
         try:
-            services.measurement_delete(measurement=measurement, user=request.user)
+            services.measurement_delete(
+                measurement=measurement,
+                user=request.user,
+                override_reason=form.cleaned_data["override_reason"] if form else "",
+            )
         except ValidationError as exc:
-            error = " ".join(exc.messages)
+            if form is not None:
+                add_service_errors(form, exc)
+            else:
+                error = " ".join(exc.messages)
         else:
             messages.success(request, "La mesure est supprimée.")
             return _back(convention, measurement)
@@ -103,6 +127,7 @@ def measurement_delete(request, pk: int, measurement_pk: int):
         access,
         measurement,
         error=error,
+        form=form,
     )
 
 

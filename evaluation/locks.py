@@ -22,6 +22,7 @@ from decimal import Decimal
 from ctg import formatting
 
 from .models import Indicator, Measurement, MeasurementUnlock, PeriodLock
+from .ownership import convention_id_of
 
 Cell = tuple[int, datetime.date]  # (indicator id, date)
 
@@ -33,11 +34,6 @@ def refusal(lock: PeriodLock) -> str:
         f"(verrouillé le {formatting.date(lock.created_at)}) : "
         "demandez à la Caf de la déverrouiller."
     )
-
-
-def convention_id_of(indicator: Indicator) -> int:
-    holder = indicator.action_sheet if indicator.action_sheet_id else indicator.objective
-    return holder.convention_id
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,30 @@ a page costs a fixed number of queries whatever the number of measurements:
   last value lies within ``MAINTAIN_TOLERANCE`` (5 %) of the target, in either
   direction: progress 100 % and *dans les temps*; outside that band, progress
   0 % and *en retard*.
-- **expected share** (``expected_pct``): the share of the time from the baseline
-  date to the target date elapsed at the date of the last measurement (today
-  when there is none), between 0 and 100 %.
+- **expected share** (``expected_pct``), at the *reference day*: the date of the
+  last measurement (today when there is none), between 0 and 100 %.
+
+  - Without yearly targets: the share of the time from the baseline date to the
+    target date elapsed at the reference day (a straight line to the target).
+  - With **yearly targets** (the reference sheet's
+    :class:`~evaluation.models.IndicatorTarget`, a value to reach by 31 December
+    of its year; written by :mod:`evaluation.reference`): the expected *value* at
+    the reference day is the piecewise-linear interpolation through
+    (baseline date, baseline), (31 December of each target year, its value) and
+    (target date, target), and the expected share is that value's way from the
+    baseline to the target: (expected − baseline) / (target − baseline) × 100,
+    bounded to 0–100 % (direction-aware as the progress is). Only the yearly
+    targets whose 31 December falls strictly between the baseline date and the
+    target date shape the line: the baseline and the final target bound it.
+    Before the baseline date the expected share is 0 %, from the target date on
+    100 %. A *maintien* indicator and an indicator whose target equals its
+    baseline keep the share of time (their status does not use it, see below).
+    In SQL, the two yearly targets around the reference day (the last one on or
+    before it, the first one after it) are found by a subquery each on the
+    indicator's targets (an index probe that finds nothing for an indicator
+    without yearly targets) and JOINed by their id, like the last measurement;
+    the share itself is one compact node (:class:`ExpectedShare`), since the
+    gap and the status below repeat it.
 - **not started**: before the start date of the indicator's convention
   (``conventions.calendar``), progress against time is not computed: no expected
   share (``NULL``) and the status is *convention non commencée*
@@ -40,8 +61,10 @@ a page costs a fixed number of queries whatever the number of measurements:
   shows 100 %, and the indicator itself shows its real 117 %.
   :func:`average_progress` is the same rule on frozen values (a report).
 
-Only portable expressions are used (Cast, Case/When, Coalesce, Extract, Abs): the
-same SQL runs on SQLite and PostgreSQL. Date differences are computed as Julian
+Only portable expressions are used (Cast, Case/When, Coalesce, Extract, Abs, and the
+compact nodes :class:`YearEndDay` and :class:`ExpectedShare`, which write integer
+arithmetic, COALESCE and CASE, and LEAST/GREATEST as SQLite's MIN/MAX): the same SQL
+runs on SQLite and PostgreSQL. Date differences are computed as Julian
 day numbers from year/month/day because subtracting dates yields an interval on
 PostgreSQL and a number on SQLite.
 """
@@ -84,7 +107,7 @@ import ctg.lookups  # noqa: F401 - registers pk__in_ids
 from conventions import calendar
 from conventions.models import Convention
 
-from .models import Indicator, Measurement
+from .models import Indicator, IndicatorTarget, Measurement
 from .validation import counted
 
 SCHEDULE_TOLERANCE = 10.0  # points of % between progress and the expected share
@@ -212,7 +235,6 @@ def with_progress(
     qs = qs.alias(p_last_id=Subquery(measurements.order_by("-date").values("pk")[:1])).annotate(
         p_last=FilteredRelation("measurements", condition=Q(measurements__pk=F("p_last_id")))
     )
-    span_days = day_number(F("target_date")) - day_number(F("baseline_date"))
     # The calendar (conventions.calendar): before its convention's start date an
     # indicator is neither late nor expected to have progressed.
     if conventions is not None:
@@ -241,15 +263,13 @@ def with_progress(
         p_not_started=not_started
     )
     # Without measurement, the expected share is measured today.
-    ref_day = Coalesce(day_number(F("p_last__date")), Value(julian_day(today)))
+    qs = _with_target_anchors(
+        qs.alias(p_ref_day=Coalesce(day_number(F("p_last__date")), Value(julian_day(today))))
+    )
     qs = qs.annotate(
         expected_pct=Case(
             When(p_not_started=True, then=Value(None, output_field=FLOAT)),
-            default=_clamp(
-                Cast(ref_day - day_number(F("baseline_date")), FLOAT)
-                * Value(100.0)
-                / Cast(span_days, FLOAT)
-            ),
+            default=ExpectedShare(),
             output_field=FLOAT,
         ),
     ).alias(
@@ -300,6 +320,170 @@ def with_progress(
             default=Value(ON_TRACK),
             output_field=CharField(),
         )
+    )
+
+
+class YearEndDay(Func):
+    """The Julian day number of 31 December of an integer year expression: where a yearly
+    target anchors the expected line. Integer arithmetic on positive numbers (Fliegel &
+    Van Flandern with month 12 and day 31), the same on every database, written as one
+    node whose argument is compiled once (an expression tree of the formula, repeated in
+    the rule's expressions, made Django's part of the query several times longer)."""
+
+    arity = 1
+    output_field = IntegerField()
+    FORMULA = "(1461 * ({y} + 4800) / 4 - 3 * (({y} + 4900) / 100) / 4 - 31739)"
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return self.FORMULA.format(y=sql), [*params, *params]
+
+
+def _sql(*pieces) -> tuple[str, list]:
+    """SQL text and its parameters from pieces: literal text, or compiled ``(sql,
+    params)`` pairs (a pair may come back several times: its parameters follow)."""
+    text, params = [], []
+    for piece in pieces:
+        if isinstance(piece, str):
+            text.append(piece)
+        else:
+            text.append(piece[0])
+            params.extend(piece[1])
+    return "".join(text), params
+
+
+class ExpectedShare(Func):
+    """The expected share (in %, bounded to 0–100) at the reference day (``p_ref_day``),
+    once the convention has started (the module docstring's rule):
+
+    - without a yearly target around the reference day (``p_prev`` and ``p_next`` both
+      missing), for a *maintien* indicator or a target equal to the baseline: the share of
+      the time from the baseline date to the target date;
+    - otherwise the value on the line through the anchors at the reference day, from the
+      anchor before it (the yearly target ``p_prev``, or the baseline) to the anchor after
+      it (``p_next``, or the target), as a share of the way from the baseline to the
+      target. The position between the two anchors is bounded to 0–1: before the baseline
+      date the line is at the baseline, from the target date on at the target.
+
+    Written as one node that compiles each of its columns once: the rule's later
+    expressions (the gap to the schedule, the status) repeat the expected share, and as a
+    tree of expressions it made Django's part of the query twice as long."""
+
+    output_field = FLOAT
+
+    def __init__(self):
+        super().__init__(
+            F("p_ref_day"),
+            day_number(F("baseline_date")),
+            day_number(F("target_date")),
+            YearEndDay(F("p_prev__year")),
+            YearEndDay(F("p_next__year")),
+            Cast("p_prev__value", FLOAT),
+            Cast("p_next__value", FLOAT),
+            Cast("baseline_value", FLOAT),
+            Cast("target_value", FLOAT),
+            F("direction"),
+            F("p_prev__year"),
+            F("p_next__year"),
+        )
+
+    def as_sql(self, compiler, connection, **extra):
+        (
+            ref,
+            base_day,
+            target_day,
+            prev_end,
+            next_end,
+            prev,
+            next_,
+            base,
+            target,
+            direction,
+            prev_year,
+            next_year,
+        ) = (compiler.compile(e) for e in self.source_expressions)
+        sqlite = connection.vendor == "sqlite"
+        least, greatest = ("MIN", "MAX") if sqlite else ("LEAST", "GREATEST")
+        real = "REAL" if sqlite else "double precision"
+        time_share = _sql(
+            "CAST(",
+            ref,
+            " - ",
+            base_day,
+            f" AS {real}) * 100.0 / CAST(",
+            target_day,
+            " - ",
+            base_day,
+            f" AS {real})",
+        )
+        prev_day = _sql("COALESCE(", prev_end, ", ", base_day, ")")
+        next_day = _sql("COALESCE(", next_end, ", ", target_day, ")")
+        prev_value = _sql("COALESCE(", prev, ", ", base, ")")
+        next_value = _sql("COALESCE(", next_, ", ", target, ")")
+        position = _sql(
+            f"{least}({greatest}(CAST(",
+            ref,
+            " - ",
+            prev_day,
+            f" AS {real}) / (",
+            next_day,
+            " - ",
+            prev_day,
+            "), 0.0), 1.0)",
+        )
+        expected = _sql(prev_value, " + (", next_value, " - ", prev_value, ") * ", position)
+        along = _sql("(", expected, " - ", base, ") * 100.0 / (", target, " - ", base, ")")
+        straight = _sql(
+            "(",
+            prev_year,
+            " IS NULL AND ",
+            next_year,
+            " IS NULL) OR ",
+            direction,
+            " = ",
+            ("%s", [Indicator.Direction.MAINTAIN.value]),
+            " OR ",
+            target,
+            " = ",
+            base,
+        )
+        return _sql(
+            f"{least}({greatest}(CASE WHEN ",
+            straight,
+            " THEN ",
+            time_share,
+            " ELSE ",
+            along,
+            " END, 0.0), 100.0)",
+        )
+
+
+def _with_target_anchors(qs: QuerySet[Indicator]) -> QuerySet[Indicator]:
+    """JOIN the two yearly targets around the reference day (``p_ref_day``): the last one
+    anchored on or before it (``p_prev``) and the first one after it (``p_next``), among
+    those anchored strictly between the baseline date and the target date. Each is found by
+    a subquery on the targets of its indicator (index ``indicator_target_one_per_year``),
+    then joined by its id, so that the interpolation (:class:`AlongTargets`) is plain
+    column arithmetic (as for the last measurement). An indicator without yearly targets
+    has no row to join: the database finds none by the index and runs no subquery."""
+    targets = (
+        IndicatorTarget.objects.filter(indicator=OuterRef("pk"))
+        .alias(p_anchor=YearEndDay(F("year")))
+        .filter(
+            p_anchor__gt=day_number(OuterRef("baseline_date")),
+            p_anchor__lt=day_number(OuterRef("target_date")),
+        )
+    )
+    return qs.alias(
+        p_prev_id=Subquery(
+            targets.filter(p_anchor__lte=OuterRef("p_ref_day")).order_by("-year").values("pk")[:1]
+        ),
+        p_next_id=Subquery(
+            targets.filter(p_anchor__gt=OuterRef("p_ref_day")).order_by("year").values("pk")[:1]
+        ),
+    ).annotate(
+        p_prev=FilteredRelation("yearly_targets", condition=Q(yearly_targets__pk=F("p_prev_id"))),
+        p_next=FilteredRelation("yearly_targets", condition=Q(yearly_targets__pk=F("p_next_id"))),
     )
 
 

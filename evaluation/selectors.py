@@ -18,6 +18,7 @@ from django.db.models import Prefetch, QuerySet
 
 from conventions.models import Convention, User
 
+from . import sources
 from .models import (
     ChangeSought,
     Indicator,
@@ -31,7 +32,8 @@ from .models import (
 def measurements_of(*, indicator: Indicator) -> QuerySet[Measurement]:
     # Their pieces of evidence (evidence app, read by the relation's name), one query.
     return (
-        indicator.measurements.select_related("entered_by", "validated_by")
+        # Where each value comes from (evaluation.sources.RELATED), joined.
+        indicator.measurements.select_related(*sources.RELATED, "validated_by")
         .prefetch_related("evidence_files")
         .order_by("date")
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from django.conf import settings
@@ -25,7 +25,7 @@ from conventions.permissions import convention_access
 from conventions.services.data_version import convention_data_changed
 from ctg import formatting
 
-from . import locks, validation
+from . import breakdown, locks, sources, validation
 from .imports import CellValue
 from .models import (
     ChangeSought,
@@ -37,18 +37,15 @@ from .models import (
     PeriodLock,
     ProgressMarker,
 )
+from .ownership import convention_id_of, convention_of
 from .progress import convention_indicators
 from .readmodel import progress_refresh
 from .selectors import ImportResult, result_of
 
 logger = logging.getLogger(__name__)
 
+
 VALIDATION_FIELDS = ["validation_state", "validated_by", "validated_at", "return_comment"]
-
-
-def indicator_convention(indicator: Indicator) -> Convention:
-    holder = indicator.action_sheet or indicator.objective
-    return holder.convention
 
 
 def check_in_period(convention: Convention, day: datetime.date, field: str = "date") -> None:
@@ -68,17 +65,26 @@ def record_measurement(
     *,
     indicator: Indicator,
     date: datetime.date,
-    value: Decimal,
+    value: Decimal | None,
     comment: str = "",
     user: User | None = None,
+    parts: Mapping[int, Decimal] | None = None,
 ) -> Measurement:
     """A new measurement; refused outside the convention's period, on a date
-    already measured, or in a period a report locked."""
-    convention = indicator_convention(indicator)
+    already measured, or in a period a report locked.
+
+    ``parts``: the values of the communes of a broken-down indicator (commune id → value,
+    :mod:`evaluation.breakdown`); where they add up (« somme ») a total left empty
+    (``value=None``) is their sum and a total entered must equal it."""
+    convention = convention_of(indicator)
     convention_data_changed(convention_id=convention.pk)
     check_in_period(convention, date)
     if (lock := locks.measurement_lock_for(indicator=indicator, date=date)) is not None:
         raise ValidationError({"date": locks.refusal(lock)})
+    if parts is not None:
+        value = breakdown.entry(
+            indicator=indicator, convention=convention, total=value, parts=parts
+        ).total
     measurement = Measurement(
         indicator=indicator, date=date, value=value, comment=comment.strip(), entered_by=user
     )
@@ -87,6 +93,8 @@ def record_measurement(
     measurement.full_clean()
     measurement._history_user = user
     measurement.save()
+    if parts is not None:
+        breakdown.parts_save(measurement=measurement, parts=parts, user=user, replace=True)
     progress_refresh(convention_id=convention.pk)
     return measurement
 
@@ -138,11 +146,17 @@ def import_measurements(
         )
         .order_by("pk")
     }
+    # The communes of broken-down indicators and the totals they make (evaluation.breakdown):
+    # one value per measurement from here, the communes' values in ``plan.parts``.
+    plan = breakdown.import_plan(convention=convention, values=values, existing=existing)
+    values = plan.totals
     # Values a report locked since the preview are refused, all or nothing.
     writes = [
         v
         for v in values
-        if (current := existing.get((v.indicator_id, v.date))) is None or current.value != v.value
+        if (current := existing.get((v.indicator_id, v.date))) is None
+        or current.value != v.value
+        or (v.indicator_id, v.date) in plan.changed
     ]
     refused = locks.ConventionLocks(convention.pk).locked((v.indicator_id, v.date) for v in writes)
     if refused:
@@ -153,6 +167,23 @@ def import_measurements(
                 if (v.indicator_id, v.date) in refused
             ]
         )
+    # Values of the Caf's open data are not changed by hand (evaluation.sources).
+    opened = [
+        (v, current)
+        for v in writes
+        if (current := existing.get((v.indicator_id, v.date))) is not None
+        and sources.is_open_data(current)
+    ]
+    if opened:
+        raise ValidationError(
+            [f"Cellule {v.column}{v.row} : {sources.open_data_refusal(c)}" for v, c in opened]
+        )
+    # The import the values point to (their source), its counts filled below.
+    record = (
+        MeasurementImport.objects.create(token=token, convention=convention, imported_by=user)
+        if token
+        else None
+    )
     now = timezone.now()
     # The values imported are the importer's: à valider or validated like a value typed.
     entry = validation.entry_state(convention=convention, user=user, now=now)
@@ -167,13 +198,17 @@ def import_measurements(
                 entered_by=user,
                 entered_at=now,
                 comment="Import du classeur de mesures",
+                source_kind=Measurement.SourceKind.SPREADSHEET,
+                spreadsheet_import=record,
             )
             entry.apply(measurement)
             to_create.append(measurement)
-        elif current.value != v.value:
+        elif current.value != v.value or (v.indicator_id, v.date) in plan.changed:
             current.value = v.value
             current.entered_by = user
             current.entered_at = now
+            current.source_kind = Measurement.SourceKind.SPREADSHEET
+            current.spreadsheet_import = record
             entry.apply(current)
             to_update.append(current)
         else:
@@ -184,19 +219,29 @@ def import_measurements(
         bulk_update_with_history(
             to_update,
             Measurement,
-            ["value", "entered_by", "entered_at", *VALIDATION_FIELDS],
+            [
+                "value",
+                "entered_by",
+                "entered_at",
+                "source_kind",
+                "spreadsheet_import",
+                *VALIDATION_FIELDS,
+            ],
             default_user=user,
         )
+    breakdown.parts_save_many(
+        [
+            (m, plan.parts[key])
+            for m in to_create + to_update
+            if (key := (m.indicator_id, m.date)) in plan.parts
+        ],
+        user=user,
+    )
     result = ImportResult(created=len(to_create), updated=len(to_update), unchanged=unchanged)
-    if token:
-        MeasurementImport.objects.create(
-            token=token,
-            convention=convention,
-            imported_by=user,
-            created=result.created,
-            updated=result.updated,
-            unchanged=result.unchanged,
-        )
+    if record is not None:
+        record.created, record.updated = result.created, result.updated
+        record.unchanged = result.unchanged
+        record.save(update_fields=["created", "updated", "unchanged"])
     progress_refresh(convention_id=convention.pk)
     return result
 
@@ -223,38 +268,81 @@ def _refuse_if_locked(measurement: Measurement) -> None:
 
 @transaction.atomic
 def measurement_update(
-    *, measurement: Measurement, value: Decimal, comment: str = "", user: User | None = None
+    *,
+    measurement: Measurement,
+    value: Decimal | None,
+    comment: str = "",
+    user: User | None = None,
+    override_reason: str = "",
+    parts: Mapping[int, Decimal] | None = None,
 ) -> Measurement:
-    """Change a measurement's value and comment; refused when a report locked it."""
+    """Change a measurement's value and comment; refused when a report locked it.
+
+    A value of the Caf's open data keeps its figure unless it is replaced with a reason
+    (``override_reason``): it then becomes typed, its import kept as a trace
+    (:mod:`evaluation.sources`). Its comment alone may change without one.
+
+    ``parts``: all the values of the communes of a broken-down indicator (one left out loses
+    its value), checked as :func:`record_measurement` does; a total left as it was beside
+    communes that changed becomes their sum (:func:`evaluation.breakdown.resolve`).
+    """
     measurement = _measurement_for_update(measurement)
-    convention_data_changed(convention_id=locks.convention_id_of(measurement.indicator))
+    convention_data_changed(convention_id=convention_id_of(measurement.indicator))
     _refuse_if_locked(measurement)
+    parts_changed = False
+    if parts is not None:
+        resolved = breakdown.entry(
+            indicator=measurement.indicator,
+            convention=convention_of(measurement.indicator),
+            total=value,
+            parts=parts,
+            old_total=measurement.value,
+            old_parts=breakdown.parts_of(measurement),
+        )
+        value, parts_changed = resolved.total, resolved.parts_changed
+    replaced = sources.is_open_data(measurement) and (
+        value != measurement.value or parts_changed or bool(override_reason.strip())
+    )
+    if replaced:
+        sources.override(measurement, sources.override_reason_of(measurement, override_reason))
     # A changed value (or a returned one, corrected or explained) is submitted again by its
     # new author: a change from the territory side waits again. A comment alone changes
     # neither the value's author nor its state.
-    if value != measurement.value or measurement.validation_state == Measurement.State.RETURNED:
+    if (
+        replaced
+        or value != measurement.value
+        or parts_changed
+        or measurement.validation_state == Measurement.State.RETURNED
+    ):
         measurement.entered_by = user
         validation.entry_state(
-            convention=indicator_convention(measurement.indicator), user=user, now=timezone.now()
+            convention=convention_of(measurement.indicator), user=user, now=timezone.now()
         ).apply(measurement)
     measurement.value = value
     measurement.comment = comment.strip()
     measurement.full_clean()
     measurement._history_user = user
     measurement.save()
-    progress_refresh(convention_id=locks.convention_id_of(measurement.indicator))
+    if parts is not None:
+        breakdown.parts_save(measurement=measurement, parts=parts, user=user, replace=True)
+    progress_refresh(convention_id=convention_id_of(measurement.indicator))
     return measurement
 
 
 @transaction.atomic
-def measurement_delete(*, measurement: Measurement, user: User | None = None) -> None:
-    """Delete a measurement (kept in history); refused when a report locked it."""
+def measurement_delete(
+    *, measurement: Measurement, user: User | None = None, override_reason: str = ""
+) -> None:
+    """Delete a measurement (kept in history); refused when a report locked it, and for a
+    value of the Caf's open data without a reason (kept in its history)."""
     measurement = _measurement_for_update(measurement)
-    convention_data_changed(convention_id=locks.convention_id_of(measurement.indicator))
+    convention_data_changed(convention_id=convention_id_of(measurement.indicator))
     _refuse_if_locked(measurement)
+    if sources.is_open_data(measurement):
+        sources.override(measurement, sources.override_reason_of(measurement, override_reason))
     measurement._history_user = user
     measurement.delete()
-    progress_refresh(convention_id=locks.convention_id_of(measurement.indicator))
+    progress_refresh(convention_id=convention_id_of(measurement.indicator))
 
 
 @transaction.atomic
@@ -294,7 +382,7 @@ UNLOCK_REASON_REQUIRED = "Indiquez le motif du déverrouillage."
 def measurement_unlock(*, measurement: Measurement, by: User, reason: str) -> MeasurementUnlock:
     """Caf staff unlock one locked value, with a reason, until the next report."""
     measurement = _measurement_for_update(measurement)
-    convention_id = locks.convention_id_of(measurement.indicator)
+    convention_id = convention_id_of(measurement.indicator)
     convention_data_changed(convention_id=convention_id)
     convention = Convention.objects.get(pk=convention_id)
     if not convention_access(by, convention).can_edit_convention:
@@ -383,7 +471,7 @@ def add_observation(
 def _measurement_for_review(measurement: Measurement) -> tuple[Measurement, Convention]:
     """The measurement locked for the change, with its convention (its data version bumped)."""
     locked = _measurement_for_update(measurement)
-    convention = indicator_convention(locked.indicator)
+    convention = convention_of(locked.indicator)
     convention_data_changed(convention_id=convention.pk)
     return locked, convention
 
@@ -482,7 +570,7 @@ def measurement_returned_messages(measurement_id: int) -> list[EmailMultiAlterna
     if not author.is_active or not author.email:
         return []
     indicator = measurement.indicator
-    convention = indicator_convention(indicator)
+    convention = convention_of(indicator)
     link = settings.SITE_URL.rstrip("/") + reverse(
         "evaluation:indicator", kwargs={"pk": convention.pk, "indicator_pk": indicator.pk}
     )

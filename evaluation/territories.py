@@ -1,9 +1,16 @@
 """Territory comparison: a statistic of the diagnostic for the collectivities of a
-convention, side by side and over the years."""
+convention, side by side and over the years — or an indicator broken down by commune
+(:mod:`evaluation.breakdown`): its communes side by side on its latest validated value, and
+over the years (the last validated measurement of each year).
+
+What may be compared (:func:`statistics_available`) is the diagnostic's statistics followed
+by the convention's broken-down indicators (:class:`IndicatorSeries`, coded
+« indicateur-<id> »), which the page offers in the same list."""
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -12,7 +19,41 @@ from conventions.models import Collectivity, Convention
 from ctg import formatting
 from diagnostics.models import StatisticDefinition, TerritoryStatistic
 
-from . import charts
+from . import breakdown, charts
+from .models import Breakdown, Indicator
+from .progress import convention_indicators
+
+INDICATOR_PREFIX = "indicateur-"
+
+
+@dataclass(frozen=True)
+class IndicatorSeries:
+    """A broken-down indicator offered beside the statistics: its communes compared."""
+
+    indicator: Indicator
+
+    @property
+    def code(self) -> str:
+        return f"{INDICATOR_PREFIX}{self.indicator.pk}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.indicator.name} (indicateur, par commune)"
+
+    @property
+    def unit(self) -> str:
+        return self.indicator.unit
+
+    @property
+    def description(self) -> str:
+        return (
+            "Valeurs validées de l'indicateur pour chaque commune du territoire : la "
+            "dernière mesure de chaque année."
+        )
+
+    @property
+    def is_indicator(self) -> bool:
+        return True
 
 
 def convention_collectivities(*, convention: Convention):
@@ -26,7 +67,24 @@ def convention_collectivities(*, convention: Convention):
     )
 
 
-def statistics_available(*, convention: Convention) -> QuerySet[StatisticDefinition]:
+def statistics_available(*, convention: Convention) -> list:
+    """The statistics the convention's collectivities have values for, then its
+    indicators broken down by commune (2 queries)."""
+    return [
+        *_statistics_available(convention=convention),
+        *(IndicatorSeries(i) for i in broken_down_indicators(convention=convention)),
+    ]
+
+
+def broken_down_indicators(*, convention: Convention) -> QuerySet[Indicator]:
+    return (
+        convention_indicators(convention)
+        .filter(breakdown=Breakdown.COMMUNE)
+        .order_by("action_sheet__number", "objective_id", "pk")
+    )
+
+
+def _statistics_available(*, convention: Convention) -> QuerySet[StatisticDefinition]:
     return StatisticDefinition.objects.filter(
         Exists(
             TerritoryStatistic.objects.filter(
@@ -37,8 +95,13 @@ def statistics_available(*, convention: Convention) -> QuerySet[StatisticDefinit
     ).order_by("label")
 
 
-def territory_comparison(*, convention: Convention, statistic: StatisticDefinition) -> dict:
-    """Values of one statistic for the convention's collectivities, by year (2 queries)."""
+def territory_comparison(
+    *, convention: Convention, statistic: StatisticDefinition | IndicatorSeries
+) -> dict:
+    """Values of one statistic for the convention's collectivities, by year (2 queries);
+    of a broken-down indicator for its communes (:func:`indicator_comparison`)."""
+    if isinstance(statistic, IndicatorSeries):
+        return indicator_comparison(convention=convention, series=statistic)
     collectivities = list(convention_collectivities(convention=convention))
     values = list(
         TerritoryStatistic.objects.filter(
@@ -57,6 +120,24 @@ def territory_comparison(*, convention: Convention, statistic: StatisticDefiniti
         if c.pk in by_coll
     ]
     return {"statistic": statistic, "years": years, "rows": rows}
+
+
+def indicator_comparison(*, convention: Convention, series: IndicatorSeries) -> dict:
+    """The validated values of a broken-down indicator for each commune of the territory,
+    by year: the last measurement of each year (3 queries). The shape of
+    :func:`territory_comparison`'s, the last year being the indicator's latest value."""
+    table = breakdown.tables_for(
+        [series.indicator], breakdown.communes_of(convention=convention), dates_shown=0
+    )[0]
+    # The last measurement of each year stands for the year.
+    last_of_year = {d.year: index for index, d in enumerate(table.dates)}
+    years = sorted(last_of_year)
+    rows = [
+        {"collectivity": row.commune, "values": [row.values[last_of_year[y]] for y in years]}
+        for row in table.rows
+        if row.latest is not None
+    ]
+    return {"statistic": series, "years": years, "rows": rows}
 
 
 def comparison_figures(data: dict) -> tuple[charts.Figure | None, charts.Figure | None]:

@@ -172,18 +172,30 @@ def awaiting(
     start: datetime.date | None = None,
     end: datetime.date | None = None,
 ) -> Awaiting:
-    """How many values of the convention (dated from ``start`` to ``end``) wait: one query."""
-    qs = convention_measurements([convention.pk]).filter(awaiting_q())
-    if start is not None:
-        qs = qs.filter(date__gte=start)
-    if end is not None:
-        qs = qs.filter(date__lte=end)
-    counts = dict(
-        qs.order_by()
-        .values_list("validation_state")
-        .annotate(n=Count("pk"))
-        .values_list("validation_state", "n")
-    )
+    """How many values of the convention (dated from ``start`` to ``end``) wait: one query.
+
+    The fiches' indicators and the objectives' ones counted apart (``UNION ALL``): each
+    part is read from the convention's own rows down its indexes, where an OR across the
+    two holders made PostgreSQL read every indicator of the country."""
+
+    def counts_under(holder: str) -> QuerySet:
+        qs = Measurement.objects.filter(
+            awaiting_q(), **{f"indicator__{holder}__convention_id": convention.pk}
+        )
+        if start is not None:
+            qs = qs.filter(date__gte=start)
+        if end is not None:
+            qs = qs.filter(date__lte=end)
+        return (
+            qs.order_by()
+            .values_list("validation_state")
+            .annotate(n=Count("pk"))
+            .values_list("validation_state", "n")
+        )
+
+    counts: dict[str, int] = {}
+    for state, n in counts_under("action_sheet").union(counts_under("objective"), all=True):
+        counts[state] = counts.get(state, 0) + n
     return Awaiting(pending=counts.get(State.PENDING, 0), returned=counts.get(State.RETURNED, 0))
 
 

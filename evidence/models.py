@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from evaluation import ownership
+
 from .content import CONTENT_TYPES
 from .storage import evidence_storage
 
@@ -137,10 +139,7 @@ def target_convention_id(evidence: Evidence) -> int | None:
     if evidence.observation_id:
         return evidence.observation.marker.change.convention_id
     if evidence.measurement_id:
-        holder = (
-            evidence.measurement.indicator.action_sheet or evidence.measurement.indicator.objective
-        )
-        return holder.convention_id
+        return ownership.convention_id_of(evidence.measurement.indicator)
     return None
 
 

@@ -3,6 +3,7 @@ from django.contrib import admin
 from .models import (
     Convocation,
     ConvocationDelivery,
+    DecisionDelivery,
     MeetingDecision,
     ReleveDelivery,
     ReleveSending,
@@ -12,7 +13,7 @@ from .models import (
 class ConvocationDeliveryInline(admin.TabularInline):
     model = ConvocationDelivery
     extra = 0
-    readonly_fields = ["email", "sent_at"]
+    readonly_fields = ["email", "sent_at", "error"]
 
 
 @admin.register(Convocation)
@@ -23,17 +24,24 @@ class ConvocationAdmin(admin.ModelAdmin):
     inlines = [ConvocationDeliveryInline]
 
 
+class DecisionDeliveryInline(admin.TabularInline):
+    model = DecisionDelivery
+    extra = 0
+    readonly_fields = ["email", "sent_at", "error"]
+
+
 @admin.register(MeetingDecision)
 class MeetingDecisionAdmin(admin.ModelAdmin):
-    list_display = ["meeting", "title", "outcome", "recorded_at"]
+    list_display = ["meeting", "title", "outcome", "recorded_at", "notified_at"]
     list_filter = ["outcome"]
-    readonly_fields = ["voters", "recorded_at"]
+    readonly_fields = ["voters", "recorded_at", "notified_at"]
+    inlines = [DecisionDeliveryInline]
 
 
 class ReleveDeliveryInline(admin.TabularInline):
     model = ReleveDelivery
     extra = 0
-    readonly_fields = ["email", "sent_at"]
+    readonly_fields = ["email", "sent_at", "error"]
 
 
 @admin.register(ReleveSending)

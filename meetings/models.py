@@ -206,14 +206,25 @@ class Convocation(models.Model):
         return f"Convocation n° {self.sequence} — {self.meeting}"
 
 
-class ConvocationDelivery(models.Model):
-    """One e-mail of a convocation: sent once per address, even if the task runs twice."""
+class Delivery(models.Model):
+    """One e-mail of a sending to one address (:func:`meetings.mailing.send_once_each`):
+    sent once, even if the task runs twice or two workers run it at once. ``error``: why
+    the last attempt failed (emptied once it is sent), so a retry sends only what is owed."""
+
+    email = models.EmailField("adresse")
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+    error = models.TextField("erreur", blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ConvocationDelivery(Delivery):
+    """One e-mail of a convocation."""
 
     convocation = models.ForeignKey(
         Convocation, verbose_name="convocation", on_delete=models.CASCADE, related_name="deliveries"
     )
-    email = models.EmailField("adresse")
-    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
 
     class Meta:
         verbose_name = "envoi de convocation"
@@ -300,7 +311,8 @@ class MeetingDecision(models.Model):
         related_name="+",
     )
     recorded_at = models.DateTimeField("saisie le", default=timezone.now)
-    # When the fiche's author and pilot were told of the decision (one e-mail each, once).
+    # When the fiche's author and pilot had all been told of the decision (one e-mail each,
+    # once: :class:`DecisionDelivery`).
     notified_at = models.DateTimeField("auteur informé le", null=True, blank=True)
 
     class Meta:
@@ -331,6 +343,30 @@ class MeetingDecision(models.Model):
     @property
     def is_fiche(self) -> bool:
         return self.outcome != self.Outcome.NOTED
+
+
+class DecisionDelivery(Delivery):
+    """The notice of a meeting's decision on a fiche, to its author or its pilot."""
+
+    decision = models.ForeignKey(
+        MeetingDecision,
+        verbose_name="décision",
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+
+    class Meta:
+        verbose_name = "avis de décision envoyé"
+        verbose_name_plural = "avis de décision envoyés"
+        ordering = ["decision", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision", "email"], name="decision_delivery_once_per_address"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision} → {self.email}"
 
 
 class ReleveSending(models.Model):
@@ -382,14 +418,12 @@ class ReleveSending(models.Model):
         return f"Relevé n° {self.sequence} — {self.meeting}"
 
 
-class ReleveDelivery(models.Model):
-    """One e-mail of a relevé's sending: sent once per address, even if the task runs twice."""
+class ReleveDelivery(Delivery):
+    """One e-mail of a relevé's sending."""
 
     sending = models.ForeignKey(
         ReleveSending, verbose_name="envoi", on_delete=models.CASCADE, related_name="deliveries"
     )
-    email = models.EmailField("adresse")
-    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
 
     class Meta:
         verbose_name = "courriel du relevé"

@@ -15,9 +15,7 @@ from email.mime.text import MIMEText
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,7 +27,7 @@ from conventions.models import CommitteeMember, Meeting, Side, User
 from ctg import formatting
 
 # Module imports, looked up at call time: the task calls these services back.
-from . import ical, pack, releve, selectors, tasks
+from . import ical, mailing, pack, releve, selectors, tasks
 from .models import (
     AgendaItem,
     Attendance,
@@ -383,36 +381,23 @@ def _calendar_part(text: str) -> MIMEText:
 
 
 def _mail_each_member(record, *, meeting: Meeting, template: str, context: dict, attach) -> int:
-    """E-mail ``template`` (``.txt``, ``.html``, ``_subject.txt``) to each member of the
-    meeting's committee an e-mail reaches and not yet served — one delivery row per address
-    (``record.deliveries``), so a task run twice sends nothing twice — then record on
-    ``record`` (a :class:`Convocation` or a :class:`ReleveSending`) how it went. ``attach``
-    adds the message's attachment. Returns how many were sent now."""
+    """E-mail ``template`` to each member of the meeting's committee an e-mail reaches
+    (:func:`meetings.mailing.send_once_each`: once per address, ``record.deliveries``),
+    then record on ``record`` (a :class:`Convocation` or a :class:`ReleveSending`) how it
+    went. Returns how many were sent now."""
     model = type(record)
-    subject = render_to_string(f"{template}_subject.txt", context).strip()
-    sent = 0
+    recipients = [
+        mailing.Recipient(member.user.email, {"name": member.name})
+        for member in convocation_recipients(meeting)
+    ]
     try:
-        for member in convocation_recipients(meeting):
-            email = member.user.email.lower()
-            try:
-                delivery, _ = record.deliveries.get_or_create(email=email)
-            except IntegrityError:
-                continue  # another worker has it
-            if delivery.sent_at:
-                continue
-            personal = {**context, "name": member.name}
-            message = EmailMultiAlternatives(
-                subject=subject, body=render_to_string(f"{template}.txt", personal), to=[email]
-            )
-            message.attach_alternative(render_to_string(f"{template}.html", personal), "text/html")
-            attach(message)
-            message.send()
-            delivery.sent_at = timezone.now()
-            delivery.save(update_fields=["sent_at"])
-            sent += 1
+        sent = mailing.send_once_each(
+            record.deliveries, recipients, template=template, context=context, attach=attach
+        )
     except Exception as exc:
         model.objects.filter(pk=record.pk).update(
-            status=model.Status.FAILED, error=f"{type(exc).__name__} : {exc}"[:2000]
+            status=model.Status.FAILED,
+            error=mailing.failures(record.deliveries) or mailing.describe(exc),
         )
         raise
     model.objects.filter(pk=record.pk).update(
@@ -584,20 +569,22 @@ def decision_recipients(sheet: ActionSheet) -> list[str]:
 def decision_notify(*, decision_id: int) -> int:
     """Tell the fiche's author and pilot what the meeting decided on it: one e-mail each
     for the whole decision (the opinions recorded in the meeting send none,
-    :func:`actions.services.approval_give` with an ``occasion``). Safe to run twice: the
-    decision is claimed (``notified_at``) before anything is sent. Returns how many were
-    sent."""
-    now = timezone.now()
-    claimed = MeetingDecision.objects.filter(
-        pk=decision_id, notified_at__isnull=True, fiche__isnull=False
-    ).update(notified_at=now)
-    if not claimed:
+    :func:`actions.services.approval_give` with an ``occasion``), through
+    :func:`meetings.mailing.send_once_each`: one :class:`DecisionDelivery` per address, so
+    a task run twice sends nothing twice and its retry after a failure sends only the
+    e-mails still owed. ``notified_at`` is set once everyone is told. Returns how many
+    were sent now."""
+    decision = (
+        MeetingDecision.objects.select_related(
+            "fiche__submitted_by",
+            "fiche__lead_user",
+            "meeting__committee__convention__caf",
+        )
+        .filter(pk=decision_id, fiche__isnull=False, notified_at__isnull=True)
+        .first()
+    )
+    if decision is None:
         return 0
-    decision = MeetingDecision.objects.select_related(
-        "fiche__submitted_by",
-        "fiche__lead_user",
-        "meeting__committee__convention__caf",
-    ).get(pk=decision_id)
     sheet, meeting = decision.fiche, decision.meeting
     context = {
         "decision": decision,
@@ -611,21 +598,18 @@ def decision_notify(*, decision_id: int) -> int:
         ),
         "meeting_url": meeting_url(meeting),
     }
-    template = "emails/meetings/decision"
-    subject = render_to_string(f"{template}_subject.txt", context).strip()
-    sent = 0
-    try:
-        for email in decision_recipients(sheet):
-            message = EmailMultiAlternatives(
-                subject=subject, body=render_to_string(f"{template}.txt", context), to=[email]
-            )
-            message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
-            message.send()
-            sent += 1
-    except Exception:
-        if not sent:  # nobody told yet: the retried task may try again
-            MeetingDecision.objects.filter(pk=decision_id).update(notified_at=None)
-        raise
+    addresses = decision_recipients(sheet)
+    sent = mailing.send_once_each(
+        decision.deliveries,
+        [mailing.Recipient(email) for email in addresses],
+        template="emails/meetings/decision",
+        context=context,
+    )
+    told = decision.deliveries.filter(email__in=addresses, sent_at__isnull=False).count()
+    if told == len(addresses):  # not while another worker still sends one
+        MeetingDecision.objects.filter(pk=decision_id, notified_at__isnull=True).update(
+            notified_at=timezone.now()
+        )
     return sent
 
 

@@ -51,6 +51,7 @@ def navigation(request):
     if caf_staff:
         menu += [
             entry("Portefeuille", "evaluation:portfolio"),
+            entry("Indicateurs partagés", "evaluation:shared_list"),
             entry("Collectivités", "conventions:collectivities"),
             entry("Nouvelle convention", "conventions:create", icon="bi-plus-lg"),
         ]

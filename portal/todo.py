@@ -50,6 +50,7 @@ from conventions.models import (
 from conventions.permissions import is_caf_staff
 from conventions.selectors import Parity
 from ctg import formatting, palette
+from evaluation import ownership
 from evaluation.models import Indicator
 from evaluation.validation import conventions_with_pending, returned_to
 from reports.models import ProgressReport
@@ -461,10 +462,10 @@ def returned_items(user: User) -> list[TodoItem]:
     items = []
     for measurement in returned_to(user=user, limit=KIND_LIMIT):
         indicator = measurement.indicator
-        holder = indicator.action_sheet or indicator.objective
+        convention = ownership.convention_of(indicator)
         url = reverse(
             "evaluation:indicator",
-            kwargs={"pk": holder.convention_id, "indicator_pk": indicator.pk},
+            kwargs={"pk": convention.pk, "indicator_pk": indicator.pk},
         )
         items.append(
             TodoItem(
@@ -477,7 +478,7 @@ def returned_items(user: User) -> list[TodoItem]:
                     f"{formatting.date(measurement.date)} : corrigez-la pour la soumettre à nouveau."
                 ),
                 url=f"{url}#mesure-{measurement.pk}",
-                convention=holder.convention,
+                convention=convention,
                 group=COORDINATION,
             )
         )

@@ -6,6 +6,8 @@ from django.urls import include, path
 from conventions import invitation_views
 from conventions.auth_forms import EmailAuthenticationForm
 from ctg import health
+from diagnostics import urls as diagnostics_urls
+from evaluation import urls_opendata
 from portal import views as portal_views
 
 admin.site.site_header = "CTG — administration"
@@ -44,7 +46,14 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("", include("conventions.urls")),
-    path("", include("diagnostics.urls")),
+    # The Cafdata import keeps its diagnostics names but is evaluation's: it feeds the
+    # indicators bound to the open data (evaluation/urls_opendata.py).
+    path(
+        "",
+        include(
+            (diagnostics_urls.urlpatterns + urls_opendata.urlpatterns, diagnostics_urls.app_name)
+        ),
+    ),
     path("", include("actions.urls")),
     path("", include("evaluation.urls")),
     path("", include("evidence.urls")),

@@ -1,6 +1,8 @@
 """Pages that compose every app: the Synthèse, the history and the convention document
 (PDF, and Word for the legal services)."""
 
+import hashlib
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from conventions import selectors as convention_selectors
 from conventions.permissions import get_convention_or_404
 from ctg.fragments import cached_fragment
+from evaluation import breakdown
 
 from . import history as history_selectors
 from . import todo as todo_selectors
@@ -63,7 +66,26 @@ def convention_detail(request, pk: int):
                     "evaluation/_dashboard_figures.html", {"dashboard": dashboard}
                 ),
             ),
+            # The broken-down indicators' latest value per commune, drawn once per data
+            # version and list of communes (the communes read live, 1 query: a signatory or
+            # a commune's name changes them without a data version).
+            "commune_tables": _commune_tables(convention, dashboard.today),
         },
+    )
+
+
+def _commune_tables(convention, today):
+    communes = repr([(c.pk, c.name) for c in breakdown.communes_of(convention=convention)])
+    return cached_fragment(
+        "synthese-communes",
+        (*figures_version(convention, today), hashlib.sha256(communes.encode()).hexdigest()[:16]),
+        lambda: render_to_string(
+            "evaluation/_synthese_breakdown.html",
+            {
+                "convention": convention,
+                "tables": breakdown.convention_tables(convention=convention),
+            },
+        ),
     )
 
 

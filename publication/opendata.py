@@ -39,7 +39,7 @@ from typing import Any
 from actions import workflow
 from ctg.formatting import rounded
 from ctg.spreadsheets import safe_cell
-from evaluation import progress
+from evaluation import progress, sources
 from evaluation.models import Indicator
 
 from .selectors import PublicPlan
@@ -630,6 +630,15 @@ MESURES = Table(
             "Source",
             "Source de la valeur (celle de l'indicateur).",
             lambda m, p: m.indicator.source or None,
+        ),
+        Column(
+            "origine",
+            "string",
+            "Origine de la valeur",
+            "D'où vient la valeur : saisie, import du classeur, ou données ouvertes de la Caf "
+            "(producteur, jeu de données, millésime) ; sans le nom de personne.",
+            lambda m, p: sources.public_label(m),
+            required=True,
         ),
     ),
 )

@@ -107,7 +107,7 @@ def public_plan(*, convention: Convention, today: datetime.date | None = None) -
     )
     measurements = list(
         counted(Measurement.objects.filter(indicator__in=[i.pk for i in indicators]))
-        .select_related("indicator")
+        .select_related("indicator", "source_import")
         .order_by("indicator_id", "date", "pk")
     )
     return PublicPlan(

@@ -132,9 +132,10 @@ def report_build(*, report_id: int) -> ProgressReport:
         status=ProgressReport.Status.BUILDING, attempts=report.attempts + 1
     )
     try:
-        frozen = snapshot.build_snapshot(report)
-        pdf_bytes = render.render_pdf(report, frozen)
-        xlsx_bytes = render.render_xlsx(report, frozen)
+        with render.long_lived_objects_frozen():
+            frozen = snapshot.build_snapshot(report)
+            pdf_bytes = render.render_pdf(report, frozen)
+            xlsx_bytes = render.render_xlsx(report, frozen)
         with transaction.atomic():
             locked = ProgressReport.objects.select_for_update().get(pk=report.pk)
             if locked.status == ProgressReport.Status.READY:

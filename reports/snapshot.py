@@ -16,6 +16,7 @@ from actions import workflow
 from actions.models import ActionSheet, ActionSheetTransition, Approval
 from conventions import calendar
 from conventions.models import Meeting
+from evaluation import reference, sources
 from evaluation.funding import funding_of
 from evaluation.locks import changes_since_last_lock
 from evaluation.models import Measurement, Observation
@@ -68,8 +69,10 @@ def _fraction(pct: float | None) -> float | None:
 
 def indicator_progress_rows(*, convention, as_of: datetime.date) -> tuple[list[dict], list[dict]]:
     """Every indicator with its progress as of the end of the period, and the late
-    ones, the furthest behind first (two queries: the late rule is the
-    Synthèse's, :func:`evaluation.progress.late_first`)."""
+    ones, the furthest behind first (four queries: the late rule is the
+    Synthèse's, :func:`evaluation.progress.late_first`; the source of each last value,
+    :func:`evaluation.sources.sources_at`; the yearly targets of the reference sheets,
+    :func:`evaluation.reference.frozen_sheets`)."""
     indicators = indicators_of(convention=convention, today=as_of, as_of=as_of)
     rows = []
     for i in indicators:
@@ -95,6 +98,15 @@ def indicator_progress_rows(*, convention, as_of: datetime.date) -> tuple[list[d
                 "status_label": STATUS_LABELS[i.status],
             }
         )
+    # Where each last value comes from (evaluation.sources), one query for all.
+    found = sources.sources_at((i.pk, i.last_date) for i in indicators if i.last_date)
+    for i, row in zip(indicators, rows, strict=True):
+        source = found.get((i.pk, i.last_date))
+        row["source"] = source.label if source is not None else ""
+    # Each indicator's reference sheet and yearly targets (evaluation.reference), one query.
+    sheets = reference.frozen_sheets(convention=convention, indicators=indicators)
+    for row in rows:
+        row["sheet"] = sheets[row["id"]]
     by_id = {row["id"]: row for row in rows}
     late = [by_id[pk] for pk in late_first(indicators).values_list("pk", flat=True)]
     return rows, late
@@ -210,24 +222,29 @@ def build_snapshot(report: ProgressReport) -> dict:
     indicators, late = indicator_progress_rows(convention=convention, as_of=end)
     thematic_progress, overall = thematic_progress_rows(convention=convention, as_of=end)
 
+    # The measurements of the indicators read above (the convention's, evaluation.progress),
+    # by their ids: under the (indicator, date) index, where an OR across the fiche's and the
+    # objective's convention joined every indicator of the country first. Each names its
+    # indicator from those rows: no indicator or fiche is read again per measurement.
+    indicator_rows = {row["id"]: row for row in indicators}
     measurements = [
         {
-            "indicator": m.indicator.name,
-            "fiche": m.indicator.action_sheet.number if m.indicator.action_sheet_id else "",
+            "indicator": indicator_rows[m.indicator_id]["name"],
+            "fiche": indicator_rows[m.indicator_id]["fiche"],
             "date": _day(m.date),
             "value": _num(m.value),
-            "unit": m.indicator.unit,
+            "unit": indicator_rows[m.indicator_id]["unit"],
             "comment": m.comment,
+            "source": sources.source_label(m),
         }
         for m in Measurement.objects.filter(
-            Q(indicator__action_sheet__convention=convention)
-            | Q(indicator__objective__convention=convention),
             counted_q(),  # validated by the Caf (evaluation.validation)
+            indicator_id__in=list(indicator_rows),
             date__gte=start,
             date__lte=end,
         )
-        .select_related("indicator__action_sheet")
-        .order_by("date", "indicator__name")
+        .select_related(*sources.RELATED)
+        .order_by("date", "indicator__name", "indicator_id")
     ]
 
     funding_sums = funding_of(convention=convention)

@@ -11,10 +11,15 @@ violation of impact « serious » or « critical » fails the test, every one li
 message (page, rule, target). Beyond axe, each page must have exactly one ``h1``, no select
 box showing Django's « --------- », and ``aria-current="page"`` on its active menu and tab
 links.
+
+The audit comes in parts (:data:`PARTS`: each role and width in slices of its pages, then
+the error pages, then the anonymous visitor's pages) so that pytest-xdist spreads it over
+its workers; one browser per module and worker.
 """
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -27,12 +32,25 @@ from django.test import Client
 from django.urls import reverse
 
 from conventions.models import Caf
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, skip_or_fail
 from tests.test_url_matrix import ALLOWED, EXPECTED, build_objects, project_patterns, url_of
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 #: Who sees the convention (the élu and the committee member read, the others edit).
 ROLES = ["caf_staff", "coordinator", "elected", "member_caf"]
+#: Each role at a desktop's width; the élu also on a phone (compact stepper, scrolling
+#: tabs, the charts' phone drawings). The value: in how many parts its pages are audited
+#: (interleaved slices of about 20 to 30 pages, one test each).
+PARTS = {
+    ("caf_staff", 1366): 3,
+    ("coordinator", 1366): 2,
+    ("elected", 1366): 1,
+    ("member_caf", 1366): 1,
+    ("elected", 390): 1,
+}
+AUDITS = [
+    (role, width, part, parts) for (role, width), parts in PARTS.items() for part in range(parts)
+]
 BLOCKING = {"serious", "critical"}
 
 #: Widgets drawn by a third-party library, left out of the audit: Swagger UI on the API
@@ -83,6 +101,11 @@ def html_pages(role: str, objects: dict) -> list[tuple[str, str]]:
     return pages
 
 
+def part_of(pages: list, part: int, parts: int) -> list:
+    """The ``part``-th of ``parts`` interleaved slices of the pages (every page in one)."""
+    return pages[part::parts]
+
+
 def audit(page, where: str) -> list[str]:
     """axe's blocking violations and our own checks on the page now loaded."""
     failures = []
@@ -118,8 +141,11 @@ def session_cookie(user, base_url: str) -> dict:
     }
 
 
-@pytest.fixture
-def browser_for_audit(chromium_available, playwright, browser_type_launch_args):
+@pytest.fixture(scope="module")
+def browser_for_audit(playwright, browser_type_launch_args):
+    """One Chromium for the module's tests on this worker."""
+    if not (shutil.which("chromium") or shutil.which("chromium-browser")):
+        skip_or_fail("Chromium est absent (apt-get install chromium)")
     browser = playwright.chromium.launch(**browser_type_launch_args)
     yield browser
     browser.close()
@@ -136,37 +162,66 @@ def new_context(browser, width: int = 1366):
     return context
 
 
+def test_the_parts_audit_every_page_of_every_role_once():
+    assert sorted({role for role, width in PARTS if width == 1366}) == sorted(ROLES)
+    assert ("elected", 390) in PARTS
+    pages = list(range(81))
+    for parts in range(1, 5):
+        slices = [part_of(pages, part, parts) for part in range(parts)]
+        assert sorted(page for piece in slices for page in piece) == pages
+
+
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_every_page_of_every_role_passes_axe(world, live_server, browser_for_audit):
+@pytest.mark.parametrize(
+    ("role", "width", "part", "parts"),
+    AUDITS,
+    ids=[f"{role}-{width}px-{part + 1}of{parts}" for role, width, part, parts in AUDITS],
+)
+def test_the_pages_of_a_role_pass_axe(
+    world, live_server, browser_for_audit, role, width, part, parts
+):
     objects = build_objects(world.convention, world.committee, world.epci)
     base = live_server.url
+    pages = html_pages(role, objects)
+    if width == 1366:
+        assert len(pages) >= 10, f"{role}: {len(pages)} pages"
     failures: list[str] = []
-    audited: dict[str, int] = {}
+    audited = 0
     started = time.monotonic()
 
-    # Each role at a desktop's width; the élu also on a phone (compact stepper, scrolling
-    # tabs, the charts' phone drawings).
-    for role, width in [*((role, 1366) for role in ROLES), ("elected", 390)]:
-        context = new_context(browser_for_audit, width)
-        context.add_cookies([session_cookie(getattr(world, role), base)])
-        page = context.new_page()
-        for name, url in html_pages(role, objects):
-            response = page.goto(base + url)
-            where = f"{name} ({url}) as {role}" + (" at 390 px" if width < 1366 else "")
-            if response is None or response.status != 200:
-                failures.append(f"{where}: HTTP {response and response.status}")
-                continue
-            failures.extend(audit(page, where))
-            audited[f"{role}@{width}"] = audited.get(f"{role}@{width}", 0) + 1
+    context = new_context(browser_for_audit, width)
+    context.add_cookies([session_cookie(getattr(world, role), base)])
+    page = context.new_page()
+    for name, url in part_of(pages, part, parts):
+        response = page.goto(base + url)
+        where = f"{name} ({url}) as {role}" + (" at 390 px" if width < 1366 else "")
+        if response is None or response.status != 200:
+            failures.append(f"{where}: HTTP {response and response.status}")
+            continue
+        failures.extend(audit(page, where))
+        audited += 1
+    if part == 0:
         # Error pages inside the application, with the menu.
         for url, status in (("/nexiste-pas/", 404), ("/conventions/999999/", 404)):
             response = page.goto(base + url)
             assert response.status == status
             failures.extend(audit(page, f"{status} ({url}) as {role}"))
-        context.close()
+    context.close()
 
+    print(
+        f"axe: {audited} pages of {role} at {width} px audited in {time.monotonic() - started:.0f} s"
+    )
+    assert not failures, f"{len(failures)} accessibility failures:\n" + "\n".join(failures)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_403_and_expired_form_pages_pass_axe(world, live_server, browser_for_audit):
+    base = live_server.url
+    failures: list[str] = []
     # A role without access: the French 403 page.
     context = new_context(browser_for_audit)
     context.add_cookies([session_cookie(world.elected, base)])
@@ -187,9 +242,19 @@ def test_every_page_of_every_role_passes_axe(world, live_server, browser_for_aud
     assert page.locator("h1", has_text="Formulaire expiré").count() == 1
     failures.extend(audit(page, "403 CSRF as caf_staff"))
     context.close()
+    assert not failures, f"{len(failures)} accessibility failures:\n" + "\n".join(failures)
 
-    # The anonymous visitor: the login page (empty, then with its error) and the error pages
-    # drawn without the request (400, 500, 503) or by django-axes (429).
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_anonymous_visitor_s_pages_pass_axe(world, live_server, browser_for_audit):
+    """The login page (empty, then with its error), the public page of the published
+    convention, and the error pages drawn without the request (400, 500, 503) or by
+    django-axes (429)."""
+    objects = build_objects(world.convention, world.committee, world.epci)
+    base = live_server.url
+    failures: list[str] = []
     context = new_context(browser_for_audit)
     page = context.new_page()
     page.goto(base + reverse("login"))
@@ -221,10 +286,6 @@ def test_every_page_of_every_role_passes_axe(world, live_server, browser_for_aud
         page.goto(url)
         failures.extend(audit(page, f"{code} page"))
     context.close()
-
-    elapsed = time.monotonic() - started
-    print(f"axe: {audited} pages audited in {elapsed:.0f} s")
-    assert all(audited.get(f"{role}@1366", 0) >= 10 for role in ROLES), audited
     assert not failures, f"{len(failures)} accessibility failures:\n" + "\n".join(failures)
 
 

@@ -394,6 +394,11 @@ def test_an_indicator_beyond_its_target_shows_its_real_progress_everywhere(outpu
             "Statut",
         ]
     )
+    # The name cell also says where the last value comes from (evaluation.sources).
+    source = "Source de la dernière valeur : "
+    names = [r[1].partition(source) for r in page]
+    assert ("Places de crèche ouvertes (places)", source) in [(n, s) for n, s, _ in names]
+    page = [[r[0], name, *r[2:]] for r, (name, _said, _source) in zip(page, names, strict=True)]
     assert [
         "FA-01",
         "Places de crèche ouvertes (places)",
@@ -403,7 +408,9 @@ def test_an_indicator_beyond_its_target_shows_its_real_progress_everywhere(outpu
         "120 %",
         "En avance",
     ] in (page)
-    assert nows("FA-01Placesdecrècheouvertes(places)01012120%") in outputs["report_pdf"]
+    pdf = outputs["report_pdf"]
+    assert nows("FA-01Placesdecrècheouvertes(places)") in pdf
+    assert nows("01012120%") in pdf
     xlsx = {row[1]: row for row in sheet_rows(outputs["report_xlsx"]["Indicateurs"])}
     assert xlsx["Places de crèche ouvertes"][7] == "120 %"
 

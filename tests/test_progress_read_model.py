@@ -28,7 +28,12 @@ from conventions.services.data_version import convention_data_changed
 from evaluation import progress, readmodel, tasks
 from evaluation import services as evaluation_services
 from evaluation.factories import IndicatorFactory, MeasurementFactory
-from evaluation.models import ConventionProgress, Indicator, IndicatorProgress
+from evaluation.models import (
+    ConventionProgress,
+    Indicator,
+    IndicatorProgress,
+    IndicatorTarget,
+)
 from portal.selectors import convention_dashboard
 from tests.evaluation_data import populate
 
@@ -104,7 +109,8 @@ def assert_read_model_is_the_rule(convention: Convention, today: datetime.date) 
 @st.composite
 def conventions_data(draw):
     """One or two conventions, each with fiches and objectives (or none) holding
-    indicators of every direction, with measurements on random dates (or none)."""
+    indicators of every direction, with measurements on random dates (or none) and yearly
+    targets (or none) around their span."""
     result = []
     for _ in range(draw(st.integers(1, 2))):
         start = draw(st.dates(datetime.date(2021, 1, 1), datetime.date(2024, 12, 31)))
@@ -123,8 +129,19 @@ def conventions_data(draw):
                         st.integers(-100, (target_date - start).days + 200), max_size=5, unique=True
                     )
                 )
+                # Yearly targets, inside the indicator's span or not (the dates changed).
+                targets = draw(
+                    st.lists(
+                        st.tuples(
+                            st.integers(baseline_date.year - 1, target_date.year + 1), amount
+                        ),
+                        max_size=4,
+                        unique_by=lambda t: t[0],
+                    )
+                )
                 indicators.append(
                     {
+                        "targets": targets,
                         "direction": draw(st.sampled_from(DIRECTIONS)),
                         "baseline": baseline,
                         "target": target,
@@ -169,6 +186,10 @@ def build(data) -> list[Convention]:
                 )
                 for day, value in i["measurements"]:
                     MeasurementFactory(indicator=indicator, date=day, value=value)
+                IndicatorTarget.objects.bulk_create(
+                    IndicatorTarget(indicator=indicator, year=year, value=value)
+                    for year, value in i["targets"]
+                )
         conventions.append(convention)
     return conventions
 
@@ -281,6 +302,27 @@ def test_changing_a_target_updates_the_read_model(world, plan):
     assert stored(measured).progress_pct == pytest.approx(50.0) != before
     assert stored_is_current(world.convention)
     assert_read_model_is_the_rule(world.convention, TODAY)
+
+
+def test_yearly_targets_update_the_read_model_in_their_own_transaction(world, plan):
+    from evaluation import reference
+
+    _, measured, _ = plan
+    before = stored(measured).expected_pct
+    with transaction.atomic():
+        reference.indicator_targets_save(
+            indicator=measured,
+            targets=[(2022, Decimal(25)), (2023, Decimal(28))],
+            user=world.coordinator,
+        )
+        # Measured on 1 January 2023: a day after the 2022 target of 25 (75 % of 10→30).
+        assert stored(measured).expected_pct == pytest.approx(
+            75.0 + (28 - 25) / 20 * 100 / 365, rel=1e-6
+        )
+        assert stored_is_current(world.convention)
+        assert_read_model_is_the_rule(world.convention, TODAY)
+        transaction.set_rollback(True)
+    assert stored(measured).expected_pct == before
 
 
 def test_deleting_an_indicator_removes_it_from_the_read_model(world, plan):

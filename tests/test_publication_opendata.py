@@ -240,7 +240,7 @@ def test_the_validators_reject_what_breaks_the_schema(db):
     a wrong header, a number where a string was expected in JSON."""
     schema = shipped_schema("mesures")
     header = ",".join(f["name"] for f in schema["fields"])
-    good = f"{header}\r\nCTG,1,Places,2024-12-31,12.50,places,INSEE\r\n".encode()
+    good = f"{header}\r\nCTG,1,Places,2024-12-31,12.50,places,INSEE,Saisie\r\n".encode()
     assert csv_errors(good, schema) == []
     for bad in (
         good.replace(b",12.50,", b',"12,50",'),
@@ -251,7 +251,7 @@ def test_the_validators_reject_what_breaks_the_schema(db):
     ):
         assert csv_errors(bad, schema), bad
     row = {"convention": "CTG", "indicateur_id": 1, "indicateur": "Places", "date": "2024-12-31"}
-    row |= {"valeur": 12.5, "unite": None, "source": None}
+    row |= {"valeur": 12.5, "unite": None, "source": None, "origine": "Saisie"}
     document = {"profile": "tabular-data-resource", "name": "mesures", "schema": "x"}
     document |= {"licenses": [], "data": [row]}
     assert json_errors(json.dumps(document).encode(), schema) == []
@@ -349,3 +349,38 @@ def test_the_files_carry_no_comment_nor_person(rich_plan, client):
                 "Indicateur du brouillon",
             ):
                 assert hidden not in text, (table, fmt, hidden)
+
+
+def test_the_published_measurements_say_where_each_value_comes_from(rich_plan, client):
+    """The « origine » column: typed, or the Caf's open data with producer, data set and
+    vintage — never the name of the person who typed it."""
+    from conventions.factories import UserFactory
+    from diagnostics.models import StatisticImport
+    from evaluation.models import Measurement
+
+    typed = Measurement.objects.filter(indicator__action_sheet__number="FA-03").first()
+    typed.entered_by = UserFactory(first_name="Anne", last_name="Secrète")
+    typed.save()
+    record = StatisticImport.objects.create(
+        caf=rich_plan.convention.caf,
+        dataset="txcouv_pe_epci",
+        dataset_label="Taux de couverture petite enfance par EPCI",
+        filename="txcouv_pe_epci.csv",
+        producer="Cnaf — Cafdata",
+        vintage=2023,
+        token="published-origin",
+    )
+    opened = Measurement.objects.filter(indicator=typed.indicator).exclude(pk=typed.pk).get()
+    opened.source_kind = Measurement.SourceKind.OPEN_DATA
+    opened.source_import = record
+    opened.save()
+    address = publish(rich_plan).address
+    content = download(client, address, "mesures", "csv").content.decode()
+    lines = list(csv.DictReader(io.StringIO(content, newline="")))
+    origins = {
+        line["date"]: line["origine"] for line in lines if line["indicateur"].startswith("Délai")
+    }
+    assert origins[str(typed.date)] == "Saisie"
+    assert origins[str(opened.date)].startswith("Données ouvertes Cnaf — Cafdata")
+    assert "2023" in origins[str(opened.date)]
+    assert "Secrète" not in content

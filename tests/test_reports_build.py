@@ -128,7 +128,7 @@ def test_the_report_workbook_has_one_sheet_per_part(plan):
     funding = list(workbook["Financements"].iter_rows(values_only=True))
     assert funding[1] == ("Caf", 20000, 5000, 0.25, -15000)
     indicators = {row[1]: row for row in workbook["Indicateurs"].iter_rows(values_only=True)}
-    assert indicators["Places de micro-crèche ouvertes"][-1] == "En retard"
+    assert indicators["Places de micro-crèche ouvertes"][9] == "En retard"
     assert indicators["Places de micro-crèche ouvertes"][7] == pytest.approx(0.1)
     assert workbook["Indicateurs"]["H2"].number_format == "0 %"
 

@@ -222,6 +222,9 @@ EXPECTED: dict[str, Rule] = {
     # evaluation
     "evaluation:overview": Rule(),
     "evaluation:indicator": Rule(get=VIEW, post=ACT),
+    # the reference sheet of an indicator: read by all who see it, edited like indicators
+    "evaluation:reference_sheet": Rule(),
+    "evaluation:reference_sheet_edit": edit_form(ACT),
     "evaluation:workbook": Rule(get=ACT, content_type=XLSX),
     "evaluation:workbook_upload": edit_form(ACT),
     "evaluation:workbook_confirm": post_only(ACT),
@@ -253,6 +256,17 @@ EXPECTED: dict[str, Rule] = {
     "evaluation:observation_create": edit_form(ACT),
     "evaluation:territories": Rule(),
     "evaluation:portfolio": Rule(get=CAF),
+    # shared indicators of a Caf (SDSF): the set (any Caf staff; one of them: its own Caf's
+    # staff, else 404), the cross-convention view and its export, the link from a fiche and
+    # « retirer » (ACT)
+    "evaluation:shared_list": Rule(get=CAF),
+    "evaluation:shared_create": edit_form(CAF),
+    "evaluation:shared_edit": edit_form(CAF_OWN),
+    "evaluation:shared_delete": edit_form(CAF_OWN, objects={"shared_pk": "spare_shared"}),
+    "evaluation:shared_portfolio": Rule(get=CAF),
+    "evaluation:shared_portfolio_xlsx": Rule(get=CAF, content_type=XLSX),
+    "evaluation:shared_link": edit_form(ACT),
+    "evaluation:shared_unlink": post_only(ACT, objects={"indicator_pk": "shared_linked"}),
     "reports:reports": Rule(),
     "reports:report_request": post_only(EDIT),
     "reports:report_detail": Rule(),
@@ -425,11 +439,27 @@ def build_objects(convention, committee, collectivity) -> dict[str, int | str]:
         "change_pk": change.pk,
         "marker_pk": marker.pk,
         "report_pk": report.pk,
+        **shared_objects(convention, sheet),
         **api_objects(convention, diagnostic, measurement),
         **evidence_objects(convention, sheet=sheet, measurement=measurement, marker=marker),
         **publication_objects(convention),
         **account_objects(convention, committee, collectivity),
     }
+
+
+def shared_objects(convention, sheet) -> dict[str, int]:
+    """A shared indicator of the convention's Caf linked on the fiche, and a spare one that
+    nothing links (deleted by a POST)."""
+    from evaluation.models import SharedIndicator
+
+    item = SharedIndicator.objects.create(
+        caf=convention.caf, code=f"SDSF-{convention.pk}", name=f"Places EAJE ({convention.name})"
+    )
+    spare = SharedIndicator.objects.create(
+        caf=convention.caf, code=f"SDSF-{convention.pk}-B", name="Indicateur à supprimer"
+    )
+    linked = IndicatorFactory(action_sheet=sheet, shared=item, name=item.name)
+    return {"shared_pk": item.pk, "spare_shared": spare.pk, "shared_linked": linked.pk}
 
 
 def api_objects(convention, diagnostic, measurement) -> dict[str, int]:
@@ -711,11 +741,15 @@ def test_lists_show_only_what_is_in_scope(world, client):
         "caf_staff": {
             "conventions:list": ([mine], [theirs]),
             "evaluation:portfolio": ([mine], [theirs]),
+            "evaluation:shared_list": ([f"Places EAJE ({mine})"], [f"Places EAJE ({theirs})"]),
+            "evaluation:shared_portfolio": ([mine], [theirs]),
             "conventions:collectivities": ([world.epci.name], [world.other_commune.name]),
         },
         "other_caf_staff": {
             "conventions:list": ([theirs], [mine]),
             "evaluation:portfolio": ([theirs], [mine]),
+            "evaluation:shared_list": ([], [f"Places EAJE ({mine})"]),
+            "evaluation:shared_portfolio": ([], [mine]),
             "conventions:collectivities": ([world.other_commune.name], [world.epci.name]),
             "actions:inbox": ([], [submitted.title]),
         },

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from conventions.models import Convention
 
-from . import accounts, qrga, sorbiers
+from . import accounts, qrga, shared, sorbiers
 from .builder import DemoBuilder, SeedResult
 
 #: The demo data of the apps above portal (the publication of a convention…): each one is
@@ -38,6 +38,8 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedResult:
                 builder, territory=sorbiers_territory, users=users
             ),
         }
+        # The SDSF shared indicators of the Caf de la Loire, followed by Sorbiers.
+        shared.seed_shared_indicators(builder, conventions["sorbiers"])
         for seeder in _EXTRA_SEEDERS:
             seeder(builder, conventions)
     return builder.result

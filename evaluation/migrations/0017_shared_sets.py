@@ -1,7 +1,0 @@
-from django.db import migrations
-
-
-class Migration(migrations.Migration):
-    dependencies = [("evaluation", "0016_reference_sheet")]
-
-    operations = []
