@@ -97,6 +97,10 @@ class ReferenceSheet(models.Model):
         return {}
 
 
+#: The fields of the reference sheet (and open-data binding), in their order.
+REFERENCE_SHEET_FIELDS: tuple[str, ...] = tuple(f.name for f in ReferenceSheet._meta.fields)
+
+
 #: The fields of an indicator that come from its shared indicator when it is linked to one
 #: (written by ``evaluation.shared`` only; the indicator's form shows them read-only).
 SHARED_FIELDS = (

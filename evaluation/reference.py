@@ -52,22 +52,18 @@ from ctg import formatting
 from diagnostics import cafdata
 
 from . import ownership, readmodel
-from .models import SHARED_FIELDS, Indicator, IndicatorDirection, IndicatorTarget
+from .models import (
+    REFERENCE_SHEET_FIELDS,
+    SHARED_FIELDS,
+    Indicator,
+    IndicatorDirection,
+    IndicatorTarget,
+)
 from .progress import convention_indicators
 from .readmodel import progress_refresh
 
 #: The fields of the sheet its form edits (the unit, source and frequency are the fiche's).
-REFERENCE_FIELDS: tuple[str, ...] = (
-    "definition",
-    "calculation_method",
-    "verification_means",
-    "responsible",
-    "known_limits",
-    "aggregation",
-    "breakdown",
-    "open_data_dataset",
-    "open_data_column",
-)
+REFERENCE_FIELDS: tuple[str, ...] = REFERENCE_SHEET_FIELDS
 
 #: The fields of the sheet shown but edited with the fiche (its substance).
 FICHE_FIELDS: tuple[str, ...] = ("unit", "source", "frequency")

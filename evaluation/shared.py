@@ -44,7 +44,7 @@ from conventions.permissions import convention_access
 from conventions.services.data_version import convention_data_changed
 
 from . import ownership
-from .models import SHARED_FIELDS, Indicator, SharedIndicator
+from .models import REFERENCE_SHEET_FIELDS, SHARED_FIELDS, Indicator, SharedIndicator
 from .readmodel import progress_refresh, progress_refresh_many
 
 #: The fields of a shared indicator its form edits (the Caf is given apart).
@@ -57,15 +57,7 @@ SHARED_INDICATOR_FIELDS: tuple[str, ...] = (
     "source",
     "frequency",
     "framework",
-    "definition",
-    "calculation_method",
-    "verification_means",
-    "responsible",
-    "known_limits",
-    "aggregation",
-    "breakdown",
-    "open_data_dataset",
-    "open_data_column",
+    *REFERENCE_SHEET_FIELDS,
 )
 
 #: What a link gives the linked indicator of its own.
