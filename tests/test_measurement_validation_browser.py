@@ -43,7 +43,7 @@ def test_a_typed_value_reaches_the_synthese_once_the_caf_validates_it(
     page.get_by_label("Valeur").fill("15")
     page.get_by_role("button", name="Enregistrer la mesure").click()
     page.get_by_text("La mesure est enregistrée.").wait_for()
-    row = page.locator("tr", has_text="31 décembre 2023")
+    row = page.locator("tr", has_text="31/12/2023")
     assert row.get_by_text("À valider", exact=True).is_visible()
 
     # The Synthèse leaves it out and says a value waits.
