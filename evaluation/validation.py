@@ -205,7 +205,9 @@ def pending_of(*, convention: Convention) -> QuerySet[Measurement]:
     return (
         convention_measurements([convention.pk])
         .filter(validation_state=State.PENDING)
-        .select_related("indicator__action_sheet", "indicator__objective", "entered_by")
+        .select_related(
+            "indicator__action_sheet", "indicator__objective", "entered_by", "spreadsheet_import"
+        )
         .order_by(
             F("indicator__action_sheet__number").asc(nulls_last=True),
             "indicator__objective__title",

@@ -551,3 +551,31 @@ def test_reviewing_a_value_deleted_meanwhile_says_so(world, indicator, action):
             services.measurement_validate(measurement=measurement, user=world.caf_staff)
         else:
             services.measurement_return(measurement=measurement, comment="?", user=world.caf_staff)
+
+
+def test_the_list_to_validate_says_where_each_value_comes_from(world, login, indicator):
+    """« Mesures à valider » names the source as everywhere else (evaluation.sources): a value
+    of the measurement workbook says so, not « Saisie par »."""
+    from evaluation.models import Measurement, MeasurementImport
+
+    typed = type_value(login(world.coordinator), world, indicator)
+    workbook = MeasurementImport.objects.create(
+        token="list-source", convention=world.convention, imported_by=world.coordinator
+    )
+    imported = Measurement.objects.create(
+        indicator=indicator,
+        date=typed.date.replace(day=30, month=6),
+        value=Decimal("9"),
+        entered_by=world.coordinator,
+        validation_state=State.PENDING,
+        source_kind=Measurement.SourceKind.SPREADSHEET,
+        spreadsheet_import=workbook,
+    )
+    html = (
+        login(world.caf_staff)
+        .get(reverse("evaluation:validation_list", args=[world.convention.pk]))
+        .content.decode()
+    )
+    row = html[html.index(f'id="mesure-{imported.pk}"') :]
+    row = row[: row.index("</li>")]
+    assert "Classeur" in row and "importée par" in row and "Saisie par" not in row
