@@ -46,6 +46,28 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+def value_field(
+    label: str, *, required: bool = True, help_text: str = "", noun: str = "La valeur"
+) -> forms.DecimalField:
+    """A value as the models store it (14 digits, 2 decimals), typed the French way
+    (« 12,5 »), with the French refusals: the one home of a value field in the forms."""
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        max_digits=14,
+        decimal_places=2,
+        localize=True,
+        error_messages={
+            "invalid": f"{noun} doit être un nombre (exemple : 12,5).",
+            "max_decimal_places": "Deux décimales au plus.",
+            "max_digits": "Ce nombre est trop grand.",
+            "max_whole_digits": "Ce nombre est trop grand.",
+        },
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
     """Show a service's ValidationError on the form: on the fields it names, the rest
     (unknown fields, errors without a field) at the top of the form."""

@@ -30,6 +30,7 @@ reads its lines within :data:`MAX_CSV_ROWS`.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -349,10 +350,10 @@ class CsvText:
 def decode_csv(content: bytes) -> CsvText:
     """The text of a CSV file: UTF-8 with or without byte order mark, else Windows-1252.
 
-    Refuses, with a French reason, an empty file and a file with NUL bytes (UTF-16, a
-    binary file renamed .csv).
+    Refuses, with a French reason, an empty file (a byte order mark alone included) and a
+    file with NUL bytes (UTF-16, a binary file renamed .csv).
     """
-    if not content.strip():
+    if not content.removeprefix(codecs.BOM_UTF8).strip():
         raise CsvRefused("Le fichier est vide.")
     if b"\x00" in content:
         raise CsvRefused(

@@ -10,7 +10,7 @@ from actions.models import Objective
 from conventions.models import Thematic
 from ctg import uploads
 from ctg.dates import validate_plausible_date
-from ctg.forms import DateInput, ReasonField
+from ctg.forms import DateInput, ReasonField, value_field
 
 from . import sources
 from .models import Observation, ProgressMarker
@@ -20,20 +20,7 @@ class MeasurementForm(forms.Form):
     date = forms.DateField(
         label="Date de la mesure", widget=DateInput(), validators=[validate_plausible_date]
     )
-    value = forms.DecimalField(
-        label="Valeur",
-        max_digits=14,
-        decimal_places=2,
-        localize=True,
-        error_messages={
-            "invalid": "La valeur doit être un nombre (exemple : 12,5).",
-            "max_decimal_places": "Deux décimales au plus.",
-            "max_digits": "Ce nombre est trop grand.",
-            "max_whole_digits": "Ce nombre est trop grand.",
-        },
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-        help_text="Virgule décimale acceptée (12,5).",
-    )
+    value = value_field("Valeur", help_text="Virgule décimale acceptée (12,5).")
     comment = forms.CharField(
         label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

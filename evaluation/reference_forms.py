@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django import forms
 
-from ctg.forms import ReasonField
+from ctg.forms import ReasonField, value_field
 
 from . import reference
 from .models import Indicator, IndicatorTarget
@@ -123,20 +123,7 @@ class YearlyTargetForm(forms.Form):
         },
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    value = forms.DecimalField(
-        label="Cible au 31 décembre",
-        required=False,
-        max_digits=14,
-        decimal_places=2,
-        localize=True,
-        error_messages={
-            "invalid": "La cible doit être un nombre (exemple : 12,5).",
-            "max_decimal_places": "Deux décimales au plus.",
-            "max_digits": "Ce nombre est trop grand.",
-            "max_whole_digits": "Ce nombre est trop grand.",
-        },
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
+    value = value_field("Cible au 31 décembre", required=False, noun="La cible")
 
     def clean(self):
         cleaned = super().clean()

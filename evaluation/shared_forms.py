@@ -7,7 +7,7 @@ from django import forms
 
 from conventions.models import Caf
 from ctg.dates import validate_plausible_date
-from ctg.forms import DateInput, ReasonField
+from ctg.forms import DateInput, ReasonField, value_field
 from diagnostics import cafdata
 
 from .models import SharedIndicator
@@ -40,22 +40,6 @@ def binding_choices() -> list:
 
 def binding_value(dataset: str, column: str) -> str:
     return f"{dataset}{BINDING_SEPARATOR}{column}" if dataset and column else NO_BINDING
-
-
-def _decimal(label: str) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label,
-        max_digits=14,
-        decimal_places=2,
-        localize=True,
-        error_messages={
-            "invalid": "La valeur doit être un nombre (exemple : 12,5).",
-            "max_decimal_places": "Deux décimales au plus.",
-            "max_digits": "Ce nombre est trop grand.",
-            "max_whole_digits": "Ce nombre est trop grand.",
-        },
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
 
 
 class SharedIndicatorForm(forms.ModelForm):
@@ -126,11 +110,11 @@ class SharedLinkForm(forms.Form):
         queryset=SharedIndicator.objects.none(),
         error_messages={"invalid_choice": "Choisissez un indicateur partagé de la liste."},
     )
-    baseline_value = _decimal("Valeur de référence")
+    baseline_value = value_field("Valeur de référence")
     baseline_date = forms.DateField(
         label="Date de référence", widget=DateInput(), validators=[validate_plausible_date]
     )
-    target_value = _decimal("Valeur cible")
+    target_value = value_field("Valeur cible")
     target_date = forms.DateField(
         label="Échéance de la cible", widget=DateInput(), validators=[validate_plausible_date]
     )

@@ -169,3 +169,16 @@ def test_the_measurement_workbook_import_refuses_a_file_over_the_limit(world, lo
     )
     assert TOO_BIG in response.content.decode()
     assert Measurement.objects.count() == 0
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n", b"\xef\xbb\xbf", b"\xef\xbb\xbf \r\n"])
+def test_a_csv_with_nothing_but_a_byte_order_mark_is_refused_as_empty(content):
+    """A BOM alone (an empty sheet saved as « CSV UTF-8 ») is an empty file, not a crash of
+    the readers that look at the first line (found by the hostile-input exploration)."""
+    from ctg.uploads import CsvRefused, decode_csv
+    from diagnostics.imports import ImportFileError, read_csv
+
+    with pytest.raises(CsvRefused, match="Le fichier est vide."):
+        decode_csv(content)
+    with pytest.raises(ImportFileError, match="Le fichier est vide."):
+        read_csv(content)
