@@ -6,11 +6,12 @@ the approving committee and who may give an opinion are rules of :mod:`actions.w
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db.models import (
     DecimalField,
@@ -33,7 +34,9 @@ from conventions.models import (
     Thematic,
     User,
 )
+from conventions.permissions import seats_of
 from ctg.forms import parse_id
+from ctg.fragments import cached_value
 from diagnostics.models import Finding
 from evaluation.models import Indicator
 
@@ -67,12 +70,28 @@ def review_navigation(*, user: User) -> dict[str, Any]:
     On every page: one small query for the many who sit on no committee; the count
     (a query whose construction costs more than its execution) only for members.
     """
-    if not user.is_authenticated or not CommitteeMember.objects.filter(user=user).exists():
+    seats = seats_of(user)
+    if not seats:
         return {"nav_is_committee_member": False, "nav_review_count": 0}
-    return {
-        "nav_is_committee_member": True,
-        "nav_review_count": sheets_awaiting_opinion(user=user).order_by().count(),
-    }
+    # The count changes only with the user's seats and the fiches, opinions (data version)
+    # and committees (activity version) of the conventions where they sit.
+    versions = sorted(
+        (
+            seat.pk,
+            seat.committee_id,
+            seat.side,
+            seat.committee.convention_id,
+            seat.committee.convention.data_version,
+            seat.committee.convention.activity_version,
+        )
+        for seat in seats
+    )
+    [count] = cached_value(
+        "review-count",
+        (user.pk, hashlib.sha256(repr(versions).encode()).hexdigest()),
+        lambda: [sheets_awaiting_opinion(user=user).order_by().count()],
+    )
+    return {"nav_is_committee_member": True, "nav_review_count": count}
 
 
 def inbox(*, user: User) -> QuerySet[ActionSheet]:
@@ -161,6 +180,9 @@ SORT_LABELS = {
 
 @dataclass
 class SheetFilters:
+    #: The query string's parameters read by :meth:`from_query`.
+    PARAMS: ClassVar[frozenset[str]] = frozenset({"thematique", "statut", "pilote", "q", "tri"})
+
     thematic: int | None = None
     status: str = ""
     lead: str = ""
@@ -252,6 +274,14 @@ def leads_of(*, convention: Convention) -> list[str]:
         .values_list("lead", flat=True)
         .distinct()
     )
+
+
+def thematics_version() -> str:
+    """The thematics' labels and order as they are now: the key of a cached rendering that
+    shows them. They are a national list edited in the admin, whose writes bump no
+    convention's version; one small query."""
+    rows = Thematic.objects.order_by("pk").values_list("pk", "label", "order")
+    return hashlib.sha256(repr(list(rows)).encode()).hexdigest()
 
 
 def thematics_of_sheets(*, convention: Convention) -> QuerySet[Thematic]:

@@ -6,6 +6,8 @@ checks the action with ``access.require(...)`` (in scope but not allowed: 403).
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,12 +15,14 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from conventions.permissions import get_convention_or_404
 from ctg.forms import REASON_MAX_LENGTH, add_service_errors
+from ctg.fragments import cached_fragment, convention_version
 
 from . import exports, history, selectors, services, workflow
 from .forms import (
@@ -63,30 +67,70 @@ def _sheet_or_404(convention, sheet_id: int) -> ActionSheet:
 @login_required
 def action_plan(request, pk: int):
     convention, access = get_convention_or_404(request.user, pk)
+    if _plan_list_is_kept(request.GET):
+        plan_list = cached_fragment(
+            "plan-fiches",
+            _plan_list_key(convention, access, request.GET),
+            lambda: _plan_list(request, convention, access),
+        )
+    else:
+        plan_list = _plan_list(request, convention, access)
+    return render(
+        request,
+        "actions/action_plan.html",
+        _context(convention, access, "Plan d'actions", plan_list=plan_list),
+    )
+
+
+def _plan_list_is_kept(query) -> bool:
+    """Whether the list for this query string is kept in the cache: not for a free-text
+    search nor unknown parameters, pages mostly seen once that would fill the cache."""
+    return not query.get("q", "").strip() and set(query) <= {
+        *selectors.SheetFilters.PARAMS,
+        "page",
+    }
+
+
+def _plan_list_key(convention, access, query) -> tuple:
+    """What the plan's list depends on: the convention's data (every write on its
+    objectives, fiches, funding lines, opinions and on the findings shown under the
+    objectives bumps ``data_version``), the thematics' labels, the buttons the user sees
+    and the query string (filters, sort, page, echoed in the links). Nothing on the list
+    moves with the day alone (no lateness shown)."""
+    return (
+        *convention_version(convention),
+        selectors.thematics_version(),
+        int(access.can_edit_actions),
+        int(access.can_edit_convention),
+        hashlib.sha256(query.urlencode().encode()).hexdigest(),
+    )
+
+
+def _plan_list(request, convention, access) -> str:
+    """The objectives and the filtered, paginated fiches, drawn from scratch."""
     filters = selectors.SheetFilters.from_query(request.GET)
     sheets = selectors.action_sheets_of(convention=convention, filters=filters)
     page = Paginator(sheets, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("tri", None)
-    return render(
-        request,
-        "actions/action_plan.html",
-        _context(
-            convention,
-            access,
-            "Plan d'actions",
-            objective_groups=selectors.objectives_tree(convention=convention),
-            page=page,
-            sheets=page.object_list,
-            filters=filters,
-            statuses=ActionSheet.Status.choices,
-            thematics=selectors.thematics_of_sheets(convention=convention),
-            leads=selectors.leads_of(convention=convention),
-            sorts=selectors.SORT_LABELS,
-            query_without_sort=query.urlencode(),
-            export_query=request.GET.urlencode(),
-        ),
+    return render_to_string(
+        "actions/_plan_list.html",
+        {
+            "convention": convention,
+            "access": access,
+            "request": request,  # the query string, for the pagination's links
+            "objective_groups": selectors.objectives_tree(convention=convention),
+            "page": page,
+            "sheets": page.object_list,
+            "filters": filters,
+            "statuses": ActionSheet.Status.choices,
+            "thematics": selectors.thematics_of_sheets(convention=convention),
+            "leads": selectors.leads_of(convention=convention),
+            "sorts": selectors.SORT_LABELS,
+            "query_without_sort": query.urlencode(),
+            "export_query": request.GET.urlencode(),
+        },
     )
 
 

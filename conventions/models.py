@@ -304,10 +304,16 @@ class Convention(models.Model):
     data_version = models.PositiveBigIntegerField(
         "version des données suivies", default=0, editable=False
     )
+    # Bumped in the transaction of every write that changes what a convention's pages show
+    # besides its figures — meetings, progress reports (conventions.services.data_version):
+    # the key of the cached rendering of those blocks.
+    activity_version = models.PositiveBigIntegerField(
+        "version de l'activité", default=0, editable=False
+    )
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "data_version"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "data_version", "activity_version"])
 
     class Meta:
         verbose_name = "convention territoriale globale"

@@ -110,9 +110,7 @@ def convention_access(user: User, convention: Convention) -> ConventionAccess:
         if signs is None:
             signs = convention.signatories.filter(collectivity_id=user.collectivity_id).exists()
     memberships = tuple(
-        CommitteeMember.objects.filter(committee__convention=convention, user=user).select_related(
-            "committee"
-        )
+        seat for seat in seats_of(user) if seat.committee.convention_id == convention.pk
     )
     return ConventionAccess(
         user=user,
@@ -122,6 +120,22 @@ def convention_access(user: User, convention: Convention) -> ConventionAccess:
         is_signatory_elected=signs and user.role == User.Role.ELECTED,
         memberships=memberships,
     )
+
+
+def seats_of(user: User) -> tuple[CommitteeMember, ...]:
+    """The user's seats on committees, with their committee and its convention (its
+    versions key the menu's count): read once per request (the top menu and the
+    convention pages ask; kept on the user object the request loaded), a few rows even
+    for the busiest member."""
+    if not user.is_authenticated:
+        return ()
+    seats = getattr(user, "_committee_seats", None)
+    if seats is None:
+        seats = tuple(
+            CommitteeMember.objects.filter(user=user).select_related("committee__convention")
+        )
+        user._committee_seats = seats
+    return seats
 
 
 def _may_sign(user: User) -> bool:

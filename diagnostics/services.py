@@ -120,6 +120,8 @@ def finding_update(
     _check_thematic(
         convention=finding.diagnostic.convention, thematic=thematic, current=finding.thematic
     )
+    # Its text is shown under the objectives it supports (the plan's cached list).
+    convention_data_changed(convention_id=finding.diagnostic.convention_id)
     finding.thematic = thematic
     finding.kind = kind
     finding.text = text.strip()
@@ -132,6 +134,7 @@ def finding_update(
 
 @transaction.atomic
 def finding_delete(*, finding: Finding) -> None:
+    convention_data_changed(convention_id=finding.diagnostic.convention_id)
     finding.delete()
 
 

@@ -34,6 +34,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from conventions.models import Collectivity, Convention
 from ctg import formatting, palette
+from ctg.fragments import cached_value
 from diagnostics.selectors import collectivities_of
 
 from . import charts, validation
@@ -68,6 +69,18 @@ def communes_of(*, convention: Convention) -> list[Collectivity]:
         collectivities_of(convention=convention)
         .filter(kind=Collectivity.Kind.COMMUNE)
         .order_by("name", "pk")
+    )
+
+
+def communes_shown(*, convention: Convention) -> list[Collectivity]:
+    """:func:`communes_of` for the pages, kept in the cache under what it depends on: the
+    convention's territories (its ``version``) and its signatories and the names and EPCI
+    of the Caf's collectivities (its ``activity_version``, conventions.services
+    .data_version) — no query when the cache has it."""
+    return cached_value(
+        "communes",
+        (convention.pk, convention.version, convention.activity_version),
+        lambda: communes_of(convention=convention),
     )
 
 
@@ -483,7 +496,7 @@ def indicator_table(*, indicator: Indicator, convention: Convention) -> Breakdow
     3 queries."""
     if not is_broken_down(indicator):
         return None
-    return tables_for([indicator], communes_of(convention=convention))[0]
+    return tables_for([indicator], communes_shown(convention=convention))[0]
 
 
 def convention_tables(*, convention: Convention) -> list[BreakdownTable]:
@@ -496,7 +509,7 @@ def convention_tables(*, convention: Convention) -> list[BreakdownTable]:
     )
     if not indicators:
         return []
-    return tables_for(indicators, communes_of(convention=convention), dates_shown=1)
+    return tables_for(indicators, communes_shown(convention=convention), dates_shown=1)
 
 
 def import_plan(

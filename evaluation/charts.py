@@ -12,8 +12,8 @@ Labels are French; numbers, amounts and dates are written by ``ctg.formatting``
 from __future__ import annotations
 
 import datetime
-import itertools
 import math
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,8 +33,6 @@ GRID = "#dee2e6"
 TRACK = "#e9ecef"
 BLUE = palette.BRAND
 PALETTE = palette.SERIES
-
-_ids = itertools.count(1)
 
 
 def _count(value: int) -> str:
@@ -139,7 +137,9 @@ def _wrap(text: str, room: float) -> list[str]:
 def _svg_open(
     width: int, height: int, title: str, desc: str, fixed: bool = False, font_size: int = 13
 ) -> tuple[str, str]:
-    uid = f"chart{next(_ids)}"
+    # Unique on a page made of fragments drawn by different processes at different times
+    # (ctg.fragments): random, not a per-process counter whose values repeat across workers.
+    uid = f"chart{secrets.randbelow(10**12)}"
     size = (
         f'width="{width}" height="{height}"'
         if fixed

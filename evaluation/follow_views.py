@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
-from conventions.models import Convention
+from conventions.models import Caf, Convention
 from conventions.permissions import get_convention_or_404, is_caf_staff
 from ctg import palette
 from ctg.forms import add_service_errors
+from ctg.fragments import cached_fragment
 
 from . import charts, selectors, services
 from . import portfolio as portfolio_selectors
@@ -174,6 +179,26 @@ def territories(request, pk: int):
 # -------------------------------------------------------------- portfolio
 
 
+PORTFOLIO_PAGE_SIZE = 25
+
+
+def _caf_names_digest() -> str:
+    """The names of the Cafs (shown on a superuser's portfolio), as a digest."""
+    names = Caf.objects.order_by("pk").values_list("pk", "name")
+    return hashlib.sha256(repr(list(names)).encode()).hexdigest()
+
+
+def _phase_figure(counts: list[int]) -> charts.Figure:
+    """The portfolio's conventions by phase (``counts``: in the order of the phases)."""
+    return charts.stacked_bar(
+        [
+            charts.Segment(label, n, palette.phase_tone(value).hex, palette.phase_tone(value).text)
+            for (value, label), n in zip(Convention.Phase.choices, counts, strict=True)
+        ],
+        title="Conventions de la Caf par phase",
+    )
+
+
 @login_required
 def portfolio(request):
     if not is_caf_staff(request.user):
@@ -186,36 +211,61 @@ def portfolio(request):
     if sort not in portfolio_selectors.PORTFOLIO_SORTS:
         sort = "fin"
     today = timezone.localdate()
-    qs = portfolio_selectors.portfolio(
-        user=request.user, phase=phase, renewal=renewal, sort=sort, today=today
+    state = portfolio_selectors.portfolio_state(user=request.user, today=today)
+    # Counted with the phases; the page's rows are read only when its table is drawn.
+    paginator = Paginator((), PORTFOLIO_PAGE_SIZE)
+    paginator.count = state.matching(phase=phase, renewal=renewal)
+    page = paginator.get_page(request.GET.get("page"))
+    start = (page.number - 1) * PORTFOLIO_PAGE_SIZE
+    page.object_list = SimpleLazyObject(
+        lambda: portfolio_selectors.portfolio_page(
+            portfolio_selectors.portfolio(
+                user=request.user, phase=phase, renewal=renewal, sort=sort, today=today
+            )[start : start + PORTFOLIO_PAGE_SIZE],
+            today=today,
+        )
     )
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    page.object_list = portfolio_selectors.portfolio_page(page.object_list, today=today)
-    by_phase = portfolio_selectors.portfolio_phase_counts(user=request.user)
-    phase_fig = charts.stacked_bar(
-        [
-            charts.Segment(
-                label,
-                by_phase.get(value, 0),
-                palette.phase_tone(value).hex,
-                palette.phase_tone(value).text,
-            )
-            for value, label in Convention.Phase.choices
-        ],
-        title="Conventions de la Caf par phase",
-    )
+    show_caf = request.user.caf_id is None  # a superuser's portfolio: every Caf
+
+    def draw_table() -> str:
+        return render_to_string(
+            "evaluation/_portfolio_rows.html", {"rows": page.object_list, "show_caf": show_caf}
+        )
+
+    phases = [state.by_phase.get(value, 0) for value, _ in Convention.Phase.choices]
     return render(
         request,
         "evaluation/portfolio.html",
         {
             "page": page,
+            # Drawn once per day, portfolio (a Caf's or all), state of its conventions
+            # (all that any page shows, see portfolio_state), filters, sort and page; with
+            # the Cafs' names where they are shown.
+            "table": paginator.count
+            and cached_fragment(
+                "portefeuille-lignes",
+                (
+                    today.isoformat(),
+                    "*" if request.user.is_superuser else request.user.caf_id,
+                    state.digest,
+                    phase,
+                    renewal,
+                    sort,
+                    page.number,
+                    show_caf and _caf_names_digest(),
+                ),
+                draw_table,
+            ),
             "phase": phase,
             "renewal": renewal,
             "sort": sort,
             "sorts": [(k, v[1]) for k, v in portfolio_selectors.PORTFOLIO_SORTS.items()],
             "phases": Convention.Phase.choices,
-            "total": sum(by_phase.values()),
-            "phase_fig": phase_fig,
+            "total": state.total,
+            # Drawn once per list of counts.
+            "phase_fig": cached_fragment(
+                "portefeuille-phases", phases, lambda: str(_phase_figure(phases))
+            ),
             "today": today,
         },
     )

@@ -14,6 +14,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
@@ -73,60 +74,155 @@ def indicator_figure(indicator, measurements) -> charts.Figure:
     )
 
 
-@login_required
-def indicator_detail(request, pk: int, indicator_pk: int):
-    convention, access = get_convention_or_404(request.user, pk)
-    indicator = _indicator_or_404(convention, indicator_pk)
-    # Broken down by commune: the communes' table and a field each (evaluation.breakdown).
-    commune_table = breakdown.indicator_table(indicator=indicator, convention=convention)
-    form = None
-    if access.can_edit_actions:
-        form = MeasurementForm(
-            request.POST or None,
-            communes=[row.commune for row in commune_table.rows] if commune_table else (),
-            adds_up=breakdown.adds_up(indicator),
-        )
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.record_measurement(
-                    indicator=indicator,
-                    date=form.cleaned_data["date"],
-                    value=form.cleaned_data["value"],
-                    comment=form.cleaned_data["comment"],
-                    user=request.user,
-                    parts=form.parts(),
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, "La mesure est enregistrée.")
-                return redirect("evaluation:indicator", pk=convention.pk, indicator_pk=indicator.pk)
-    elif request.method == "POST":
-        access.require(False)
+def _measurements(indicator) -> list:
+    """The indicator's measurements, each with its lock state (a report's lock, or its
+    unlock: evaluation.locks)."""
+    rows = list(selectors.measurements_of(indicator=indicator))
+    states = locks.lock_states(indicator=indicator, measurements=rows)
+    for m in rows:
+        m.lock_state = states[m.pk]
+    return rows
+
+
+def _draw_figure(indicator, measurements) -> str:
+    # The curve of the values that count (validated by the Caf: evaluation.validation).
+    counted = [m for m in measurements if validation.is_counted(m)]
+    return str(indicator_figure(indicator, counted))
+
+
+def _draw_measurements(convention, access, measurements, csrf_token=None) -> str:
+    return render_to_string(
+        "evaluation/_indicator_measurements.html",
+        {
+            "convention": convention,
+            "access": access,
+            "measurements": measurements,
+            "csrf_token": csrf_token,
+        },
+    )
+
+
+def _body_context(indicator, *, commune_table, figure, measurements_section, form=None) -> dict:
+    """What templates/evaluation/_indicator_body.html shows besides the convention."""
+    return {
+        "indicator": indicator,
+        "measurements_section": measurements_section,
+        "figure": figure,
+        "progress_figure": charts.progress_bar(
+            indicator.progress_bar_pct,
+            expected=indicator.expected_pct,
+            title=f"Progression : {formatting.percent(indicator.progress_pct)}",
+        ),
+        "status_label": progress.STATUS_LABELS[indicator.status],
+        "status_badge": palette.badge_class(indicator.status),
+        "form": form,
+        "commune_table": commune_table,
+    }
+
+
+def _page(request, convention, access, *, crumb, **body):
+    return render(
+        request,
+        "evaluation/indicator_detail.html",
+        {
+            "convention": convention,
+            "access": access,
+            "active_tab": "evaluation",
+            "crumb": crumb,
+            **body,
+        },
+    )
+
+
+def _read_only_page(request, convention, access, indicator_pk: int):
+    """The page of those who do not edit (no form): the indicator's name and the page's body
+    drawn once, then read from the cache — neither the indicator nor its measurements are
+    read again. The body's key holds all it shows: the convention's data version (the
+    indicator, its targets and reference sheet, its sheet or objective, the measurements,
+    their evidence, locks and validation all bump it) and its own version (dates), the
+    activity version (the communes of the table by commune: signatories, collectivities),
+    the day (expected progress, status), the person and their rights (ctg.fragments)."""
 
     @functools.cache
-    def measurements() -> list:
-        rows = list(selectors.measurements_of(indicator=indicator))
-        states = locks.lock_states(indicator=indicator, measurements=rows)
-        for m in rows:
-            m.lock_state = states[m.pk]  # a report's lock, or its unlock (evaluation.locks)
-        return rows
+    def indicator():
+        return _indicator_or_404(convention, indicator_pk)
 
-    def draw_figure() -> str:
-        # The curve of the values that count (validated by the Caf: evaluation.validation).
-        counted = [m for m in measurements() if validation.is_counted(m)]
-        return str(indicator_figure(indicator, counted))
-
-    def draw_measurements() -> str:
+    def draw_body() -> str:
+        shown = indicator()
+        rows = _measurements(shown)
         return render_to_string(
-            "evaluation/_indicator_measurements.html",
+            "evaluation/_indicator_body.html",
             {
                 "convention": convention,
                 "access": access,
-                "measurements": measurements(),
-                "csrf_token": get_token(request),
+                **_body_context(
+                    shown,
+                    commune_table=breakdown.indicator_table(indicator=shown, convention=convention),
+                    figure=mark_safe(_draw_figure(shown, rows)),
+                    measurements_section=mark_safe(_draw_measurements(convention, access, rows)),
+                ),
             },
         )
+
+    version = (*fragments.convention_version(convention), indicator_pk)
+    # Drawn only for an indicator of the convention (404 otherwise): never cached for another.
+    name = cached_fragment("indicateur-nom", version, lambda: escape(indicator().name))
+    body = cached_fragment(
+        "indicateur-page",
+        (
+            *version,
+            convention.activity_version,
+            timezone.localdate().isoformat(),
+            request.user.pk,
+            access.can_edit_actions,
+            access.can_edit_convention,
+        ),
+        draw_body,
+    )
+    return _page(request, convention, access, crumb=name, body=body)
+
+
+@login_required
+def indicator_detail(request, pk: int, indicator_pk: int):
+    convention, access = get_convention_or_404(request.user, pk)
+    if not access.can_edit_actions:
+        if request.method == "POST":
+            _indicator_or_404(convention, indicator_pk)
+            access.require(False)
+        return _read_only_page(request, convention, access, indicator_pk)
+    indicator = _indicator_or_404(convention, indicator_pk)
+    # Broken down by commune: the communes' table and a field each (evaluation.breakdown).
+    commune_table = breakdown.indicator_table(indicator=indicator, convention=convention)
+    form = MeasurementForm(
+        request.POST or None,
+        communes=[row.commune for row in commune_table.rows] if commune_table else (),
+        adds_up=breakdown.adds_up(indicator),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_measurement(
+                indicator=indicator,
+                date=form.cleaned_data["date"],
+                value=form.cleaned_data["value"],
+                comment=form.cleaned_data["comment"],
+                user=request.user,
+                parts=form.parts(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "La mesure est enregistrée.")
+            return redirect("evaluation:indicator", pk=convention.pk, indicator_pk=indicator.pk)
+
+    @functools.cache
+    def measurements() -> list:
+        return _measurements(indicator)
+
+    def draw_figure() -> str:
+        return _draw_figure(indicator, measurements())
+
+    def draw_measurements() -> str:
+        return _draw_measurements(convention, access, measurements(), get_token(request))
 
     if access.can_edit_convention:
         # Those who validate get forms (a CSRF token of their own): drawn each time.
@@ -143,27 +239,18 @@ def indicator_detail(request, pk: int, indicator_pk: int):
         )
         figure = cached_fragment("indicateur-graphique", key, draw_figure)
         measurements_section = cached_fragment("indicateur-mesures", key, draw_measurements)
-    return render(
+    return _page(
         request,
-        "evaluation/indicator_detail.html",
-        {
-            "convention": convention,
-            "access": access,
-            "active_tab": "evaluation",
-            "crumb": indicator.name,
-            "indicator": indicator,
-            "measurements_section": measurements_section,
-            "figure": figure,
-            "progress_figure": charts.progress_bar(
-                indicator.progress_bar_pct,
-                expected=indicator.expected_pct,
-                title=f"Progression : {formatting.percent(indicator.progress_pct)}",
-            ),
-            "status_label": progress.STATUS_LABELS[indicator.status],
-            "status_badge": palette.badge_class(indicator.status),
-            "form": form,
-            "commune_table": commune_table,
-        },
+        convention,
+        access,
+        crumb=indicator.name,
+        **_body_context(
+            indicator,
+            commune_table=commune_table,
+            figure=figure,
+            measurements_section=measurements_section,
+            form=form,
+        ),
     )
 
 

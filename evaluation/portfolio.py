@@ -4,10 +4,12 @@ renewal, the parity of its committees and its late indicators."""
 from __future__ import annotations
 
 import datetime
+import hashlib
+from dataclasses import dataclass
 
 from django.db.models import (
+    Aggregate,
     Case,
-    Count,
     F,
     FloatField,
     Func,
@@ -15,6 +17,7 @@ from django.db.models import (
     OuterRef,
     QuerySet,
     Subquery,
+    TextField,
     Value,
     When,
 )
@@ -57,13 +60,89 @@ def portfolio_scope(*, user: User) -> QuerySet[Convention]:
     return qs if user.is_superuser else qs.filter(caf_id=user.caf_id)
 
 
-def portfolio_phase_counts(*, user: User) -> dict[str, int]:
-    return dict(
+class _RowText(Func):
+    """A row's columns (numbers, dates, flags: no ``|`` nor ``,`` in them) as one text."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " || '|' || "
+    output_field = TextField()
+
+
+class _Joined(Aggregate):
+    """The texts of a group's rows joined by commas, in no set order."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, ',')"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra)
+
+
+@dataclass(frozen=True)
+class PortfolioState:
+    """How many conventions of the portfolio in each phase, how many of them are due for
+    renewal, and ``digest``: the state of every one of them (read in one query by
+    :func:`portfolio_state`)."""
+
+    by_phase: dict[str, int]
+    renewal_due_by_phase: dict[str, int]
+    digest: str
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_phase.values())
+
+    def matching(self, *, phase: str = "", renewal: bool = False) -> int:
+        """The number of rows of :func:`portfolio` with these filters."""
+        counts = self.renewal_due_by_phase if renewal else self.by_phase
+        return counts.get(phase, 0) if phase else sum(counts.values())
+
+
+def portfolio_state(*, user: User, today: datetime.date | None = None) -> PortfolioState:
+    """The portfolio's conventions counted by phase, those due for renewal (the renewal
+    radar's rule, as :func:`portfolio` filters them), and a digest of what every page of
+    the portfolio shows, in one query.
+
+    The digest holds each convention's id, versions (its own fields: ``version`` and
+    ``updated_at``; its fiches and the progress of its indicators: ``data_version``; its
+    committees and their members: ``activity_version``, see
+    ``conventions.services.data_version``), Caf, phase and renewal flag: any write that
+    changes a row of any page, its order or the set of rows changes it (with the day, it
+    is the key of the pages' cached rendering)."""
+    due = Case(
+        When(lifecycle.renewal_due_condition(today or timezone.localdate()), then=Value("1")),
+        default=Value("0"),
+    )
+    groups = (
         portfolio_scope(user=user)
         .order_by()
         .values_list("phase")
-        .annotate(n=Count("pk"))
-        .values_list("phase", "n")
+        .annotate(
+            rows=_Joined(
+                _RowText(
+                    due,
+                    "pk",
+                    "version",
+                    "data_version",
+                    "activity_version",
+                    "updated_at",
+                    "caf_id",
+                )
+            )
+        )
+        .values_list("phase", "rows")
+    )
+    by_phase, renewal_due, shown = {}, {}, []
+    for phase, joined in groups:
+        rows = joined.split(",")
+        by_phase[phase] = len(rows)
+        renewal_due[phase] = sum(row[0] == "1" for row in rows)
+        shown.extend(f"{phase}|{row}" for row in rows)
+    return PortfolioState(
+        by_phase=by_phase,
+        renewal_due_by_phase=renewal_due,
+        digest=hashlib.sha256(",".join(sorted(shown)).encode()).hexdigest(),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -89,7 +90,9 @@ class ConventionDashboard:
     def pending_sheets(self) -> list[ActionSheet]:
         return list(
             workflow.with_favorable_counts(
-                self.convention.action_sheets.filter(status__in=workflow.AWAITING_OPINION)
+                self.convention.action_sheets.filter(status__in=workflow.AWAITING_OPINION).only(
+                    "number", "title", "version", "convention_id"
+                )
             ).order_by("number")[:6]
         )
 
@@ -163,3 +166,33 @@ def figures_version(convention: Convention, today: datetime.date) -> tuple:
         convention.updated_at.isoformat(),
         today.isoformat(),
     )
+
+
+def activity_version(convention: Convention) -> tuple:
+    """What the Synthèse's next meeting and latest reports depend on: the convention's
+    activity (``activity_version``, bumped by every write on its committees, meetings,
+    reports, signatories and the names of its collectivities; conventions.services
+    .data_version)."""
+    return (convention.pk, convention.activity_version)
+
+
+def details_version(convention: Convention) -> tuple:
+    """What the Synthèse's « La convention », signatories, thematics and territories depend
+    on: the convention's own fields (``version``, ``updated_at``), its activity, the Caf's
+    name and the convention it renews (read with the convention)."""
+    previous = convention.previous
+    names = hashlib.sha256(
+        repr((convention.caf.name, previous and previous.name)).encode()
+    ).hexdigest()[:16]
+    return (
+        *activity_version(convention),
+        convention.version,
+        convention.updated_at.isoformat(),
+        names,
+    )
+
+
+def synthese_version(convention: Convention, today: datetime.date) -> tuple:
+    """What the whole Synthèse tab depends on: its figures and its details. The next
+    meeting's start bounds the cached rendering's life (``portal.views``)."""
+    return (*figures_version(convention, today), *details_version(convention))

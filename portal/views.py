@@ -1,14 +1,13 @@
 """Pages that compose every app: the Synthèse, the history and the convention document
 (PDF, and Word for the legal services)."""
 
-import hashlib
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -22,7 +21,13 @@ from . import todo as todo_selectors
 from . import word
 from .document import convention_document_data
 from .models import ConventionDocument
-from .selectors import convention_dashboard, figures_version
+from .selectors import (
+    activity_version,
+    convention_dashboard,
+    details_version,
+    figures_version,
+    synthese_version,
+)
 from .services import convention_document_request
 
 # How often the « en préparation » page reloads itself (seconds).
@@ -47,46 +52,81 @@ def todo(request):
 
 @login_required
 def convention_detail(request, pk: int):
+    """The Synthèse: drawn once per version of what it shows (``synthese_version``) from
+    parts cached each under what it depends on (a measurement draws the figures again, not
+    the signatories); only the header (the user's buttons) is live."""
     convention, access = get_convention_or_404(request.user, pk)
-    dashboard = convention_dashboard(convention=convention)
+    today = timezone.localdate()
+    dashboard = convention_dashboard(convention=convention, today=today)
+    parts = {}
+
+    def draw():
+        parts.update(_synthese_parts(dashboard))
+        return render_to_string("portal/_synthese.html", parts)
+
+    synthese = cached_fragment(
+        "synthese-page",
+        synthese_version(convention, today),
+        draw,
+        # As long as its next meeting is the next one (its own part knows until when).
+        expires_at=lambda: parts["meeting"].expires_at,
+    )
     return render(
         request,
         "conventions/convention_detail.html",
-        {
-            "convention": convention,
-            "access": access,
-            "signatories": convention_selectors.signatories_of(convention=convention),
-            "thematics": convention.thematics.all(),
-            "territories": convention.territories.all(),
-            "dashboard": dashboard,
-            "dashboard_figures": cached_fragment(
-                "synthese",
-                figures_version(convention, dashboard.today),
-                lambda: render_to_string(
-                    "evaluation/_dashboard_figures.html", {"dashboard": dashboard}
-                ),
-            ),
-            # The broken-down indicators' latest value per commune, drawn once per data
-            # version and list of communes (the communes read live, 1 query: a signatory or
-            # a commune's name changes them without a data version).
-            "commune_tables": _commune_tables(convention, dashboard.today),
-        },
+        {"convention": convention, "access": access, "synthese": synthese},
     )
 
 
-def _commune_tables(convention, today):
-    communes = repr([(c.pk, c.name) for c in breakdown.communes_of(convention=convention)])
-    return cached_fragment(
-        "synthese-communes",
-        (*figures_version(convention, today), hashlib.sha256(communes.encode()).hexdigest()[:16]),
-        lambda: render_to_string(
+def _next_meeting_start(dashboard):
+    """A meeting that has started is no longer the next one: what shows it lives until
+    then at most."""
+    return dashboard.next_meeting.date if dashboard.next_meeting else None
+
+
+def _synthese_parts(dashboard) -> dict:
+    """The Synthèse's parts, each drawn (its queries made) only when its own key missed."""
+    convention, today = dashboard.convention, dashboard.today
+
+    def part(name, version, template, context=lambda: {"dashboard": dashboard}, **options):
+        return cached_fragment(
+            f"synthese-{name}", version, lambda: render_to_string(template, context()), **options
+        )
+
+    data, activity = figures_version(convention, today), activity_version(convention)
+    return {
+        "figures": part("figures", data, "evaluation/_dashboard_figures.html"),
+        "meeting": part(
+            "meeting",
+            activity,
+            "portal/_synthese_meeting.html",
+            expires_at=lambda: _next_meeting_start(dashboard),
+        ),
+        "pending": part("pending", data, "portal/_synthese_pending.html"),
+        "reports": part("reports", activity, "portal/_synthese_reports.html"),
+        # The broken-down indicators' latest value per commune: the data and the names of
+        # the communes (a commune renamed or moved bumps the activity version).
+        "commune_tables": part(
+            "communes",
+            (*data, *activity),
             "evaluation/_synthese_breakdown.html",
-            {
+            lambda: {
                 "convention": convention,
                 "tables": breakdown.convention_tables(convention=convention),
             },
         ),
-    )
+        "details": part(
+            "details",
+            details_version(convention),
+            "portal/_synthese_convention.html",
+            lambda: {
+                "convention": convention,
+                "signatories": convention_selectors.signatories_of(convention=convention),
+                "thematics": convention.thematics.all(),
+                "territories": convention.territories.all(),
+            },
+        ),
+    }
 
 
 @login_required

@@ -187,6 +187,10 @@ def progress_per_holder(indicators: list[dict]) -> list[dict]:
     return list(groups.values())
 
 
+# Allocations between two collections of the youngest generation during a build.
+BUILD_GC_GEN0_THRESHOLD = 50_000
+
+
 @contextmanager
 def long_lived_objects_frozen():
     """The objects alive before a report's build (Django, its modules and caches) left out of
@@ -194,11 +198,18 @@ def long_lived_objects_frozen():
     of thousands of short-lived objects: each collection they trigger also walked every
     object of the process: about a seventh of the PDF's time in a worker. The build's own garbage is
     still collected; the frozen objects go back to the collector's care after it. Not
-    nested (``gc.unfreeze`` thaws everything): the build service uses it once."""
+    nested (``gc.unfreeze`` thaws everything): the build service uses it once.
+
+    The youngest generation is also collected every :data:`BUILD_GC_GEN0_THRESHOLD`
+    allocations instead of every 700: a collection per few hundred of WeasyPrint's
+    objects cost about 5 % of the PDF (bench/, issue #20)."""
+    threshold = gc.get_threshold()
     gc.freeze()
+    gc.set_threshold(BUILD_GC_GEN0_THRESHOLD, *threshold[1:])
     try:
         yield
     finally:
+        gc.set_threshold(*threshold)
         gc.unfreeze()
 
 
@@ -224,6 +235,8 @@ def render_pdf(report: ProgressReport, snapshot: dict) -> bytes:
             **context,
             "charts": {key: pdf_chart(figure) for key, figure in context["charts"].items()},
             "pdf_measurement_rows_max": PDF_MEASUREMENT_ROWS_MAX,
+            # The annex's lines end with newlines, kept by the PDF's CSS (the web page: <br>).
+            "pdf_line_break": "\n",
             "pdf_progress_per_holder": (
                 progress_per_holder(indicators)
                 if len(indicators) > PDF_INDICATOR_ROWS_MAX

@@ -31,6 +31,7 @@ from actions import workflow
 from conventions import calendar
 from conventions.models import CommitteeMember, Convention, Meeting
 from conventions.selectors import reachable_members
+from conventions.services.data_version import convention_activity_changed
 from ctg import formatting
 from evaluation.models import Indicator
 from evaluation.services import period_lock_create
@@ -117,6 +118,9 @@ def report_request(
             report.error = ""
             report.enqueued_at = None
             report.save(update_fields=["status", "error", "enqueued_at"])
+        if created or report.status == ProgressReport.Status.PENDING:
+            # Shown on the Synthèse (« Derniers rapports »), with its status.
+            convention_activity_changed(convention_id=convention.pk)
         queued = report.status == ProgressReport.Status.PENDING
         if queued:
             transaction.on_commit(lambda: _enqueue_build(report.pk))
@@ -128,9 +132,11 @@ def report_build(*, report_id: int) -> ProgressReport:
     report = ProgressReport.objects.select_related("convention", "meeting").get(pk=report_id)
     if report.status == ProgressReport.Status.READY:
         return report
-    ProgressReport.objects.filter(pk=report.pk).update(
-        status=ProgressReport.Status.BUILDING, attempts=report.attempts + 1
-    )
+    with transaction.atomic():
+        ProgressReport.objects.filter(pk=report.pk).update(
+            status=ProgressReport.Status.BUILDING, attempts=report.attempts + 1
+        )
+        convention_activity_changed(convention_id=report.convention_id)
     try:
         with render.long_lived_objects_frozen():
             frozen = snapshot.build_snapshot(report)
@@ -149,6 +155,7 @@ def report_build(*, report_id: int) -> ProgressReport:
             locked.generated_at = timezone.now()
             locked.error = ""
             locked.save()
+            convention_activity_changed(convention_id=locked.convention_id)
             if locked.kind == ProgressReport.Kind.PERIODIC:
                 # The values it presents can no longer change silently (evaluation.locks).
                 period_lock_create(
@@ -161,9 +168,11 @@ def report_build(*, report_id: int) -> ProgressReport:
                 )
         return locked
     except Exception as exc:
-        ProgressReport.objects.filter(pk=report.pk).exclude(
-            status=ProgressReport.Status.READY
-        ).update(status=ProgressReport.Status.FAILED, error=f"{type(exc).__name__} : {exc}")
+        with transaction.atomic():
+            ProgressReport.objects.filter(pk=report.pk).exclude(
+                status=ProgressReport.Status.READY
+            ).update(status=ProgressReport.Status.FAILED, error=f"{type(exc).__name__} : {exc}")
+            convention_activity_changed(convention_id=report.convention_id)
         raise
 
 

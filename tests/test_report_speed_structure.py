@@ -3,6 +3,7 @@ not by a stopwatch: the snapshot's queries do not grow with the convention, the 
 are read by indicator, each chart reaches the PDF once, the dense tables use short dates."""
 
 import datetime
+import gc
 import io
 
 from django.db import connection
@@ -15,7 +16,7 @@ from evaluation.figures import sheet_status_figure
 from evaluation.models import Measurement
 from reports import services as reporting
 from reports.models import ProgressReport
-from reports.render import pdf_chart
+from reports.render import BUILD_GC_GEN0_THRESHOLD, long_lived_objects_frozen, pdf_chart
 from reports.snapshot import build_snapshot
 
 D = datetime.date
@@ -96,6 +97,19 @@ def test_a_chart_reaches_the_pdf_as_its_wide_drawing_only():
     assert pdf_chart(None) is None
 
 
+def test_a_build_leaves_the_garbage_collector_as_it_found_it():
+    before = gc.get_threshold()
+    try:
+        with long_lived_objects_frozen():
+            assert gc.get_threshold() == (BUILD_GC_GEN0_THRESHOLD, *before[1:])
+            assert gc.get_freeze_count() > 0
+            raise RuntimeError("a failed build")
+    except RuntimeError:
+        pass
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
 def _pdf_text(report) -> str:
     with report.pdf.open("rb") as handle:
         reader = PdfReader(io.BytesIO(handle.read()))
@@ -127,3 +141,62 @@ def test_the_dense_tables_of_the_pdf_write_short_dates(world):
     assert "28/03/2023" in text  # the measurements' table
     assert "28 mars 2023" not in text
     assert "1er janvier 2023" in text  # the period, in the title, stays long
+
+
+def _document_html(monkeypatch, report) -> str:
+    """The HTML a build hands to WeasyPrint (captured on its way)."""
+    import weasyprint
+
+    seen = []
+    real = weasyprint.HTML
+
+    def capture(*, string, base_url):
+        seen.append(string)
+        return real(string=string, base_url=base_url)
+
+    monkeypatch.setattr(weasyprint, "HTML", capture)
+    reporting.report_build(report_id=report.pk)
+    (html,) = seen
+    return html
+
+
+def test_the_pdf_annex_gives_each_reference_sheet_as_one_paragraph_with_every_filled_field(
+    world, monkeypatch
+):
+    """WeasyPrint lays out each box of text: a sheet is a title and one paragraph, its lines
+    broken by newlines (no term and definition per field, no <br>), its empty fields left
+    out (the annex's introduction says so), every filled field still there."""
+    sheet = ActionSheetFactory(convention=world.convention, number="FA-01", title="Relais")
+    IndicatorFactory(
+        action_sheet=sheet,
+        name="Places ouvertes",
+        definition="Places d'accueil ouvertes.",
+        calculation_method="Somme des places.",
+        verification_means="Rapport d'activité.",
+        known_limits="Déclaratif.",
+    )
+    IndicatorFactory(action_sheet=sheet, name="Familles suivies", definition="")
+    report, _ = reporting.report_request(
+        convention=world.convention, period_start=START, period_end=END
+    )
+    html = _document_html(monkeypatch, report)
+    annex = html[html.index("Annexe : fiches de référence") :]
+    annex = annex[: annex.index("</section>")]
+    assert "<dt>" not in annex and "<dd>" not in annex and "<br>" not in annex
+    assert annex.count('<p class="reference-sheet">') == 2
+    assert "Une rubrique absente n'est pas renseignée." in annex
+    assert annex.count("<strong>Définition :</strong>") == 1
+    assert "non renseignée" not in annex
+    text = _pdf_text(ProgressReport.objects.get(pk=report.pk))
+    for words in (
+        "FA-01 · Places ouvertes (places)",
+        "Définition : Places d'accueil ouvertes.",
+        "Mode de calcul : Somme des places.",
+        "Moyens de vérification : Rapport d'activité.",
+        "Limites connues : Déclaratif.",
+        "Cibles : cible finale 20 au 31 décembre 2025 (référence 10)",
+        "FA-01 · Familles suivies (places)",
+    ):
+        assert words in text, words
+    # The fiches' table: the number and title of a fiche in one cell.
+    assert "<td>FA-01 · Relais</td>" in html

@@ -8,6 +8,8 @@ from django.db import transaction
 from conventions.imports import CollectivityRow, RowError
 from conventions.models import Caf, Collectivity, User
 
+from .data_version import caf_activity_changed
+
 COLLECTIVITY_FIELDS = ("kind", "name", "code", "population", "parent_epci")
 
 
@@ -24,6 +26,7 @@ def _save_collectivity(collectivity: Collectivity, data: dict, by: User) -> Coll
     collectivity.full_clean()
     collectivity._history_user = by
     collectivity.save()
+    caf_activity_changed(caf_id=collectivity.caf_id)
     return collectivity
 
 
@@ -121,4 +124,6 @@ def collectivities_import(*, caf: Caf, rows: list[CollectivityRow], by: User) ->
         updated += not is_new
     if errors:
         raise ImportRejected(errors)
+    if created or updated:
+        caf_activity_changed(caf_id=caf.pk)
     return ImportOutcome(created=created, updated=updated, unchanged=unchanged)

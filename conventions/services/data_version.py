@@ -7,6 +7,11 @@ first: no deadlock between a fiche's edit and a plan import). The cached renderi
 by the version (``portal.views``), so a committed write is seen by the next view and a
 rolled-back one changes nothing. The convention's own fields (dates, phase, thematics) bump
 ``Convention.version`` already, which is part of the key too.
+
+What the convention's pages show besides its figures — its meetings and committees, its
+progress reports — has a version of its own, bumped by :func:`convention_activity_changed`
+in the transaction of every write on them: the key of those blocks' cached rendering, so that
+a meeting moved or a report built is seen on the next view without drawing the figures again.
 """
 
 from __future__ import annotations
@@ -19,3 +24,16 @@ from ..models import Convention
 def convention_data_changed(*, convention_id: int) -> None:
     """Mark the convention's figures as changed (call inside the write's transaction)."""
     Convention.objects.filter(pk=convention_id).update(data_version=F("data_version") + 1)
+
+
+def convention_activity_changed(*, convention_id: int) -> None:
+    """Mark the convention's meetings, committees or reports as changed (call inside the
+    write's transaction)."""
+    Convention.objects.filter(pk=convention_id).update(activity_version=F("activity_version") + 1)
+
+
+def caf_activity_changed(*, caf_id: int) -> None:
+    """Mark the activity of every convention of a Caf as changed: its collectivities'
+    referential (names, EPCI of each commune), shown on every convention of the Caf,
+    changed (call inside the write's transaction)."""
+    Convention.objects.filter(caf_id=caf_id).update(activity_version=F("activity_version") + 1)

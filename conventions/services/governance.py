@@ -12,6 +12,8 @@ from django.db.models import ProtectedError
 from conventions.models import Committee, CommitteeMember, Convention, Meeting, Side, User
 from conventions.selectors import eligible_member_users, history_token
 
+from .data_version import convention_activity_changed
+
 STALE_MESSAGE = (
     "{label} a été modifié·e par quelqu'un d'autre depuis l'ouverture du formulaire. "
     "Rechargez la page pour voir la dernière version avant d'enregistrer vos changements."
@@ -55,6 +57,7 @@ def committee_create(
     )
     committee.full_clean()
     committee.save()
+    convention_activity_changed(convention_id=committee.convention_id)
     return committee
 
 
@@ -76,6 +79,7 @@ def committee_update(
     committee.approvals_required_per_side = approvals_required_per_side
     committee.full_clean()
     committee.save()
+    convention_activity_changed(convention_id=committee.convention_id)
     return committee
 
 
@@ -92,6 +96,7 @@ def _delete_unless_opinions(obj, refusal) -> None:
 
 @transaction.atomic
 def committee_delete(*, committee: Committee) -> None:
+    convention_activity_changed(convention_id=committee.convention_id)
     _delete_unless_opinions(
         committee,
         lambda given: (
@@ -137,6 +142,7 @@ def _save_member(member: CommitteeMember) -> CommitteeMember:
             member.save()
     except IntegrityError as exc:  # a concurrent insert of the same account
         raise ValidationError({"user": "Cette personne est déjà membre de l'instance."}) from exc
+    convention_activity_changed(convention_id=member.committee.convention_id)
     return member
 
 
@@ -183,6 +189,7 @@ def committee_member_update(
 
 @transaction.atomic
 def committee_member_remove(*, member: CommitteeMember) -> None:
+    convention_activity_changed(convention_id=member.committee.convention_id)
     _delete_unless_opinions(
         member,
         lambda given: (
@@ -212,6 +219,7 @@ def meeting_create(
     )
     meeting.full_clean()
     meeting.save()
+    convention_activity_changed(convention_id=meeting.committee.convention_id)
     return meeting
 
 
@@ -234,9 +242,11 @@ def meeting_update(
     meeting.decisions = decisions.strip()
     meeting.full_clean()
     meeting.save()
+    convention_activity_changed(convention_id=meeting.committee.convention_id)
     return meeting
 
 
 @transaction.atomic
 def meeting_delete(*, meeting: Meeting) -> None:
+    convention_activity_changed(convention_id=meeting.committee.convention_id)
     meeting.delete()

@@ -53,6 +53,7 @@ from conventions.models import (
 from conventions.permissions import ConventionAccess, convention_access
 
 from . import governance
+from .data_version import convention_activity_changed
 
 logger = logging.getLogger(__name__)
 
@@ -509,6 +510,7 @@ def _take_seat(*, user: User, committee: Committee, side: str, function: str, na
             member.save()
     except IntegrityError as exc:
         raise ValidationError({"email": "Cette personne est déjà membre de l'instance."}) from exc
+    convention_activity_changed(convention_id=committee.convention_id)
     return member
 
 

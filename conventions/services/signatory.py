@@ -5,6 +5,8 @@ from django.db import transaction
 
 from conventions.models import Convention, Signatory, User
 
+from .data_version import convention_activity_changed
+
 SIGNATORY_FIELDS = (
     "collectivity",
     "caf",
@@ -37,6 +39,7 @@ def _save_signatory(signatory: Signatory, data: dict, by: User, reason: str) -> 
     signatory._history_user = by
     signatory._change_reason = reason
     signatory.save()
+    convention_activity_changed(convention_id=convention.pk)
     return signatory
 
 
@@ -56,4 +59,5 @@ def signatory_update(*, signatory: Signatory, data: dict, by: User) -> Signatory
 def signatory_delete(*, signatory: Signatory, by: User) -> None:
     signatory._history_user = by
     signatory._change_reason = "Retrait du signataire"
+    convention_activity_changed(convention_id=signatory.convention_id)
     signatory.delete()
