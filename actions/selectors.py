@@ -67,8 +67,9 @@ def sheets_awaiting_opinion(*, user: User) -> QuerySet[ActionSheet]:
 def review_navigation(*, user: User) -> dict[str, Any]:
     """Whether the user sits on a committee, and how many fiches wait for them.
 
-    On every page: one small query for the many who sit on no committee; the count
-    (a query whose construction costs more than its execution) only for members.
+    On every page: one small query for the many who sit on no committee; for members,
+    the count (a query whose construction costs more than its execution) kept in the
+    cache under their seats and the versions of their conventions (one small query).
     """
     seats = seats_of(user)
     if not seats:
@@ -76,16 +77,10 @@ def review_navigation(*, user: User) -> dict[str, Any]:
     # The count changes only with the user's seats and the fiches, opinions (data version)
     # and committees (activity version) of the conventions where they sit.
     versions = sorted(
-        (
-            seat.pk,
-            seat.committee_id,
-            seat.side,
-            seat.committee.convention_id,
-            seat.committee.convention.data_version,
-            seat.committee.convention.activity_version,
-        )
-        for seat in seats
-    )
+        Convention.objects.filter(
+            pk__in={seat.committee.convention_id for seat in seats}
+        ).values_list("pk", "data_version", "activity_version")
+    ) + sorted((seat.pk, seat.committee_id, seat.side) for seat in seats)
     [count] = cached_value(
         "review-count",
         (user.pk, hashlib.sha256(repr(versions).encode()).hexdigest()),

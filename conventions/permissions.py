@@ -123,17 +123,15 @@ def convention_access(user: User, convention: Convention) -> ConventionAccess:
 
 
 def seats_of(user: User) -> tuple[CommitteeMember, ...]:
-    """The user's seats on committees, with their committee and its convention (its
-    versions key the menu's count): read once per request (the top menu and the
-    convention pages ask; kept on the user object the request loaded), a few rows even
-    for the busiest member."""
+    """The user's seats on committees, with their committee: read once per request (the
+    top menu and the convention pages ask; kept on the user object the request loaded).
+    Most users hold none: for them, one existence check, the cheapest query there is."""
     if not user.is_authenticated:
         return ()
     seats = getattr(user, "_committee_seats", None)
     if seats is None:
-        seats = tuple(
-            CommitteeMember.objects.filter(user=user).select_related("committee__convention")
-        )
+        mine = CommitteeMember.objects.filter(user=user)
+        seats = tuple(mine.select_related("committee")) if mine.exists() else ()
         user._committee_seats = seats
     return seats
 

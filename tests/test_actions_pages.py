@@ -5,6 +5,7 @@ from decimal import Decimal
 from io import BytesIO
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,7 +15,7 @@ from actions import services
 from actions.factories import ActionSheetFactory, FundingLineFactory, ObjectiveFactory
 from actions.models import ActionSheet, Approval, Objective
 from conventions.factories import CommitteeFactory, CommitteeMemberFactory
-from conventions.models import Committee, Side
+from conventions.models import Committee, Side, User
 from ctg.spreadsheets import DATE_FORMAT, EURO_FORMAT
 from diagnostics.factories import DiagnosticFactory, FindingFactory, thematic
 from evaluation.models import Indicator
@@ -542,14 +543,23 @@ def test_the_inbox_is_empty_for_people_outside_the_committees(world, login, shee
     assert "actions/a-examiner" not in content and 'href="/a-examiner/"' not in content
 
 
-def test_the_navigation_count_costs_one_query(world, rf, sheet):
+def test_the_navigation_count_is_counted_once_per_version_of_the_members_conventions(
+    world, rf, sheet, settings
+):
+    settings.FRAGMENT_CACHE_SECONDS = 3600
+    cache.clear()
     services.action_sheet_submit(sheet=sheet, by=world.coordinator)
     request = rf.get("/")
     request.user = world.member_territory
     with CaptureQueriesContext(connection) as queries:
         context = navigation(request)
     assert context["nav_review_count"] == 1 and context["nav_is_committee_member"] is True
-    assert len(queries) <= 2  # is_caf_staff needs none; the review entry exactly one
+    # is_caf_staff needs none; a seat? its seats, their conventions' versions; the count
+    assert len(queries) == 4
+    request.user = User.objects.get(pk=world.member_territory.pk)  # the next request
+    with CaptureQueriesContext(connection) as queries:
+        assert navigation(request)["nav_review_count"] == 1
+    assert len(queries) == 3  # the count from the cache
     request.user = world.elected
     context = navigation(request)
     assert context["nav_review_count"] == 0 and context["nav_is_committee_member"] is False
@@ -564,7 +574,7 @@ def test_the_navigation_query_count_does_not_grow_with_fiches(world, rf):
     with CaptureQueriesContext(connection) as queries:
         context = navigation(request)
     assert context["nav_review_count"] == 30
-    assert len(queries) == 2  # has a seat; the count
+    assert len(queries) == 4  # has a seat; its seats; their conventions' versions; the count
 
 
 def test_the_navigation_of_someone_without_a_seat_is_one_small_query(world, rf):
