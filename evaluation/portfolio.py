@@ -8,16 +8,17 @@ import hashlib
 from dataclasses import dataclass
 
 from django.db.models import (
-    Aggregate,
     Case,
+    Count,
     F,
     FloatField,
     Func,
     IntegerField,
+    Max,
     OuterRef,
     QuerySet,
     Subquery,
-    TextField,
+    Sum,
     Value,
     When,
 )
@@ -60,25 +61,6 @@ def portfolio_scope(*, user: User) -> QuerySet[Convention]:
     return qs if user.is_superuser else qs.filter(caf_id=user.caf_id)
 
 
-class _RowText(Func):
-    """A row's columns (numbers, dates, flags: no ``|`` nor ``,`` in them) as one text."""
-
-    template = "(%(expressions)s)"
-    arg_joiner = " || '|' || "
-    output_field = TextField()
-
-
-class _Joined(Aggregate):
-    """The texts of a group's rows joined by commas, in no set order."""
-
-    function = "STRING_AGG"
-    template = "%(function)s(%(expressions)s, ',')"
-    output_field = TextField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra)
-
-
 @dataclass(frozen=True)
 class PortfolioState:
     """How many conventions of the portfolio in each phase, how many of them are due for
@@ -102,47 +84,44 @@ class PortfolioState:
 def portfolio_state(*, user: User, today: datetime.date | None = None) -> PortfolioState:
     """The portfolio's conventions counted by phase, those due for renewal (the renewal
     radar's rule, as :func:`portfolio` filters them), and a digest of what every page of
-    the portfolio shows, in one query.
+    the portfolio shows, in one query of constant size whatever the Caf's size.
 
-    The digest holds each convention's id, versions (its own fields: ``version`` and
-    ``updated_at``; its fiches and the progress of its indicators: ``data_version``; its
-    committees and their members: ``activity_version``, see
-    ``conventions.services.data_version``), Caf, phase and renewal flag: any write that
-    changes a row of any page, its order or the set of rows changes it (with the day, it
-    is the key of the pages' cached rendering)."""
+    Per phase: how many, their ids summed, their versions summed — ``version`` (their own
+    fields), ``data_version`` (their fiches and the progress of their indicators),
+    ``activity_version`` (their committees and members; conventions.services.data_version)
+    — and the latest ``updated_at``. The versions only ever grow and a new convention takes
+    an id above every earlier one, so any write that changes a row of any page, its order or
+    the set of rows changes a sum, a count or the latest save (with the day, the digest is
+    the key of the pages' cached rendering)."""
     due = Case(
-        When(lifecycle.renewal_due_condition(today or timezone.localdate()), then=Value("1")),
-        default=Value("0"),
+        When(lifecycle.renewal_due_condition(today or timezone.localdate()), then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
     )
     groups = (
         portfolio_scope(user=user)
         .order_by()
-        .values_list("phase")
+        .values("phase")
         .annotate(
-            rows=_Joined(
-                _RowText(
-                    due,
-                    "pk",
-                    "version",
-                    "data_version",
-                    "activity_version",
-                    "updated_at",
-                    "caf_id",
-                )
-            )
+            n=Count("pk"),
+            due=Sum(due),
+            ids=Sum("pk"),
+            versions=Sum("version"),
+            data=Sum("data_version"),
+            activity=Sum("activity_version"),
+            saved=Max("updated_at"),
         )
-        .values_list("phase", "rows")
+        .order_by("phase")
     )
     by_phase, renewal_due, shown = {}, {}, []
-    for phase, joined in groups:
-        rows = joined.split(",")
-        by_phase[phase] = len(rows)
-        renewal_due[phase] = sum(row[0] == "1" for row in rows)
-        shown.extend(f"{phase}|{row}" for row in rows)
+    for row in groups:
+        by_phase[row["phase"]] = row["n"]
+        renewal_due[row["phase"]] = row["due"] or 0
+        shown.append(repr(sorted(row.items())))
     return PortfolioState(
         by_phase=by_phase,
         renewal_due_by_phase=renewal_due,
-        digest=hashlib.sha256(",".join(sorted(shown)).encode()).hexdigest(),
+        digest=hashlib.sha256(",".join(shown).encode()).hexdigest(),
     )
 
 

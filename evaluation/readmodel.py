@@ -232,8 +232,18 @@ def late_indicators(
     *, convention: Convention, today: datetime.date | None = None
 ) -> QuerySet[Indicator]:
     """The convention's late indicators, the furthest behind first (the late rule's order,
-    :func:`evaluation.progress.late_first`), from the stored rows."""
-    return progress.late_first(indicators_of(convention=convention, today=today))
+    :func:`evaluation.progress.late_first`), from the stored rows; with what a list of
+    them shows (name, fiche number, progress), not their holders' thematics: two joins
+    fewer for PostgreSQL to plan."""
+    today = today or timezone.localdate()
+    _checked(convention, today)
+    return progress.late_first(
+        with_stored_progress(
+            Indicator.objects.filter(progress_row__convention_id=convention.pk)
+            .select_related("action_sheet")
+            .only("name", "unit", "action_sheet__number")
+        )
+    )
 
 
 def progress_by_sheet(*, convention: Convention, today: datetime.date | None = None) -> list[dict]:
