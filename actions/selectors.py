@@ -6,7 +6,6 @@ the approving committee and who may give an opinion are rules of :mod:`actions.w
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from conventions.models import (
 )
 from conventions.permissions import seats_of
 from ctg.forms import parse_id
-from ctg.fragments import cached_value
+from ctg.fragments import cached_value, digest
 from diagnostics.models import Finding
 from evaluation.models import Indicator
 
@@ -83,7 +82,7 @@ def review_navigation(*, user: User) -> dict[str, Any]:
     ) + sorted((seat.pk, seat.committee_id, seat.side) for seat in seats)
     [count] = cached_value(
         "review-count",
-        (user.pk, hashlib.sha256(repr(versions).encode()).hexdigest()),
+        (user.pk, digest(versions)),
         lambda: [sheets_awaiting_opinion(user=user).order_by().count()],
     )
     return {"nav_is_committee_member": True, "nav_review_count": count}
@@ -276,7 +275,7 @@ def thematics_version() -> str:
     shows them. They are a national list edited in the admin, whose writes bump no
     convention's version; one small query."""
     rows = Thematic.objects.order_by("pk").values_list("pk", "label", "order")
-    return hashlib.sha256(repr(list(rows)).encode()).hexdigest()
+    return digest(list(rows))
 
 
 def thematics_of_sheets(*, convention: Convention) -> QuerySet[Thematic]:

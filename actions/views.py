@@ -6,8 +6,6 @@ checks the action with ``access.require(...)`` (in scope but not allowed: 403).
 
 from __future__ import annotations
 
-import hashlib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from conventions.permissions import get_convention_or_404
 from ctg.forms import REASON_MAX_LENGTH, add_service_errors
-from ctg.fragments import cached_fragment, convention_version
+from ctg.fragments import cached_fragment, convention_version, digest
 
 from . import exports, history, selectors, services, workflow
 from .forms import (
@@ -102,7 +100,7 @@ def _plan_list_key(convention, access, query) -> tuple:
         selectors.thematics_version(),
         int(access.can_edit_actions),
         int(access.can_edit_convention),
-        hashlib.sha256(query.urlencode().encode()).hexdigest(),
+        digest(query.urlencode()),
     )
 
 

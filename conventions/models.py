@@ -305,8 +305,9 @@ class Convention(models.Model):
         "version des données suivies", default=0, editable=False
     )
     # Bumped in the transaction of every write that changes what a convention's pages show
-    # besides its figures — meetings, progress reports (conventions.services.data_version):
-    # the key of the cached rendering of those blocks.
+    # besides its figures — committees and members, meetings, progress reports, signatories,
+    # the Caf's collectivities (conventions.services.data_version): the key of the cached
+    # rendering of those blocks.
     activity_version = models.PositiveBigIntegerField(
         "version de l'activité", default=0, editable=False
     )

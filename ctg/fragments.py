@@ -12,6 +12,7 @@ nothing is ever deleted from the cache to keep it true. The cache is Redis when
 from __future__ import annotations
 
 import datetime
+import hashlib
 import logging
 from collections.abc import Callable, Iterable
 
@@ -23,6 +24,12 @@ from django.utils.safestring import SafeString
 logger = logging.getLogger(__name__)
 
 PREFIX = "fragment"
+
+
+def digest(value: object) -> str:
+    """A short, stable stand-in for ``value`` (its ``repr``: rows, names, a query string)
+    in a fragment's key: what a key part says without its length."""
+    return hashlib.sha256(repr(value).encode()).hexdigest()
 
 
 def fragment_key(name: str, parts: Iterable[object]) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +16,7 @@ from conventions.models import Caf, Convention
 from conventions.permissions import get_convention_or_404, is_caf_staff
 from ctg import palette
 from ctg.forms import add_service_errors
-from ctg.fragments import cached_fragment
+from ctg.fragments import cached_fragment, digest
 
 from . import charts, selectors, services
 from . import portfolio as portfolio_selectors
@@ -185,7 +183,7 @@ PORTFOLIO_PAGE_SIZE = 25
 def _caf_names_digest() -> str:
     """The names of the Cafs (shown on a superuser's portfolio), as a digest."""
     names = Caf.objects.order_by("pk").values_list("pk", "name")
-    return hashlib.sha256(repr(list(names)).encode()).hexdigest()
+    return digest(list(names))
 
 
 def _phase_figure(counts: list[int]) -> charts.Figure:

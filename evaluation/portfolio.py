@@ -4,7 +4,6 @@ renewal, the parity of its committees and its late indicators."""
 from __future__ import annotations
 
 import datetime
-import hashlib
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -29,6 +28,7 @@ from actions.models import ActionSheet
 from actions.workflow import VALIDATED
 from conventions import calendar, lifecycle
 from conventions.models import Committee, CommitteeMember, Convention, Side, User
+from ctg.fragments import digest
 from ctg.ratios import share_pct
 
 from . import readmodel
@@ -121,7 +121,7 @@ def portfolio_state(*, user: User, today: datetime.date | None = None) -> Portfo
     return PortfolioState(
         by_phase=by_phase,
         renewal_due_by_phase=renewal_due,
-        digest=hashlib.sha256(",".join(shown).encode()).hexdigest(),
+        digest=digest(shown),
     )
 
 

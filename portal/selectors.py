@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -14,6 +13,7 @@ from actions.models import ActionSheet
 from conventions import calendar
 from conventions.models import Convention, Meeting
 from ctg import formatting
+from ctg.fragments import convention_version, digest
 from evaluation import charts
 from evaluation.figures import (
     funding_figure,
@@ -33,10 +33,10 @@ LATE_SHOWN = 8  # the late indicators listed on the Synthèse (their count is in
 
 @dataclass
 class ConventionDashboard:
-    """What the Synthèse shows, each part read when first used: a page whose figures come
-    from the cache (ctg.fragments) reads only its live parts (next meeting, pending
-    opinions, latest reports). Every part read: a fixed number of queries (8, the values
-    awaiting validation included)."""
+    """What the Synthèse shows, each part read when first used: the page draws only the
+    parts missing from the cache (``portal.views``: each kept under what it depends on).
+    Every part read: a fixed number of queries (8, the values awaiting validation
+    included)."""
 
     convention: Convention
     today: datetime.date
@@ -159,13 +159,7 @@ def figures_version(convention: Convention, today: datetime.date) -> tuple:
     """What the Synthèse's figures depend on: the convention's own fields (``version``,
     ``updated_at``), the data of its plan (``data_version``, bumped by every write on it)
     and the day. The key of their cached rendering (ctg.fragments)."""
-    return (
-        convention.pk,
-        convention.version,
-        convention.data_version,
-        convention.updated_at.isoformat(),
-        today.isoformat(),
-    )
+    return (*convention_version(convention), today.isoformat())
 
 
 def activity_version(convention: Convention) -> tuple:
@@ -181,14 +175,11 @@ def details_version(convention: Convention) -> tuple:
     on: the convention's own fields (``version``, ``updated_at``), its activity, the Caf's
     name and the convention it renews (read with the convention)."""
     previous = convention.previous
-    names = hashlib.sha256(
-        repr((convention.caf.name, previous and previous.name)).encode()
-    ).hexdigest()[:16]
     return (
         *activity_version(convention),
         convention.version,
         convention.updated_at.isoformat(),
-        names,
+        digest((convention.caf.name, previous and previous.name)),
     )
 
 

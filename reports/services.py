@@ -113,12 +113,13 @@ def report_request(
             period_end=period_end,
             defaults={"meeting": meeting, "requested_by": by},
         )
-        if not created and report.status == ProgressReport.Status.FAILED:
+        asked_again = not created and report.status == ProgressReport.Status.FAILED
+        if asked_again:
             report.status = ProgressReport.Status.PENDING
             report.error = ""
             report.enqueued_at = None
             report.save(update_fields=["status", "error", "enqueued_at"])
-        if created or report.status == ProgressReport.Status.PENDING:
+        if created or asked_again:
             # Shown on the Synthèse (« Derniers rapports »), with its status.
             convention_activity_changed(convention_id=convention.pk)
         queued = report.status == ProgressReport.Status.PENDING
